@@ -1,0 +1,328 @@
+// Package awsquery is the AWS Query protocol front end of Warden: it decodes
+// form requests, authenticates them with Signature Version 4, picks IAM or STS
+// by the signature's service, calls the operation, and writes AWS's XML
+// responses and <ErrorResponse> documents with the right HTTP status.
+package awsquery
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/sigv4"
+	"github.com/warden-iam/warden/sts"
+)
+
+// maxBody bounds a request body: the largest policy document (131,072
+// characters) URL-encoded with room to spare.
+const maxBody = 1 << 20
+
+const (
+	iamVersion   = "2010-05-08"
+	stsVersion   = "2011-06-15"
+	iamNamespace = "https://iam.amazonaws.com/doc/2010-05-08/"
+	stsNamespace = "https://sts.amazonaws.com/doc/2011-06-15/"
+)
+
+// Handler serves the IAM and STS Query APIs on one endpoint.
+type Handler struct {
+	IAM *iam.Service
+	STS *sts.Service
+	// Dev accepts any well-formed SigV4 credentials that are not a known key
+	// as the root user of DevAccount, without checking signature or time.
+	Dev        bool
+	DevAccount string
+	Log        *slog.Logger
+	Now        func() time.Time
+	// NewRequestID is replaceable for stable golden files.
+	NewRequestID func() string
+	// Observe, when set, is told of every finished request.
+	Observe func(service, action, code string, status int, d time.Duration)
+
+	keys *sigv4.KeyCache
+}
+
+// NewHandler returns a Handler with defaults filled in.
+func NewHandler(iamSvc *iam.Service, stsSvc *sts.Service, log *slog.Logger) *Handler {
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Handler{IAM: iamSvc, STS: stsSvc, Log: log, Now: time.Now, NewRequestID: newRequestID, keys: sigv4.NewKeyCache(4096)}
+}
+
+// newRequestID returns a random UUID (version 4), the shape of AWS request IDs.
+func newRequestID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("awsquery: no randomness: " + err.Error())
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// call is one request on its way through.
+type call struct {
+	requestID string
+	service   string // "iam" or "sts"
+	action    string
+}
+
+func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	start := h.Now()
+	c := &call{requestID: h.NewRequestID(), service: "iam"}
+	ctx := warden.WithRequestID(r.Context(), c.requestID)
+	result, err := h.serve(ctx, c, r)
+	status := http.StatusOK
+	code := ""
+	if err != nil {
+		status, code = h.writeError(ctx, w, c, err)
+	} else {
+		h.writeResult(w, c, result)
+	}
+	if h.Observe != nil {
+		action := c.action
+		if !h.IAM.Has(action) && !h.STS.Has(action) {
+			action = "unknown" // keeps metric labels bounded whatever clients send
+		}
+		h.Observe(c.service, action, code, status, h.Now().Sub(start))
+	}
+	h.Log.InfoContext(ctx, "request", "request_id", c.requestID, "service", c.service, "action", c.action,
+		"status", status, "code", code, "duration_ms", float64(h.Now().Sub(start).Microseconds())/1000)
+}
+
+func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, error) {
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		return nil, warden.Errorf(warden.CodeInvalidAction, "Unsupported HTTP method %s", r.Method)
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
+	if err != nil {
+		return nil, warden.Errorf(warden.CodeValidationError, "Could not read the request body.")
+	}
+	if len(body) > maxBody {
+		return nil, warden.Errorf(warden.CodeRequestTooLarge, "Request body must be at most %d bytes.", maxBody)
+	}
+	form, err := decodeForm(r, body)
+	if err != nil {
+		return nil, err
+	}
+	c.action = form.Get("Action")
+
+	sig, err := sigv4.Parse(r)
+	if err != nil {
+		return nil, err
+	}
+	switch sig.Service {
+	case "iam", "sts":
+		c.service = sig.Service
+	default:
+		return nil, &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch,
+			Message: "Credential should be scoped to correct service: 'iam' or 'sts'. "}
+	}
+	p, err := h.authenticate(ctx, r, body, sig)
+	if err != nil {
+		return nil, err
+	}
+	if c.action == "" {
+		return nil, warden.Errorf(warden.CodeMissingAction, "Missing Action")
+	}
+	want := iamVersion
+	if c.service == "sts" {
+		want = stsVersion
+	}
+	if v := form.Get("Version"); v != want {
+		if v == "" {
+			return nil, warden.Errorf(warden.CodeMissingParameter, "The request must contain the parameter Version")
+		}
+		return nil, warden.Errorf(warden.CodeInvalidAction, "Could not find operation %s for version %s", c.action, v)
+	}
+	p.SourceIP = remoteIP(r)
+	p.UserAgent = r.UserAgent()
+	p.SecureTransport = r.TLS != nil
+	if c.service == "sts" {
+		return h.STS.Invoke(ctx, p, c.action, form)
+	}
+	return h.IAM.Invoke(ctx, p, c.action, form)
+}
+
+// decodeForm merges the query string and a form-encoded body, as AWS accepts
+// Query requests both ways.
+func decodeForm(r *http.Request, body []byte) (url.Values, error) {
+	form, err := url.ParseQuery(r.URL.RawQuery)
+	if err != nil {
+		return nil, warden.Errorf(warden.CodeMalformedQueryString, "The query string is malformed.")
+	}
+	if len(body) > 0 {
+		ct := r.Header.Get("Content-Type")
+		if ct != "" && !strings.HasPrefix(strings.ToLower(ct), "application/x-www-form-urlencoded") {
+			return nil, warden.Errorf(warden.CodeValidationError, "Unsupported Content-Type %q: use application/x-www-form-urlencoded.", ct)
+		}
+		bf, err := url.ParseQuery(string(body))
+		if err != nil {
+			return nil, warden.Errorf(warden.CodeMalformedQueryString, "The request body is not a well-formed form.")
+		}
+		for k, v := range bf {
+			form[k] = append(form[k], v...)
+		}
+	}
+	return form, nil
+}
+
+func remoteIP(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}
+
+var errInvalidToken = &warden.Error{Code: warden.CodeInvalidClientTokenID, Message: "The security token included in the request is invalid."}
+
+// authenticate verifies the signature and resolves the principal.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
+	cred, err := h.IAM.Credential(ctx, sig.AccessKeyID)
+	if errors.Is(err, warden.ErrNotFound) {
+		if h.Dev {
+			return h.devRoot(ctx)
+		}
+		return nil, errInvalidToken
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := sig.CheckTime(h.Now()); err != nil {
+		return nil, err
+	}
+	if err := sig.Verify(r, body, cred.Secret, h.keys); err != nil {
+		return nil, err
+	}
+	if !cred.Active {
+		return nil, errInvalidToken
+	}
+	if sig.SecurityToken != "" {
+		// Temporary credentials are issued with ASIA key IDs only; a token
+		// with a long-term key is a forgery.
+		return nil, errInvalidToken
+	}
+	if err := h.IAM.RecordKeyUse(ctx, sig.AccessKeyID, sig.Service, sig.Region); err != nil {
+		h.Log.WarnContext(ctx, "recording access key use", "request_id", warden.RequestID(ctx), "err", err)
+	}
+	p := cred.Principal
+	return &p, nil
+}
+
+func (h *Handler) devRoot(ctx context.Context) (*warden.Principal, error) {
+	p := warden.Principal{Type: warden.PrincipalRoot, Account: h.DevAccount, ID: h.DevAccount,
+		ARN: "arn:aws:iam::" + h.DevAccount + ":root"}
+	return &p, nil
+}
+
+func namespace(service string) string {
+	if service == "sts" {
+		return stsNamespace
+	}
+	return iamNamespace
+}
+
+type responseMetadata struct {
+	RequestID string `xml:"RequestId"`
+}
+
+func (h *Handler) writeResult(w http.ResponseWriter, c *call, result any) {
+	var b strings.Builder
+	b.WriteString(`<` + c.action + `Response xmlns="` + namespace(c.service) + `">` + "\n")
+	if result != nil {
+		enc := xml.NewEncoder(&b)
+		enc.Indent("  ", "  ")
+		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: c.action + "Result"}}); err != nil {
+			h.writeError(context.Background(), w, c, fmt.Errorf("encoding %s result: %w", c.action, err))
+			return
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString("  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n")
+	b.WriteString(`</` + c.action + `Response>` + "\n")
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	w.WriteHeader(http.StatusOK)
+	io.WriteString(w, b.String())
+}
+
+type errorResponse struct {
+	XMLName   xml.Name  `xml:"ErrorResponse"`
+	Xmlns     string    `xml:"xmlns,attr"`
+	Error     errorBody `xml:"Error"`
+	RequestID string    `xml:"RequestId"`
+}
+
+type errorBody struct {
+	Type    string `xml:"Type"`
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+// writeError answers err as AWS would and returns the status and code sent.
+func (h *Handler) writeError(ctx context.Context, w http.ResponseWriter, c *call, err error) (int, string) {
+	code, msg := "", ""
+	var we *warden.Error
+	var se *sigv4.Error
+	switch {
+	case errors.As(err, &we):
+		code, msg = string(we.Code), we.Message
+	case errors.As(err, &se):
+		code, msg = se.Code, se.Message
+	}
+	status, ok := statusOf(code)
+	if !ok {
+		h.Log.ErrorContext(ctx, "internal error", "request_id", c.requestID, "action", c.action, "err", err)
+		code, msg, status = string(warden.CodeInternalFailure), "We encountered an internal error. Please try again.", http.StatusInternalServerError
+	}
+	kind := "Sender"
+	if status >= 500 {
+		kind = "Receiver"
+	}
+	out, _ := xml.MarshalIndent(errorResponse{Xmlns: namespace(c.service), Error: errorBody{kind, code, msg}, RequestID: c.requestID}, "", "  ")
+	w.Header().Set("Content-Type", "text/xml")
+	w.Header().Set("x-amzn-RequestId", c.requestID)
+	w.WriteHeader(status)
+	w.Write(out)
+	w.Write([]byte("\n"))
+	return status, code
+}
+
+// statusOf is the one table from AWS error code to HTTP status.
+func statusOf(code string) (int, bool) {
+	switch warden.Code(code) {
+	case warden.CodeValidationError, warden.CodeInvalidInput, warden.CodeInvalidParameterValue,
+		warden.CodeMissingParameter, warden.CodeMissingAction, warden.CodeInvalidAction,
+		warden.CodeMalformedPolicyDocument, warden.CodePasswordPolicyViolation, warden.CodeUnmodifiableEntity,
+		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
+		warden.CodeRequestExpired, warden.CodeExpiredToken, warden.CodeInvalidAuthenticationCode,
+		warden.CodeThrottling, "InvalidUserType":
+		return http.StatusBadRequest, true
+	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
+		warden.CodeSignatureDoesNotMatch:
+		return http.StatusForbidden, true
+	case warden.CodeNoSuchEntity:
+		return http.StatusNotFound, true
+	case warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
+		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable:
+		return http.StatusConflict, true
+	case warden.CodeRequestTooLarge:
+		return http.StatusRequestEntityTooLarge, true
+	case warden.CodeServiceFailure:
+		return http.StatusInternalServerError, true
+	}
+	return 0, false
+}

@@ -1,0 +1,61 @@
+// Command warden runs the Warden IAM server and its local administration
+// commands. See the README for the tour.
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	if err := run(ctx, os.Args[1:], os.Getenv, os.Stdout, os.Stderr, nil); err != nil {
+		fmt.Fprintln(os.Stderr, "warden:", err)
+		os.Exit(1)
+	}
+}
+
+const usage = `usage:
+  warden serve [--addr :8080] [--data ./warden-data | --store postgres://...]
+               [--account-id 123456789012] [--enforce strict|soft|off] [--dev]
+  warden account create [--account-id ID] [--name NAME] [--email EMAIL] [--data DIR | --store DSN]
+  warden root access-key create [--account-id ID] [--data DIR | --store DSN]
+  warden policy validate FILE
+  warden policy eval --policy FILE... --action ACTION --resource ARN [--context key=value...]
+
+Every flag also reads from the environment as WARDEN_<FLAG> (WARDEN_ADDR, WARDEN_DATA, ...).`
+
+// run is main without the process: tests call it to boot a whole server.
+// ready, when set, is told the address the server listens on.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return fmt.Errorf("no command")
+	}
+	switch args[0] {
+	case "serve":
+		return serve(ctx, args[1:], getenv, stdout, stderr, ready)
+	case "account":
+		if len(args) > 1 && args[1] == "create" {
+			return accountCreate(ctx, args[2:], getenv, stdout, stderr)
+		}
+	case "root":
+		if len(args) > 2 && args[1] == "access-key" && args[2] == "create" {
+			return rootKeyCreate(ctx, args[3:], getenv, stdout, stderr)
+		}
+	case "policy":
+		if len(args) > 1 {
+			return policyCommand(ctx, args[1], args[2:], stdout, stderr)
+		}
+	case "help", "-h", "--help":
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return fmt.Errorf("unknown command %q", args[0])
+}

@@ -1,0 +1,168 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/sts"
+)
+
+// devAccountID is the account --dev serves unless --account-id says otherwise.
+const devAccountID = "000000000000"
+
+func serve(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(string)) error {
+	fs := flagSet("serve", stderr)
+	var sf storeFlags
+	sf.register(fs)
+	addr := fs.String("addr", ":8080", "address to listen on")
+	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
+	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
+	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
+	given, err := parseFlags(fs, args, getenv)
+	if err != nil {
+		return err
+	}
+	mode, ok := authz.ParseMode(*enforce)
+	if !ok {
+		return fmt.Errorf("--enforce must be strict, soft or off, not %q", *enforce)
+	}
+	if *accountID == "" {
+		*accountID = newAccountID()
+		if *dev {
+			*accountID = devAccountID
+		}
+	}
+	if !validAccountID(*accountID) {
+		return fmt.Errorf("--account-id must be 12 digits, not %q", *accountID)
+	}
+	log := slog.New(slog.NewJSONHandler(stderr, nil))
+	if *dev {
+		fmt.Fprintln(stderr, "WARNING: --dev mode: any well-formed AWS credentials are accepted as root of account "+
+			*accountID+" WITHOUT checking signatures. Never expose this server to a network.")
+	}
+
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", *addr, err)
+	}
+	defer ln.Close()
+
+	store, box, err := openStore(ctx, sf, *dev && !given["data"] && sf.store == "", getenv)
+	if err != nil {
+		return err
+	}
+	defer store.Close()
+
+	az := authz.New(store, mode, log)
+	iamSvc := iam.New(store, az, box)
+	stsSvc := sts.New(store, az)
+	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
+		return err
+	}
+	accounts, err := iamSvc.Accounts(ctx)
+	if err != nil {
+		return err
+	}
+
+	reg := prometheus.NewRegistry()
+	api := awsquery.NewHandler(iamSvc, stsSvc, log)
+	api.Dev, api.DevAccount = *dev, accounts[0].ID
+	api.Observe = observer(reg)
+	srv := &http.Server{Handler: mount(api, reg, store), ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
+
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	log.Info("warden ready", "addr", ln.Addr().String(), "account", accounts[0].ID, "dev", *dev, "enforce", *enforce)
+	if ready != nil {
+		ready(ln.Addr().String())
+	}
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	shutdown, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(shutdown); err != nil {
+		return err
+	}
+	if err := <-errc; !errors.Is(err, http.ErrServerClosed) {
+		return err
+	}
+	return nil
+}
+
+// mount is the one place where handlers are attached to paths.
+func mount(api http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := store.Generation(ctx); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("/", api)
+	return mux
+}
+
+// bootstrap creates the first account on the first start, printing a
+// generated root password once.
+func bootstrap(ctx context.Context, svc *iam.Service, accountID string, getenv func(string) string, stdout io.Writer) error {
+	password := getenv("WARDEN_ROOT_PASSWORD")
+	generated := password == ""
+	if generated {
+		password = secrets.NewPassword(20)
+	}
+	email := getenv("WARDEN_ROOT_EMAIL")
+	if email == "" {
+		email = "root@warden.local"
+	}
+	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
+	if (keyID == "") != (secret == "") {
+		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
+	}
+	created, err := svc.Bootstrap(ctx, iam.Bootstrap{AccountID: accountID, RootEmail: email,
+		RootPasswordHash: iam.HashPassword(password), RootAccessKeyID: keyID, RootSecretAccessKey: secret})
+	if err != nil {
+		return fmt.Errorf("bootstrap: %w", err)
+	}
+	if created {
+		fmt.Fprintf(stdout, "Created account %s with root user %s.\n", accountID, email)
+		if generated {
+			fmt.Fprintf(stdout, "Root password (shown once, store it safely): %s\n", password)
+		}
+	}
+	return nil
+}
+
+func observer(reg *prometheus.Registry) func(service, action, code string, status int, d time.Duration) {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_requests_total",
+		Help: "API requests by service, action and error code."}, []string{"service", "action", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "warden_request_duration_seconds",
+		Help: "API request latency.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}, []string{"service"})
+	reg.MustRegister(requests, latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return func(service, action, code string, status int, d time.Duration) {
+		requests.WithLabelValues(service, action, code).Inc()
+		latency.WithLabelValues(service).Observe(d.Seconds())
+	}
+}

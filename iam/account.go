@@ -1,0 +1,377 @@
+package iam
+
+import (
+	"context"
+	"errors"
+
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden"
+)
+
+// CreateAccount creates an account with its root user. rootPassword may be
+// empty (no console sign-in for root until one is set). It returns
+// EntityAlreadyExists when the ID is taken.
+func (s *Service) CreateAccount(ctx context.Context, id, name, rootEmail, rootPasswordHash string) (*warden.Account, error) {
+	acct := &warden.Account{ID: id, Name: name, RootEmail: rootEmail, RootPassword: rootPasswordHash, RootID: id,
+		Status: warden.AccountActive, CreateDate: s.now()}
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		err := warden.Insert(ctx, tx, acct)
+		if errors.Is(err, warden.ErrAlreadyExists) {
+			return alreadyExists("Account %s already exists.", id)
+		}
+		if err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, warden.AuditEvent{Time: s.Now().UTC(), Account: id, Actor: "warden-cli",
+			Action: "warden:CreateAccount", Resource: acct.RootARN(), Outcome: "Success"})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return acct, nil
+}
+
+// Accounts lists every account of the deployment in ID order.
+func (s *Service) Accounts(ctx context.Context) ([]*warden.Account, error) {
+	var out []*warden.Account
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		out, err = warden.LoadAll[warden.Account](ctx, tx, "", "", "", 0)
+		return err
+	})
+	return out, err
+}
+
+type accountAliasInput struct {
+	AccountAlias string
+}
+
+func (s *Service) createAccountAlias(ctx context.Context, p *warden.Principal, in *accountAliasInput) error {
+	if err := s.authorize(ctx, p, "CreateAccountAlias", "*", nil); err != nil {
+		return err
+	}
+	if strings.Trim(in.AccountAlias, "0123456789") == "" {
+		return invalidInput("An account alias cannot consist only of digits.")
+	}
+	return s.update(ctx, p, "CreateAccountAlias", accountResource(p.Account), func(tx warden.Tx) error {
+		acct, err := s.loadAccount(ctx, tx, p.Account)
+		if err != nil {
+			return err
+		}
+		if acct.Alias == in.AccountAlias {
+			return nil
+		}
+		err = warden.Insert(ctx, tx, &warden.Alias{Name: in.AccountAlias, Account: p.Account})
+		if errors.Is(err, warden.ErrAlreadyExists) {
+			return alreadyExists("The account alias %s already exists.", in.AccountAlias)
+		}
+		if err != nil {
+			return err
+		}
+		// An account has one alias: a new one replaces the old.
+		if acct.Alias != "" {
+			if err := warden.Remove(ctx, tx, &warden.Alias{Name: acct.Alias}); err != nil && !errors.Is(err, warden.ErrNotFound) {
+				return err
+			}
+		}
+		acct.Alias = in.AccountAlias
+		return warden.Save(ctx, tx, acct)
+	})
+}
+
+func (s *Service) deleteAccountAlias(ctx context.Context, p *warden.Principal, in *accountAliasInput) error {
+	if err := s.authorize(ctx, p, "DeleteAccountAlias", "*", nil); err != nil {
+		return err
+	}
+	return s.update(ctx, p, "DeleteAccountAlias", accountResource(p.Account), func(tx warden.Tx) error {
+		acct, err := s.loadAccount(ctx, tx, p.Account)
+		if err != nil {
+			return err
+		}
+		if acct.Alias != in.AccountAlias {
+			return noSuchEntity("The account alias %s cannot be found.", in.AccountAlias)
+		}
+		if err := warden.Remove(ctx, tx, &warden.Alias{Name: acct.Alias}); err != nil {
+			return err
+		}
+		acct.Alias = ""
+		return warden.Save(ctx, tx, acct)
+	})
+}
+
+type listAccountAliasesInput struct {
+	Marker   string
+	MaxItems int
+}
+
+type listAccountAliasesOutput struct {
+	AccountAliases list[string] `xml:"AccountAliases"`
+	page
+}
+
+func (s *Service) listAccountAliases(ctx context.Context, p *warden.Principal, in *listAccountAliasesInput) (*listAccountAliasesOutput, error) {
+	if err := s.authorize(ctx, p, "ListAccountAliases", "*", nil); err != nil {
+		return nil, err
+	}
+	var acct *warden.Account
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		acct, err = s.loadAccount(ctx, tx, p.Account)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &listAccountAliasesOutput{AccountAliases: list[string]{}}
+	if acct.Alias != "" {
+		out.AccountAliases = append(out.AccountAliases, acct.Alias)
+	}
+	return out, nil
+}
+
+// AccountByAlias returns the account an alias names, or NoSuchEntity.
+func (s *Service) AccountByAlias(ctx context.Context, alias string) (*warden.Account, error) {
+	var acct *warden.Account
+	err := s.view(ctx, func(tx warden.Tx) error {
+		a, err := warden.Load[warden.Alias](ctx, tx, "", alias)
+		if err != nil {
+			return notFoundAs(err, noSuchEntity("The account alias %s cannot be found.", alias))
+		}
+		acct, err = s.loadAccount(ctx, tx, a.Account)
+		return err
+	})
+	return acct, err
+}
+
+type summaryEntry struct {
+	Key   string `xml:"key"`
+	Value int    `xml:"value"`
+}
+
+type getAccountSummaryOutput struct {
+	SummaryMap []summaryEntry `xml:"SummaryMap>entry"`
+}
+
+func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ *emptyInput) (*getAccountSummaryOutput, error) {
+	if err := s.authorize(ctx, p, "GetAccountSummary", "*", nil); err != nil {
+		return nil, err
+	}
+	counts := map[string]int{}
+	err := s.view(ctx, func(tx warden.Tx) error {
+		acct, err := s.loadAccount(ctx, tx, p.Account)
+		if err != nil {
+			return err
+		}
+		users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, kind := range []struct {
+			name string
+			kind warden.Kind
+		}{{"Groups", warden.KindGroup}, {"Policies", warden.KindPolicy}, {"Roles", warden.KindRole},
+			{"InstanceProfiles", warden.KindInstanceProfile}, {"MFADevices", warden.KindMFADevice}} {
+			if counts[kind.name], err = tx.Count(ctx, kind.kind, p.Account); err != nil {
+				return err
+			}
+		}
+		policies, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, mp := range policies {
+			counts["PolicyVersionsInUse"] += len(mp.Versions)
+		}
+		counts["Users"] = len(users)
+		for _, u := range users {
+			counts["MFADevicesInUse"] += len(u.MFADevices)
+		}
+		if len(acct.RootAccessKeys) > 0 {
+			counts["AccountAccessKeysPresent"] = 1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	quotas := map[string]int{
+		"UsersQuota": maxUsersPerAccount, "GroupsQuota": maxGroupsPerAccount, "PoliciesQuota": maxPolicies,
+		"PolicySizeQuota": maxManagedPolicySize, "PolicyVersionsInUseQuota": 10000, "VersionsPerPolicyQuota": maxVersions,
+		"GroupsPerUserQuota": maxGroupsPerUser, "AttachedPoliciesPerUserQuota": maxManagedPerEntity,
+		"AttachedPoliciesPerGroupQuota": maxManagedPerEntity, "AttachedPoliciesPerRoleQuota": maxManagedPerEntity,
+		"AccessKeysPerUserQuota": maxAccessKeys, "SigningCertificatesPerUserQuota": 2, "UserPolicySizeQuota": maxUserInlineSize,
+		"GroupPolicySizeQuota": maxGroupInlineSize, "RolePolicySizeQuota": 10240, "RolesQuota": 1000,
+		"InstanceProfilesQuota": 1000, "AssumeRolePolicySizeQuota": 2048, "ServerCertificatesQuota": 20,
+		"ServerCertificates": 0, "Providers": 0, "AccountMFAEnabled": 0, "AccountSigningCertificatesPresent": 0,
+		"GlobalEndpointTokenVersion": 1,
+	}
+	for k, v := range quotas {
+		if _, ok := counts[k]; !ok {
+			counts[k] = v
+		}
+	}
+	out := &getAccountSummaryOutput{}
+	for _, k := range summaryOrder {
+		out.SummaryMap = append(out.SummaryMap, summaryEntry{k, counts[k]})
+	}
+	return out, nil
+}
+
+var summaryOrder = []string{"GroupPolicySizeQuota", "InstanceProfilesQuota", "Policies", "GroupsPerUserQuota",
+	"InstanceProfiles", "AttachedPoliciesPerUserQuota", "Users", "PoliciesQuota", "Providers", "AccountMFAEnabled",
+	"AccessKeysPerUserQuota", "AssumeRolePolicySizeQuota", "PolicyVersionsInUseQuota", "GlobalEndpointTokenVersion",
+	"VersionsPerPolicyQuota", "AttachedPoliciesPerGroupQuota", "PolicySizeQuota", "Groups",
+	"AccountSigningCertificatesPresent", "UsersQuota", "ServerCertificatesQuota", "MFADevices", "UserPolicySizeQuota",
+	"PolicyVersionsInUse", "ServerCertificates", "Roles", "RolesQuota", "SigningCertificatesPerUserQuota",
+	"MFADevicesInUse", "RolePolicySizeQuota", "AttachedPoliciesPerRoleQuota", "AccountAccessKeysPresent", "GroupsQuota"}
+
+type getAuthDetailsInput struct {
+	Filter   []string
+	MaxItems int
+	Marker   string
+}
+
+type wPolicyDetail struct {
+	PolicyName     string `xml:"PolicyName"`
+	PolicyDocument string `xml:"PolicyDocument"`
+}
+
+type wUserDetail struct {
+	Path                    string                `xml:"Path"`
+	UserName                string                `xml:"UserName"`
+	UserID                  string                `xml:"UserId"`
+	Arn                     string                `xml:"Arn"`
+	CreateDate              time.Time             `xml:"CreateDate"`
+	UserPolicyList          list[wPolicyDetail]   `xml:"UserPolicyList"`
+	GroupList               list[string]          `xml:"GroupList"`
+	AttachedManagedPolicies list[wAttachedPolicy] `xml:"AttachedManagedPolicies"`
+	PermissionsBoundary     *wBoundary            `xml:"PermissionsBoundary,omitempty"`
+	Tags                    list[wTag]            `xml:"Tags"`
+}
+
+type wGroupDetail struct {
+	Path                    string                `xml:"Path"`
+	GroupName               string                `xml:"GroupName"`
+	GroupID                 string                `xml:"GroupId"`
+	Arn                     string                `xml:"Arn"`
+	CreateDate              time.Time             `xml:"CreateDate"`
+	GroupPolicyList         list[wPolicyDetail]   `xml:"GroupPolicyList"`
+	AttachedManagedPolicies list[wAttachedPolicy] `xml:"AttachedManagedPolicies"`
+}
+
+type wManagedPolicyDetail struct {
+	wPolicy
+	PolicyVersionList list[wPolicyVersion] `xml:"PolicyVersionList"`
+}
+
+type getAuthDetailsOutput struct {
+	UserDetailList  list[wUserDetail]          `xml:"UserDetailList"`
+	GroupDetailList list[wGroupDetail]         `xml:"GroupDetailList"`
+	RoleDetailList  list[struct{}]             `xml:"RoleDetailList"`
+	Policies        list[wManagedPolicyDetail] `xml:"Policies"`
+	page
+}
+
+func inlineDetails(ps []warden.InlinePolicy) list[wPolicyDetail] {
+	out := list[wPolicyDetail]{}
+	for _, p := range ps {
+		out = append(out, wPolicyDetail{p.Name, encodeDocument(p.Document)})
+	}
+	return out
+}
+
+func attachedDetails(arns []string) list[wAttachedPolicy] {
+	out := list[wAttachedPolicy]{}
+	for _, a := range arns {
+		_, _, name, _ := parsePolicyARN(a)
+		out = append(out, wAttachedPolicy{name, a})
+	}
+	return out
+}
+
+func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.Principal, in *getAuthDetailsInput) (*getAuthDetailsOutput, error) {
+	if err := s.authorize(ctx, p, "GetAccountAuthorizationDetails", "*", nil); err != nil {
+		return nil, err
+	}
+	want := func(t string) bool {
+		if len(in.Filter) == 0 {
+			return true
+		}
+		for _, f := range in.Filter {
+			if f == t || (t == "ManagedPolicy" && (f == "LocalManagedPolicy" || f == "AWSManagedPolicy")) {
+				return true
+			}
+		}
+		return false
+	}
+	type item struct {
+		key    string
+		user   *warden.User
+		group  *warden.Group
+		policy *warden.ManagedPolicy
+	}
+	var items []item
+	err := s.view(ctx, func(tx warden.Tx) error {
+		if want("User") {
+			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				items = append(items, item{key: "1/" + warden.NameKey(u.Name), user: u})
+			}
+		}
+		if want("Group") {
+			groups, err := warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, g := range groups {
+				items = append(items, item{key: "2/" + warden.NameKey(g.Name), group: g})
+			}
+		}
+		if want("ManagedPolicy") {
+			policies, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, mp := range policies {
+				items = append(items, item{key: "4/" + warden.NameKey(mp.Name), policy: mp})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	window, pg, err := paginate(items, func(it item) string { return it.key }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &getAuthDetailsOutput{UserDetailList: list[wUserDetail]{}, GroupDetailList: list[wGroupDetail]{},
+		RoleDetailList: list[struct{}]{}, Policies: list[wManagedPolicyDetail]{}, page: pg}
+	for _, it := range window {
+		switch {
+		case it.user != nil:
+			u := it.user
+			out.UserDetailList = append(out.UserDetailList, wUserDetail{Path: u.Path, UserName: u.Name, UserID: u.ID,
+				Arn: u.ARN(), CreateDate: u.CreateDate, UserPolicyList: inlineDetails(u.InlinePolicies),
+				GroupList: append(list[string]{}, u.Groups...), AttachedManagedPolicies: attachedDetails(u.AttachedPolicies),
+				PermissionsBoundary: boundaryOut(u.PermissionsBoundary), Tags: tagsOut(u.Tags)})
+		case it.group != nil:
+			g := it.group
+			out.GroupDetailList = append(out.GroupDetailList, wGroupDetail{Path: g.Path, GroupName: g.Name, GroupID: g.ID,
+				Arn: g.ARN(), CreateDate: g.CreateDate, GroupPolicyList: inlineDetails(g.InlinePolicies),
+				AttachedManagedPolicies: attachedDetails(g.AttachedPolicies)})
+		default:
+			mp := it.policy
+			d := wManagedPolicyDetail{wPolicy: policyOut(mp, false, true), PolicyVersionList: list[wPolicyVersion]{}}
+			for _, v := range mp.Versions {
+				d.PolicyVersionList = append(d.PolicyVersionList, wPolicyVersion{Document: encodeDocument(v.Document),
+					VersionID: v.ID, IsDefaultVersion: v.ID == mp.DefaultVersion, CreateDate: v.CreateDate})
+			}
+			out.Policies = append(out.Policies, d)
+		}
+	}
+	return out, nil
+}

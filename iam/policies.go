@@ -1,0 +1,741 @@
+package iam
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/warden-iam/warden"
+)
+
+// maxManagedPolicySize is the quota on a managed policy document.
+const maxManagedPolicySize = 6144
+
+// parsePolicyARN splits a managed policy ARN into its owner account ("aws" for
+// AWS managed policies), path and name.
+func parsePolicyARN(a string) (account, path, name string, ok bool) {
+	rest, found := strings.CutPrefix(a, "arn:aws:iam::")
+	if !found {
+		return "", "", "", false
+	}
+	account, res, found := strings.Cut(rest, ":")
+	if !found {
+		return "", "", "", false
+	}
+	res, found = strings.CutPrefix(res, "policy/")
+	if !found || res == "" {
+		return "", "", "", false
+	}
+	i := strings.LastIndexByte(res, '/')
+	path, name = "/"+res[:i+1], res[i+1:]
+	if i < 0 {
+		path = "/"
+	}
+	if name == "" || (account != "aws" && len(account) != 12) {
+		return "", "", "", false
+	}
+	return account, path, name, true
+}
+
+// loadPolicy loads the managed policy an ARN names, visible to account.
+func (s *Service) loadPolicy(ctx context.Context, tx warden.Tx, account, policyARN string) (*warden.ManagedPolicy, error) {
+	owner, path, name, ok := parsePolicyARN(policyARN)
+	if !ok {
+		return nil, invalidInput("ARN %s is not valid.", policyARN)
+	}
+	nf := noSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
+	if owner != account && owner != "aws" {
+		return nil, nf
+	}
+	p, err := warden.Load[warden.ManagedPolicy](ctx, tx, owner, warden.NameKey(name))
+	if err != nil {
+		return nil, notFoundAs(err, nf)
+	}
+	if p.Path != path || p.Name != name {
+		return nil, nf
+	}
+	return p, nil
+}
+
+// policyFor loads a policy and authorizes action on it.
+func (s *Service) policyFor(ctx context.Context, tx warden.Tx, p *warden.Principal, action, policyARN string) (*warden.ManagedPolicy, error) {
+	if err := s.authorize(ctx, p, action, policyARN, nil); err != nil {
+		return nil, err
+	}
+	return s.loadPolicy(ctx, tx, p.Account, policyARN)
+}
+
+// useAsBoundary adjusts the permissions-boundary usage count of a policy.
+func (s *Service) useAsBoundary(ctx context.Context, tx warden.Tx, account, policyARN string, delta int) error {
+	mp, err := s.loadPolicy(ctx, tx, account, policyARN)
+	if err != nil {
+		if warden.ErrorCode(err) == warden.CodeNoSuchEntity {
+			return invalidInput("Scope ARN: %s does not exist or is not attachable.", policyARN)
+		}
+		return err
+	}
+	mp.BoundaryCount += delta
+	return s.savePolicy(ctx, tx, mp)
+}
+
+// savePolicy writes a policy; AWS managed policies are stored under account
+// "aws" and their counts are per deployment.
+func (s *Service) savePolicy(ctx context.Context, tx warden.Tx, mp *warden.ManagedPolicy) error {
+	return warden.Save(ctx, tx, mp)
+}
+
+func checkManagedDocument(doc string) error {
+	if err := checkDocument(doc, identityDoc); err != nil {
+		return err
+	}
+	if policySize(doc) > maxManagedPolicySize {
+		return limitExceeded("Cannot exceed quota for PolicySize: %d", maxManagedPolicySize)
+	}
+	return nil
+}
+
+type createPolicyInput struct {
+	PolicyName     string
+	Path           string
+	PolicyDocument string
+	Description    string
+	Tags           []tagsInput
+}
+
+type policyOutput struct {
+	Policy wPolicy `xml:"Policy"`
+}
+
+func (s *Service) createPolicy(ctx context.Context, p *warden.Principal, in *createPolicyInput) (*policyOutput, error) {
+	path := orDefault(in.Path)
+	target := arn(p.Account, "policy", path, in.PolicyName)
+	tags := tagsIn(in.Tags)
+	if err := s.authorize(ctx, p, "CreatePolicy", target, tagKeys(tags)); err != nil {
+		return nil, err
+	}
+	if err := checkNewTags(tags); err != nil {
+		return nil, err
+	}
+	if err := checkManagedDocument(in.PolicyDocument); err != nil {
+		return nil, err
+	}
+	now := s.now()
+	mp := &warden.ManagedPolicy{Account: p.Account, ID: s.NewID("ANPA", 21), Name: in.PolicyName, Path: path,
+		Description: in.Description, CreateDate: now, UpdateDate: now, DefaultVersion: "v1", NextVersion: 2,
+		Versions: []warden.PolicyVersion{{ID: "v1", Document: in.PolicyDocument, CreateDate: now}}, Tags: tags}
+	err := s.update(ctx, p, "CreatePolicy", target, func(tx warden.Tx) error {
+		n, err := tx.Count(ctx, warden.KindPolicy, p.Account)
+		if err != nil {
+			return err
+		}
+		if n >= maxPolicies {
+			return limitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", maxPolicies)
+		}
+		err = warden.Insert(ctx, tx, mp)
+		if errors.Is(err, warden.ErrAlreadyExists) {
+			return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+}
+
+type policyARNInput struct {
+	PolicyArn string
+}
+
+func (s *Service) getPolicy(ctx context.Context, p *warden.Principal, in *policyARNInput) (*policyOutput, error) {
+	var mp *warden.ManagedPolicy
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		mp, err = s.policyFor(ctx, tx, p, "GetPolicy", in.PolicyArn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+}
+
+func (s *Service) deletePolicy(ctx context.Context, p *warden.Principal, in *policyARNInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		mp, err := s.policyFor(ctx, tx, p, "DeletePolicy", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		if mp.Account != p.Account {
+			return warden.Errorf(warden.CodeAccessDenied, "Cannot delete an AWS managed policy.")
+		}
+		if mp.AttachmentCount > 0 || mp.BoundaryCount > 0 {
+			return deleteConflict("Cannot delete a policy attached to entities.")
+		}
+		if len(mp.Versions) > 1 {
+			return deleteConflict("This policy has more than one version. Before you delete a policy, you must delete the policy's versions. The default version is deleted with the policy.")
+		}
+		if err := warden.Remove(ctx, tx, mp); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "DeletePolicy", mp.ARN())
+	})
+}
+
+type listPoliciesInput struct {
+	Scope             string
+	OnlyAttached      bool
+	PathPrefix        string
+	PolicyUsageFilter string
+	Marker            string
+	MaxItems          int
+}
+
+type listPoliciesOutput struct {
+	Policies list[wPolicy] `xml:"Policies"`
+	page
+}
+
+func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *listPoliciesInput) (*listPoliciesOutput, error) {
+	if err := s.authorize(ctx, p, "ListPolicies", arn(p.Account, "policy", "/", ""), nil); err != nil {
+		return nil, err
+	}
+	var all []*warden.ManagedPolicy
+	err := s.view(ctx, func(tx warden.Tx) error {
+		if in.Scope != "AWS" {
+			local, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			all = append(all, local...)
+		}
+		if in.Scope != "Local" {
+			aws, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, "aws", "", "", 0)
+			if err != nil {
+				return err
+			}
+			all = append(all, aws...)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	all = filter(all, func(mp *warden.ManagedPolicy) bool {
+		switch {
+		case !hasPathPrefix(mp.Path, in.PathPrefix):
+			return false
+		case in.OnlyAttached && mp.AttachmentCount == 0 && mp.BoundaryCount == 0:
+			return false
+		case in.PolicyUsageFilter == "PermissionsPolicy" && mp.AttachmentCount == 0 && in.OnlyAttached:
+			return false
+		case in.PolicyUsageFilter == "PermissionsBoundary" && mp.BoundaryCount == 0 && in.OnlyAttached:
+			return false
+		}
+		return true
+	})
+	window, pg, err := paginate(all, func(mp *warden.ManagedPolicy) string { return mp.Account + "/" + warden.NameKey(mp.Name) }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listPoliciesOutput{Policies: list[wPolicy]{}, page: pg}
+	for _, mp := range window {
+		out.Policies = append(out.Policies, policyOut(mp, false, false))
+	}
+	return out, nil
+}
+
+type createPolicyVersionInput struct {
+	PolicyArn      string
+	PolicyDocument string
+	SetAsDefault   bool
+}
+
+type policyVersionOutput struct {
+	PolicyVersion wPolicyVersion `xml:"PolicyVersion"`
+}
+
+func (s *Service) createPolicyVersion(ctx context.Context, p *warden.Principal, in *createPolicyVersionInput) (*policyVersionOutput, error) {
+	if err := checkManagedDocument(in.PolicyDocument); err != nil {
+		return nil, err
+	}
+	var out wPolicyVersion
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		mp, err := s.localPolicyFor(ctx, tx, p, "CreatePolicyVersion", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		if len(mp.Versions) >= maxVersions {
+			return limitExceeded("A managed policy can have up to %d versions. Before you create a new version, you must delete an existing version.", maxVersions)
+		}
+		v := warden.PolicyVersion{ID: "v" + strconv.Itoa(mp.NextVersion), Document: in.PolicyDocument, CreateDate: s.now()}
+		mp.NextVersion++
+		mp.Versions = append(mp.Versions, v)
+		if in.SetAsDefault {
+			mp.DefaultVersion = v.ID
+		}
+		mp.UpdateDate = v.CreateDate
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+		out = wPolicyVersion{VersionID: v.ID, IsDefaultVersion: in.SetAsDefault, CreateDate: v.CreateDate}
+		return s.auditIn(ctx, tx, p, "CreatePolicyVersion", mp.ARN())
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &policyVersionOutput{PolicyVersion: out}, nil
+}
+
+// localPolicyFor is policyFor for operations that change a policy: AWS
+// managed policies cannot be changed.
+func (s *Service) localPolicyFor(ctx context.Context, tx warden.Tx, p *warden.Principal, action, policyARN string) (*warden.ManagedPolicy, error) {
+	mp, err := s.policyFor(ctx, tx, p, action, policyARN)
+	if err != nil {
+		return nil, err
+	}
+	if mp.Account != p.Account {
+		return nil, warden.Errorf(warden.CodeAccessDenied, "Policy %s is an AWS managed policy and cannot be changed.", policyARN)
+	}
+	return mp, nil
+}
+
+type policyVersionInput struct {
+	PolicyArn string
+	VersionId string
+}
+
+func findVersion(mp *warden.ManagedPolicy, id string) (int, error) {
+	i := slices.IndexFunc(mp.Versions, func(v warden.PolicyVersion) bool { return v.ID == id })
+	if i < 0 {
+		return -1, noSuchEntity("Policy %s version %s does not exist or is not attachable.", mp.ARN(), id)
+	}
+	return i, nil
+}
+
+func (s *Service) getPolicyVersion(ctx context.Context, p *warden.Principal, in *policyVersionInput) (*policyVersionOutput, error) {
+	var out wPolicyVersion
+	err := s.view(ctx, func(tx warden.Tx) error {
+		mp, err := s.policyFor(ctx, tx, p, "GetPolicyVersion", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		i, err := findVersion(mp, in.VersionId)
+		if err != nil {
+			return err
+		}
+		v := mp.Versions[i]
+		out = wPolicyVersion{Document: encodeDocument(v.Document), VersionID: v.ID, IsDefaultVersion: v.ID == mp.DefaultVersion, CreateDate: v.CreateDate}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &policyVersionOutput{PolicyVersion: out}, nil
+}
+
+type listPolicyVersionsInput struct {
+	PolicyArn string
+	Marker    string
+	MaxItems  int
+}
+
+type listPolicyVersionsOutput struct {
+	Versions list[wPolicyVersion] `xml:"Versions"`
+	page
+}
+
+func (s *Service) listPolicyVersions(ctx context.Context, p *warden.Principal, in *listPolicyVersionsInput) (*listPolicyVersionsOutput, error) {
+	var mp *warden.ManagedPolicy
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		mp, err = s.policyFor(ctx, tx, p, "ListPolicyVersions", in.PolicyArn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	// Newest first, as IAM lists them.
+	versions := slices.Clone(mp.Versions)
+	slices.Reverse(versions)
+	window, pg, err := paginate(versions, func(v warden.PolicyVersion) string { return v.ID }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listPolicyVersionsOutput{Versions: list[wPolicyVersion]{}, page: pg}
+	for _, v := range window {
+		out.Versions = append(out.Versions, wPolicyVersion{VersionID: v.ID, IsDefaultVersion: v.ID == mp.DefaultVersion, CreateDate: v.CreateDate})
+	}
+	return out, nil
+}
+
+func (s *Service) deletePolicyVersion(ctx context.Context, p *warden.Principal, in *policyVersionInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		mp, err := s.localPolicyFor(ctx, tx, p, "DeletePolicyVersion", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		i, err := findVersion(mp, in.VersionId)
+		if err != nil {
+			return err
+		}
+		if mp.Versions[i].ID == mp.DefaultVersion {
+			return deleteConflict("Cannot delete the default version of a policy.")
+		}
+		mp.Versions = slices.Delete(mp.Versions, i, i+1)
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "DeletePolicyVersion", mp.ARN())
+	})
+}
+
+func (s *Service) setDefaultPolicyVersion(ctx context.Context, p *warden.Principal, in *policyVersionInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		mp, err := s.localPolicyFor(ctx, tx, p, "SetDefaultPolicyVersion", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		if _, err := findVersion(mp, in.VersionId); err != nil {
+			return err
+		}
+		mp.DefaultVersion = in.VersionId
+		mp.UpdateDate = s.now()
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "SetDefaultPolicyVersion", mp.ARN())
+	})
+}
+
+// attachment is what Attach/Detach/ListAttached need of a user, group or role.
+type attachable interface {
+	warden.Entity
+	ARN() string
+}
+
+func attachedOf(e attachable) *[]string {
+	switch v := e.(type) {
+	case *warden.User:
+		return &v.AttachedPolicies
+	case *warden.Group:
+		return &v.AttachedPolicies
+	}
+	panic(fmt.Sprintf("iam: %T cannot have policies", e))
+}
+
+func (s *Service) attach(ctx context.Context, tx warden.Tx, p *warden.Principal, e attachable, kind, policyARN string) error {
+	mp, err := s.loadPolicy(ctx, tx, p.Account, policyARN)
+	if err != nil {
+		return err
+	}
+	list := attachedOf(e)
+	if slices.Contains(*list, mp.ARN()) {
+		return nil // attaching twice succeeds, as in IAM
+	}
+	if len(*list) >= maxManagedPerEntity {
+		return limitExceeded("Cannot exceed quota for PoliciesPer%s: %d", kind, maxManagedPerEntity)
+	}
+	*list = append(*list, mp.ARN())
+	mp.AttachmentCount++
+	if err := s.savePolicy(ctx, tx, mp); err != nil {
+		return err
+	}
+	return warden.Save(ctx, tx, e)
+}
+
+func (s *Service) detach(ctx context.Context, tx warden.Tx, p *warden.Principal, e attachable, policyARN string) error {
+	list := attachedOf(e)
+	i := slices.Index(*list, policyARN)
+	if i < 0 {
+		return noSuchEntity("Policy %s was not found.", policyARN)
+	}
+	*list = slices.Delete(*list, i, i+1)
+	if mp, err := s.loadPolicy(ctx, tx, p.Account, policyARN); err == nil {
+		mp.AttachmentCount--
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+	} else if warden.ErrorCode(err) != warden.CodeNoSuchEntity {
+		return err
+	}
+	return warden.Save(ctx, tx, e)
+}
+
+type userPolicyARNInput struct {
+	UserName  string
+	PolicyArn string
+}
+
+func (s *Service) attachUserPolicy(ctx context.Context, p *warden.Principal, in *userPolicyARNInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		u, err := s.userFor(ctx, tx, p, "AttachUserPolicy", in.UserName, policyKey(in.PolicyArn))
+		if err != nil {
+			return err
+		}
+		if err := s.attach(ctx, tx, p, u, "User", in.PolicyArn); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "AttachUserPolicy", u.ARN())
+	})
+}
+
+func (s *Service) detachUserPolicy(ctx context.Context, p *warden.Principal, in *userPolicyARNInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		u, err := s.userFor(ctx, tx, p, "DetachUserPolicy", in.UserName, policyKey(in.PolicyArn))
+		if err != nil {
+			return err
+		}
+		if err := s.detach(ctx, tx, p, u, in.PolicyArn); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "DetachUserPolicy", u.ARN())
+	})
+}
+
+type groupPolicyARNInput struct {
+	GroupName string
+	PolicyArn string
+}
+
+func (s *Service) attachGroupPolicy(ctx context.Context, p *warden.Principal, in *groupPolicyARNInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		g, err := s.groupFor(ctx, tx, p, "AttachGroupPolicy", in.GroupName)
+		if err != nil {
+			return err
+		}
+		if err := s.attach(ctx, tx, p, g, "Group", in.PolicyArn); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "AttachGroupPolicy", g.ARN())
+	})
+}
+
+func (s *Service) detachGroupPolicy(ctx context.Context, p *warden.Principal, in *groupPolicyARNInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		g, err := s.groupFor(ctx, tx, p, "DetachGroupPolicy", in.GroupName)
+		if err != nil {
+			return err
+		}
+		if err := s.detach(ctx, tx, p, g, in.PolicyArn); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "DetachGroupPolicy", g.ARN())
+	})
+}
+
+func policyKey(policyARN string) map[string][]string {
+	return map[string][]string{"iam:PolicyARN": {policyARN}}
+}
+
+type listAttachedInput struct {
+	UserName   string
+	GroupName  string
+	PathPrefix string
+	Marker     string
+	MaxItems   int
+}
+
+type listAttachedOutput struct {
+	AttachedPolicies list[wAttachedPolicy] `xml:"AttachedPolicies"`
+	page
+}
+
+func attachedPage(arns []string, in *listAttachedInput) (*listAttachedOutput, error) {
+	var items []wAttachedPolicy
+	for _, a := range arns {
+		_, path, name, _ := parsePolicyARN(a)
+		if hasPathPrefix(path, in.PathPrefix) {
+			items = append(items, wAttachedPolicy{PolicyName: name, PolicyArn: a})
+		}
+	}
+	window, pg, err := paginate(items, func(w wAttachedPolicy) string { return w.PolicyArn }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	return &listAttachedOutput{AttachedPolicies: append(list[wAttachedPolicy]{}, window...), page: pg}, nil
+}
+
+func (s *Service) listAttachedUserPolicies(ctx context.Context, p *warden.Principal, in *listAttachedInput) (*listAttachedOutput, error) {
+	var arns []string
+	err := s.view(ctx, func(tx warden.Tx) error {
+		u, err := s.userFor(ctx, tx, p, "ListAttachedUserPolicies", in.UserName, nil)
+		if err == nil {
+			arns = u.AttachedPolicies
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return attachedPage(arns, in)
+}
+
+func (s *Service) listAttachedGroupPolicies(ctx context.Context, p *warden.Principal, in *listAttachedInput) (*listAttachedOutput, error) {
+	var arns []string
+	err := s.view(ctx, func(tx warden.Tx) error {
+		g, err := s.groupFor(ctx, tx, p, "ListAttachedGroupPolicies", in.GroupName)
+		if err == nil {
+			arns = g.AttachedPolicies
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return attachedPage(arns, in)
+}
+
+type listEntitiesForPolicyInput struct {
+	PolicyArn         string
+	EntityFilter      string
+	PathPrefix        string
+	PolicyUsageFilter string
+	Marker            string
+	MaxItems          int
+}
+
+type wPolicyUser struct {
+	UserName string `xml:"UserName"`
+	UserID   string `xml:"UserId"`
+}
+
+type wPolicyGroup struct {
+	GroupName string `xml:"GroupName"`
+	GroupID   string `xml:"GroupId"`
+}
+
+type wPolicyRole struct {
+	RoleName string `xml:"RoleName"`
+	RoleID   string `xml:"RoleId"`
+}
+
+type listEntitiesForPolicyOutput struct {
+	PolicyGroups list[wPolicyGroup] `xml:"PolicyGroups"`
+	PolicyUsers  list[wPolicyUser]  `xml:"PolicyUsers"`
+	PolicyRoles  list[wPolicyRole]  `xml:"PolicyRoles"`
+	page
+}
+
+func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
+	type entity struct {
+		key   string
+		user  *warden.User
+		group *warden.Group
+	}
+	var entities []entity
+	err := s.view(ctx, func(tx warden.Tx) error {
+		mp, err := s.policyFor(ctx, tx, p, "ListEntitiesForPolicy", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		target := mp.ARN()
+		wantPolicy := in.PolicyUsageFilter != "PermissionsBoundary"
+		wantBoundary := in.PolicyUsageFilter != "PermissionsPolicy"
+		if in.EntityFilter == "" || in.EntityFilter == "Group" {
+			groups, err := warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, g := range groups {
+				if wantPolicy && slices.Contains(g.AttachedPolicies, target) && hasPathPrefix(g.Path, in.PathPrefix) {
+					entities = append(entities, entity{key: "g/" + warden.NameKey(g.Name), group: g})
+				}
+			}
+		}
+		if in.EntityFilter == "" || in.EntityFilter == "User" {
+			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				if !hasPathPrefix(u.Path, in.PathPrefix) {
+					continue
+				}
+				if (wantPolicy && slices.Contains(u.AttachedPolicies, target)) || (wantBoundary && u.PermissionsBoundary == target) {
+					entities = append(entities, entity{key: "u/" + warden.NameKey(u.Name), user: u})
+				}
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	window, pg, err := paginate(entities, func(e entity) string { return e.key }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listEntitiesForPolicyOutput{PolicyGroups: list[wPolicyGroup]{}, PolicyUsers: list[wPolicyUser]{}, PolicyRoles: list[wPolicyRole]{}, page: pg}
+	for _, e := range window {
+		if e.user != nil {
+			out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{e.user.Name, e.user.ID})
+		} else {
+			out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{e.group.Name, e.group.ID})
+		}
+	}
+	return out, nil
+}
+
+type tagPolicyInput struct {
+	PolicyArn string
+	Tags      []tagsInput
+}
+
+func (s *Service) tagPolicy(ctx context.Context, p *warden.Principal, in *tagPolicyInput) error {
+	tags := tagsIn(in.Tags)
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		if err := s.authorize(ctx, p, "TagPolicy", in.PolicyArn, tagKeys(tags)); err != nil {
+			return err
+		}
+		mp, err := s.localPolicyFor(ctx, tx, p, "TagPolicy", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		if mp.Tags, err = mergeTags(mp.Tags, tags, "Policy"); err != nil {
+			return err
+		}
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "TagPolicy", mp.ARN())
+	})
+}
+
+type untagPolicyInput struct {
+	PolicyArn string
+	TagKeys   []string
+}
+
+func (s *Service) untagPolicy(ctx context.Context, p *warden.Principal, in *untagPolicyInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		mp, err := s.localPolicyFor(ctx, tx, p, "UntagPolicy", in.PolicyArn)
+		if err != nil {
+			return err
+		}
+		mp.Tags = removeTags(mp.Tags, in.TagKeys)
+		if err := s.savePolicy(ctx, tx, mp); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "UntagPolicy", mp.ARN())
+	})
+}
+
+type listPolicyTagsInput struct {
+	PolicyArn string
+	Marker    string
+	MaxItems  int
+}
+
+func (s *Service) listPolicyTags(ctx context.Context, p *warden.Principal, in *listPolicyTagsInput) (*listTagsOutput, error) {
+	var mp *warden.ManagedPolicy
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		mp, err = s.policyFor(ctx, tx, p, "ListPolicyTags", in.PolicyArn)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return tagPage(mp.Tags, in.Marker, in.MaxItems)
+}

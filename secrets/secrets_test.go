@@ -1,0 +1,121 @@
+package secrets
+
+import (
+	"bytes"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestBoxRoundTrip(t *testing.T) {
+	key := bytes.Repeat([]byte{7}, KeySize)
+	b, err := NewBox(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealed := b.Seal([]byte("wJalrXUtnFEMI/K7MDENG"), "AKIAEXAMPLE")
+	if bytes.Contains(sealed, []byte("wJalrXUtnFEMI")) {
+		t.Fatal("sealed value contains the plaintext")
+	}
+	got, err := b.Open(sealed, "AKIAEXAMPLE")
+	if err != nil || string(got) != "wJalrXUtnFEMI/K7MDENG" {
+		t.Fatalf("Open = %q, %v", got, err)
+	}
+	if _, err := b.Open(sealed, "AKIAOTHER"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("Open with other context: %v, want ErrDecrypt", err)
+	}
+	sealed[len(sealed)-1] ^= 1
+	if _, err := b.Open(sealed, "AKIAEXAMPLE"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("Open tampered: %v, want ErrDecrypt", err)
+	}
+	if _, err := b.Open([]byte{1, 2}, "x"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("Open short: %v, want ErrDecrypt", err)
+	}
+	other, _ := NewBox(bytes.Repeat([]byte{8}, KeySize))
+	if _, err := other.Open(b.Seal([]byte("x"), "c"), "c"); !errors.Is(err, ErrDecrypt) {
+		t.Fatalf("Open under other key: %v", err)
+	}
+	if _, err := NewBox([]byte("short")); err == nil {
+		t.Fatal("NewBox accepted a short key")
+	}
+}
+
+func TestLoadOrCreateKey(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "data")
+	k1, err := LoadOrCreateKey(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := os.Stat(filepath.Join(dir, "master.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st.Mode().Perm() != 0o600 {
+		t.Fatalf("master.key mode %v, want 0600", st.Mode().Perm())
+	}
+	k2, err := LoadOrCreateKey(dir)
+	if err != nil || !bytes.Equal(k1, k2) {
+		t.Fatalf("second load gave another key (%v)", err)
+	}
+}
+
+func TestParseKey(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	if k, err := ParseKey(hex); err != nil || k[0] != 0xab {
+		t.Fatalf("hex: %v %v", k, err)
+	}
+	if _, err := ParseKey("AAAA"); err == nil {
+		t.Fatal("accepted a short key")
+	}
+	if _, err := ParseKey(strings.Repeat("zz", 32)); err == nil {
+		t.Fatal("accepted non-hex non-base64")
+	}
+}
+
+func TestPassword(t *testing.T) {
+	h := HashPassword("correct horse")
+	if !strings.HasPrefix(h, "$argon2id$") {
+		t.Fatalf("hash %q is not argon2id", h)
+	}
+	if strings.Contains(h, "correct horse") {
+		t.Fatal("hash contains the password")
+	}
+	if !CheckPassword(h, "correct horse") {
+		t.Fatal("right password rejected")
+	}
+	if CheckPassword(h, "correct horsf") {
+		t.Fatal("wrong password accepted")
+	}
+	if HashPassword("correct horse") == h {
+		t.Fatal("two hashes of one password are equal: no salt")
+	}
+	for _, bad := range []string{"", "$argon2id$", "$bcrypt$v=19$m=1,t=1,p=1$AA$AA", "$argon2id$v=19$m=99999999,t=1,p=1$AA$AA"} {
+		if CheckPassword(bad, "x") {
+			t.Fatalf("malformed hash %q matched", bad)
+		}
+	}
+}
+
+func TestGenerators(t *testing.T) {
+	id := NewID("AKIA", 20)
+	if len(id) != 20 || !strings.HasPrefix(id, "AKIA") || strings.ToUpper(id) != id {
+		t.Fatalf("NewID = %q", id)
+	}
+	if s := NewSecretAccessKey(); len(s) != 40 {
+		t.Fatalf("secret %q", s)
+	}
+	if NewSecretAccessKey() == NewSecretAccessKey() {
+		t.Fatal("two secrets equal")
+	}
+	if p := NewPassword(20); len(p) != 20 {
+		t.Fatalf("password %q", p)
+	}
+}
+
+func BenchmarkHashPassword(b *testing.B) {
+	for b.Loop() {
+		HashPassword("correct horse battery staple")
+	}
+}
