@@ -1,13 +1,21 @@
 // Package authz is the one place where Warden decides whether a principal may
-// perform an action on a resource. Operations in iam and sts ask it before they
-// run; it never answers for root-only tasks with anything but the root user.
+// perform an action on a resource. Operations in iam and sts ask it before
+// they run. It evaluates the caller's policies with the policy engine from an
+// in-memory authorization snapshot, so deciding a request reads no database;
+// the snapshot is dropped when the store changes. Root is never restricted by
+// IAM policies, and root-only tasks refuse every other principal.
 package authz
 
 import (
 	"context"
 	"log/slog"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // Mode says what happens to a denial.
@@ -38,19 +46,29 @@ func ParseMode(s string) (Mode, bool) {
 // Request is one authorization question.
 type Request struct {
 	Action   string // e.g. iam:CreateUser
-	Resource string // ARN of the resource acted on
+	Resource string // ARN of the resource acted on, or "*"
 	// RootOnly marks tasks only an account's root user may perform; IAM
 	// policies cannot grant them.
 	RootOnly bool
-	// Context holds request-specific condition keys (aws:RequestTag/..., aws:TagKeys, iam:PolicyARN, ...).
+	// Context holds request-specific condition keys (aws:RequestTag/...,
+	// aws:TagKeys, iam:PolicyARN, iam:PermissionsBoundary, ...).
 	Context map[string][]string
 }
 
-// Authorizer decides requests.
+// Authorizer decides requests. It is safe for concurrent use.
 type Authorizer struct {
 	store warden.Store
 	mode  Mode
 	log   *slog.Logger
+	now   func() time.Time
+
+	mu    sync.RWMutex
+	gen   uint64 // bumped on every local change and seen remote change
+	cache map[string]*principalPolicies
+
+	pollMu sync.Mutex
+	seen   int64 // store generation at the last Poll
+	polled bool
 }
 
 // New returns an Authorizer over store.
@@ -58,43 +76,146 @@ func New(store warden.Store, mode Mode, log *slog.Logger) *Authorizer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Authorizer{store: store, mode: mode, log: log}
+	return &Authorizer{store: store, mode: mode, log: log, now: time.Now, cache: map[string]*principalPolicies{}}
 }
 
 // Authorize returns nil when p may make req, or an *warden.Error with code
-// AccessDenied saying why not, in AWS's words.
+// AccessDenied saying why not, in AWS's words. Other errors come from reading
+// the caller's policies.
 func (a *Authorizer) Authorize(ctx context.Context, p *warden.Principal, req Request) error {
 	if p.IsRoot() {
 		return nil
 	}
 	if req.RootOnly {
-		return &warden.Error{Code: warden.CodeAccessDenied, Message: "User: " + p.ARN +
-			" is not authorized to perform: " + req.Action + " on resource: " + req.Resource +
-			" because this action can only be performed by the account's root user"}
+		return denied(p, req, "because this action can only be performed by the account's root user")
 	}
 	if a.mode == Off {
 		return nil
 	}
-	allowed := a.decide(ctx, p, req)
-	if allowed {
+	d, err := a.Decide(ctx, p, req)
+	if err != nil {
+		return err
+	}
+	if d.Result.Decision == policy.Allow {
 		return nil
 	}
 	a.log.InfoContext(ctx, "access denied", "request_id", warden.RequestID(ctx), "principal", p.ARN,
-		"action", req.Action, "resource", req.Resource, "enforced", a.mode == Strict)
+		"action", req.Action, "resource", req.Resource, "decision", d.Result.Decision.String(),
+		"deciding", d.Explain(), "enforced", a.mode == Strict)
 	if a.mode == Soft {
 		return nil
 	}
-	return &warden.Error{Code: warden.CodeAccessDenied, Message: "User: " + p.ARN +
-		" is not authorized to perform: " + req.Action + " on resource: " + req.Resource +
-		" because no identity-based policy allows the " + req.Action + " action"}
+	return denied(p, req, d.reason(req.Action))
 }
 
-// decide is the interim rule until the policy engine is wired in: IAM users
-// may act only on themselves for self-service actions.
-func (a *Authorizer) decide(_ context.Context, p *warden.Principal, req Request) bool {
-	switch req.Action {
-	case "iam:GetUser", "iam:ChangePassword", "iam:ListAccessKeys", "iam:GetAccountPasswordPolicy":
-		return req.Resource == p.ARN || req.Action == "iam:GetAccountPasswordPolicy"
+func denied(p *warden.Principal, req Request, why string) error {
+	// AWS says "User:" for every kind of caller, sessions included.
+	return &warden.Error{Code: warden.CodeAccessDenied, Message: "User: " + p.ARN +
+		" is not authorized to perform: " + req.Action + " on resource: " + req.Resource + " " + why}
+}
+
+// Decision is the outcome of evaluating a request, with what decided it.
+type Decision struct {
+	Result policy.Result
+}
+
+// Explain lists the deciding statements as "policy#statement(sid)".
+func (d *Decision) Explain() []string {
+	var out []string
+	for _, m := range d.Result.Deciding() {
+		s := m.Kind.String() + ":" + m.PolicyName + "#" + strconv.Itoa(m.Statement)
+		if m.Sid != "" {
+			s += "(" + m.Sid + ")"
+		}
+		out = append(out, s)
 	}
-	return false
+	return out
+}
+
+func (d *Decision) reason(action string) string {
+	if d.Result.Decision == policy.ExplicitDeny {
+		for _, m := range d.Result.Deciding() {
+			switch m.Kind {
+			case policy.Boundary:
+				return "with an explicit deny in a permissions boundary"
+			case policy.Session:
+				return "with an explicit deny in a session policy"
+			}
+		}
+		return "with an explicit deny in an identity-based policy"
+	}
+	switch d.Result.Missing {
+	case policy.Boundary:
+		return "because no permissions boundary allows the " + action + " action"
+	case policy.Session:
+		return "because no session policy allows the " + action + " action"
+	}
+	return "because no identity-based policy allows the " + action + " action"
+}
+
+// Decide evaluates req for p without enforcing it: the policy simulator and
+// explanations use it too.
+func (a *Authorizer) Decide(ctx context.Context, p *warden.Principal, req Request) (*Decision, error) {
+	pp, err := a.policiesOf(ctx, p)
+	if err != nil {
+		return nil, err
+	}
+	preq := policy.Request{Action: req.Action, Resource: req.Resource,
+		Principal: policy.Principal{Type: principalType(p.Type), Account: p.Account, ARN: p.ARN}}
+	a.fillContext(&preq.Context, p, pp, req)
+	in := policy.Input{Identity: pp.identity, Boundary: pp.boundary}
+	return &Decision{Result: policy.Evaluate(&in, &preq)}, nil
+}
+
+func principalType(t warden.PrincipalType) policy.PrincipalType {
+	switch t {
+	case warden.PrincipalRoot:
+		return policy.Root
+	case warden.PrincipalAssumedRole:
+		return policy.RoleSession
+	case warden.PrincipalFederatedUser:
+		return policy.FederatedUser
+	}
+	return policy.User
+}
+
+// fillContext sets the global condition keys AWS provides with every request.
+func (a *Authorizer) fillContext(c *policy.Context, p *warden.Principal, pp *principalPolicies, req Request) {
+	now := a.now().UTC()
+	c.Set("aws:username", p.Name)
+	c.Set("aws:userid", p.ID)
+	c.Set("aws:PrincipalArn", p.ARN)
+	c.Set("aws:PrincipalAccount", p.Account)
+	c.Set("aws:PrincipalType", string(p.Type))
+	c.Set("aws:CurrentTime", now.Format(time.RFC3339))
+	c.Set("aws:EpochTime", strconv.FormatInt(now.Unix(), 10))
+	c.Set("aws:SecureTransport", strconv.FormatBool(p.SecureTransport))
+	if p.SourceIP != "" {
+		c.Set("aws:SourceIp", p.SourceIP)
+	}
+	if p.UserAgent != "" {
+		c.Set("aws:UserAgent", p.UserAgent)
+	}
+	if p.MFAAuthenticated {
+		c.Set("aws:MultiFactorAuthPresent", "true")
+		c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(p.MFAAuthTime).Seconds()), 10))
+	} else if p.Type == warden.PrincipalAssumedRole || p.Type == warden.PrincipalFederatedUser {
+		// Temporary credentials carry the key, false when no MFA was used;
+		// long-term keys carry none (see the aws:MultiFactorAuthPresent docs).
+		c.Set("aws:MultiFactorAuthPresent", "false")
+	}
+	for _, t := range pp.tags {
+		c.Set("aws:PrincipalTag/"+t.Key, t.Value)
+	}
+	for k, vs := range req.Context {
+		if strings.EqualFold(k, "aws:TagKeys") {
+			c.SetValues(k, vs)
+			continue
+		}
+		if len(vs) == 1 {
+			c.Set(k, vs[0])
+		} else {
+			c.SetValues(k, vs)
+		}
+	}
 }

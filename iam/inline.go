@@ -6,21 +6,22 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // Aggregate inline policy quotas, in characters other than white space.
 const (
-	maxUserInlineSize  = 2048
-	maxGroupInlineSize = 5120
+	maxUserInlineSize  = policy.UserInlineSizeLimit
+	maxGroupInlineSize = policy.GroupInlineSizeLimit
 )
 
-// inlineOf returns the inline policies of a user or group and the quota on them.
-func inlineOf(e attachable) (*[]warden.InlinePolicy, int) {
+// inlineOf returns the inline policies of a user or group and their owner kind.
+func inlineOf(e attachable) (*[]warden.InlinePolicy, policy.Owner) {
 	switch v := e.(type) {
 	case *warden.User:
-		return &v.InlinePolicies, maxUserInlineSize
+		return &v.InlinePolicies, policy.OwnerUser
 	case *warden.Group:
-		return &v.InlinePolicies, maxGroupInlineSize
+		return &v.InlinePolicies, policy.OwnerGroup
 	}
 	panic("iam: entity cannot have inline policies")
 }
@@ -31,10 +32,10 @@ func entityName(e attachable) string {
 }
 
 func putInline(e attachable, name, doc string) error {
-	if err := checkDocument(doc, identityDoc); err != nil {
+	if err := checkDocument(doc, policy.Identity); err != nil {
 		return err
 	}
-	policies, quota := inlineOf(e)
+	policies, owner := inlineOf(e)
 	next := slices.Clone(*policies)
 	i := slices.IndexFunc(next, func(p warden.InlinePolicy) bool { return p.Name == name })
 	if i >= 0 {
@@ -47,8 +48,8 @@ func putInline(e attachable, name, doc string) error {
 	for _, p := range next {
 		total += policySize(p.Document)
 	}
-	if total > quota {
-		return limitExceeded("Maximum policy size of %d bytes exceeded for %s %s", quota, kindOf(e), entityName(e))
+	if err := policy.CheckInlineSize(total, owner, entityName(e)); err != nil {
+		return limitExceeded("%s", err.Error())
 	}
 	*policies = next
 	return nil

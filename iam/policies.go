@@ -9,10 +9,11 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // maxManagedPolicySize is the quota on a managed policy document.
-const maxManagedPolicySize = 6144
+const maxManagedPolicySize = policy.ManagedPolicySizeLimit
 
 // parsePolicyARN splits a managed policy ARN into its owner account ("aws" for
 // AWS managed policies), path and name.
@@ -73,7 +74,11 @@ func (s *Service) useAsBoundary(ctx context.Context, tx warden.Tx, account, poli
 	mp, err := s.loadPolicy(ctx, tx, account, policyARN)
 	if err != nil {
 		if warden.ErrorCode(err) == warden.CodeNoSuchEntity {
-			return invalidInput("Scope ARN: %s does not exist or is not attachable.", policyARN)
+			if delta < 0 {
+				return nil // the policy is gone: there is no use to release
+			}
+			// AWS answers a missing boundary policy with 404 NoSuchEntity.
+			return noSuchEntity("Scope ARN: %s does not exist or is not attachable.", policyARN)
 		}
 		return err
 	}
@@ -88,13 +93,10 @@ func (s *Service) savePolicy(ctx context.Context, tx warden.Tx, mp *warden.Manag
 }
 
 func checkManagedDocument(doc string) error {
-	if err := checkDocument(doc, identityDoc); err != nil {
+	if err := checkDocument(doc, policy.Identity); err != nil {
 		return err
 	}
-	if policySize(doc) > maxManagedPolicySize {
-		return limitExceeded("Cannot exceed quota for PolicySize: %d", maxManagedPolicySize)
-	}
-	return nil
+	return checkSize(doc, policy.Identity)
 }
 
 type createPolicyInput struct {

@@ -287,7 +287,7 @@ func (s *Service) deleteUser(ctx context.Context, p *warden.Principal, in *delet
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		}
 		if u.PermissionsBoundary != "" {
-			if err := s.useAsBoundary(ctx, tx, p.Account, u.PermissionsBoundary, -1); err != nil && warden.ErrorCode(err) != warden.CodeNoSuchEntity {
+			if err := s.useAsBoundary(ctx, tx, p.Account, u.PermissionsBoundary, -1); err != nil && warden.ErrorCode(err) != warden.CodeInvalidInput {
 				return err
 			}
 		}

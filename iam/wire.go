@@ -52,9 +52,11 @@ func boundaryOut(arn string) *wBoundary {
 	return &wBoundary{"PermissionsBoundaryPolicy", arn}
 }
 
+// wUser omits Path and UserName when empty: GetUser for the root user
+// answers with only UserId, Arn and CreateDate, as AWS does.
 type wUser struct {
-	Path                string     `xml:"Path"`
-	UserName            string     `xml:"UserName"`
+	Path                string     `xml:"Path,omitempty"`
+	UserName            string     `xml:"UserName,omitempty"`
 	UserID              string     `xml:"UserId"`
 	Arn                 string     `xml:"Arn"`
 	CreateDate          time.Time  `xml:"CreateDate"`

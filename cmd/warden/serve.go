@@ -68,8 +68,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer store.Close()
 
 	az := authz.New(store, mode, log)
-	iamSvc := iam.New(store, az, box)
-	stsSvc := sts.New(store, az)
+	go az.Watch(ctx, time.Second)
+	tracked := az.Track(store)
+	iamSvc := iam.New(tracked, az, box)
+	stsSvc := sts.New(tracked, az)
 	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
 		return err
 	}

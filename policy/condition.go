@@ -1,0 +1,486 @@
+package policy
+
+import (
+	"encoding/base64"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden/arn"
+)
+
+// Condition is one key test of a statement's Condition element, as written:
+// {"ForAnyValue:StringLike": {"aws:TagKeys": ["team", "env"]}} is the
+// Condition{Operator: "ForAnyValue:StringLike", Key: "aws:TagKeys",
+// Values: ["team", "env"]}. Numbers and booleans are kept as their JSON text.
+type Condition struct {
+	Operator string
+	Key      string
+	Values   []string
+}
+
+// valueType is the kind of value an operator compares.
+type valueType uint8
+
+const (
+	typeString valueType = iota + 1
+	typeNumeric
+	typeDate
+	typeBool
+	typeBinary
+	typeIP
+	typeARN
+	typeNull
+)
+
+// cmp is how an operator compares a request value with a policy value.
+type cmp uint8
+
+const (
+	cmpEq cmp = iota
+	cmpEqFold
+	cmpLike
+	cmpLt
+	cmpLe
+	cmpGt
+	cmpGe
+)
+
+// operator is one entry of the registry. The IfExists suffix and the
+// ForAllValues:/ForAnyValue: qualifiers are not operators of their own: they
+// are applied to any entry, once, in condition.eval.
+type operator struct {
+	name    string
+	typ     valueType
+	cmp     cmp
+	negated bool // true for the ...Not... forms: the result of cmp is inverted
+}
+
+// operators is every condition operator AWS documents, by name.
+var operators = func() map[string]*operator {
+	ops := []operator{
+		{"StringEquals", typeString, cmpEq, false},
+		{"StringNotEquals", typeString, cmpEq, true},
+		{"StringEqualsIgnoreCase", typeString, cmpEqFold, false},
+		{"StringNotEqualsIgnoreCase", typeString, cmpEqFold, true},
+		{"StringLike", typeString, cmpLike, false},
+		{"StringNotLike", typeString, cmpLike, true},
+		{"NumericEquals", typeNumeric, cmpEq, false},
+		{"NumericNotEquals", typeNumeric, cmpEq, true},
+		{"NumericLessThan", typeNumeric, cmpLt, false},
+		{"NumericLessThanEquals", typeNumeric, cmpLe, false},
+		{"NumericGreaterThan", typeNumeric, cmpGt, false},
+		{"NumericGreaterThanEquals", typeNumeric, cmpGe, false},
+		{"DateEquals", typeDate, cmpEq, false},
+		{"DateNotEquals", typeDate, cmpEq, true},
+		{"DateLessThan", typeDate, cmpLt, false},
+		{"DateLessThanEquals", typeDate, cmpLe, false},
+		{"DateGreaterThan", typeDate, cmpGt, false},
+		{"DateGreaterThanEquals", typeDate, cmpGe, false},
+		{"Bool", typeBool, cmpEq, false},
+		{"BinaryEquals", typeBinary, cmpEq, false},
+		{"IpAddress", typeIP, cmpEq, false},
+		{"NotIpAddress", typeIP, cmpEq, true},
+		{"ArnEquals", typeARN, cmpLike, false},
+		{"ArnLike", typeARN, cmpLike, false},
+		{"ArnNotEquals", typeARN, cmpLike, true},
+		{"ArnNotLike", typeARN, cmpLike, true},
+		{"Null", typeNull, cmpEq, false},
+	}
+	m := make(map[string]*operator, len(ops))
+	for i := range ops {
+		m[ops[i].name] = &ops[i]
+	}
+	return m
+}()
+
+type qualifier uint8
+
+const (
+	qualNone qualifier = iota
+	qualForAll
+	qualForAny
+)
+
+// condition is a compiled Condition.
+type condition struct {
+	op       *operator
+	qual     qualifier
+	ifExists bool
+	key      string // lower case
+	values   []value
+}
+
+// value is one compiled policy value; which field is used depends on the
+// operator's type.
+type value struct {
+	str  template   // typeString
+	arn  arnPattern // typeARN
+	num  float64    // typeNumeric
+	time time.Time  // typeDate
+	b    bool       // typeBool, typeNull
+	bin  string     // typeBinary: the decoded bytes
+	ip   netip.Prefix
+}
+
+// parseOperator splits "ForAnyValue:StringLikeIfExists" into its parts.
+func parseOperator(name string) (op *operator, q qualifier, ifExists bool, err error) {
+	base := name
+	if rest, ok := strings.CutPrefix(base, "ForAllValues:"); ok {
+		base, q = rest, qualForAll
+	} else if rest, ok := strings.CutPrefix(base, "ForAnyValue:"); ok {
+		base, q = rest, qualForAny
+	}
+	op = operators[base]
+	if op == nil {
+		if trimmed, ok := strings.CutSuffix(base, "IfExists"); ok {
+			op, ifExists = operators[trimmed], true
+		}
+	}
+	// Null tests presence itself: it takes neither IfExists nor a qualifier.
+	if op == nil || op.typ == typeNull && (ifExists || q != qualNone) {
+		return nil, 0, false, errorf("Invalid Condition type : " + name)
+	}
+	return op, q, ifExists, nil
+}
+
+// checkConditionKey validates the shape of a condition key: a vendor prefix
+// and, except inside the tag part of aws: keys, one colon.
+func checkConditionKey(key string) error {
+	vendor, rest, ok := strings.Cut(key, ":")
+	if !ok || vendor == "" || rest == "" {
+		return errorf(msgVendor)
+	}
+	if !strings.EqualFold(vendor, "aws") && strings.Contains(rest, ":") {
+		return errorf(msgConditionColon)
+	}
+	return nil
+}
+
+// compileCondition validates c and prepares its values. vars enables policy
+// variables (Version 2012-10-17) in string and ARN values.
+func compileCondition(c Condition, vars bool) (condition, error) {
+	op, q, ifExists, err := parseOperator(c.Operator)
+	if err != nil {
+		return condition{}, err
+	}
+	if err := checkConditionKey(c.Key); err != nil {
+		return condition{}, err
+	}
+	cc := condition{op: op, qual: q, ifExists: ifExists, key: strings.ToLower(c.Key)}
+	cc.values = make([]value, len(c.Values))
+	for i, s := range c.Values {
+		v, err := compileValue(op, s, vars)
+		if err != nil {
+			return condition{}, err
+		}
+		cc.values[i] = v
+	}
+	return cc, nil
+}
+
+func compileValue(op *operator, s string, vars bool) (value, error) {
+	var v value
+	bad := func(what string) error {
+		return errorf("Invalid Condition value for " + op.name + ": " + strconv.Quote(s) + " is not " + what + ".")
+	}
+	switch op.typ {
+	case typeString:
+		t, err := parseTemplate(s, vars, op.cmp == cmpLike)
+		if err != nil {
+			return value{}, err
+		}
+		v.str = t
+	case typeARN:
+		p, err := parseARNPattern(s, vars)
+		if err != nil {
+			return value{}, err
+		}
+		v.arn = p
+	case typeNumeric:
+		n, ok := parseNumber(s)
+		if !ok {
+			return value{}, bad("a number")
+		}
+		v.num = n
+	case typeDate:
+		t, ok := parseDate(s)
+		if !ok {
+			return value{}, bad("an ISO 8601 date or epoch time")
+		}
+		v.time = t
+	case typeBool, typeNull:
+		b, ok := parseBool(s)
+		if !ok {
+			return value{}, bad("true or false")
+		}
+		v.b = b
+	case typeBinary:
+		b, err := base64.StdEncoding.DecodeString(s)
+		if err != nil {
+			return value{}, bad("base64")
+		}
+		v.bin = string(b)
+	case typeIP:
+		p, ok := parseIP(s)
+		if !ok {
+			return value{}, bad("an IP address or CIDR block")
+		}
+		v.ip = p
+	}
+	return v, nil
+}
+
+// eval reports whether the condition holds for the request context, applying
+// IfExists and the set qualifiers exactly once for every operator:
+//
+//   - A key is present when the context has it with at least one value.
+//   - Null:true holds when the key is absent, Null:false when present.
+//   - With IfExists an absent key makes the condition true, whatever the
+//     qualifier.
+//   - ForAllValues holds when every request value matches some policy value
+//     (for negated operators: matches none), and when the key is absent.
+//   - ForAnyValue holds when some request value does; never when absent.
+//   - Without a qualifier a missing key makes the condition false, or true
+//     for a negated operator or with IfExists; a present key matches when any
+//     request value matches any policy value, and a negated operator holds
+//     when none does.
+func (c *condition) eval(ctx *Context) bool {
+	vals, _ := ctx.lookup(c.key)
+	present := len(vals) > 0
+	if c.op.typ == typeNull {
+		for i := range c.values {
+			if c.values[i].b != present {
+				return true
+			}
+		}
+		return false
+	}
+	if !present && c.ifExists {
+		return true
+	}
+	switch c.qual {
+	case qualForAll:
+		for _, rv := range vals {
+			if c.any(ctx, rv) == c.op.negated {
+				return false
+			}
+		}
+		return true
+	case qualForAny:
+		for _, rv := range vals {
+			if c.any(ctx, rv) != c.op.negated {
+				return true
+			}
+		}
+		return false
+	}
+	if !present {
+		return c.op.negated
+	}
+	for _, rv := range vals {
+		if c.any(ctx, rv) {
+			return !c.op.negated
+		}
+	}
+	return c.op.negated
+}
+
+// any reports whether request value rv matches any of the policy values
+// under the operator's positive comparison. Values are ORed, as AWS does.
+func (c *condition) any(ctx *Context, rv string) bool {
+	switch c.op.typ {
+	case typeString:
+		for i := range c.values {
+			t := &c.values[i].str
+			switch c.op.cmp {
+			case cmpEq:
+				if t.equal(ctx, rv, false) {
+					return true
+				}
+			case cmpEqFold:
+				if t.equal(ctx, rv, true) {
+					return true
+				}
+			case cmpLike:
+				if t.like(ctx, rv) {
+					return true
+				}
+			}
+		}
+	case typeARN:
+		av := arnValue{s: rv}
+		av.n = arn.Split(rv, av.secs[:])
+		for i := range c.values {
+			if c.values[i].arn.match(ctx, &av) {
+				return true
+			}
+		}
+	case typeNumeric:
+		n, ok := parseNumber(rv)
+		if !ok {
+			return false
+		}
+		for i := range c.values {
+			if compare(c.op.cmp, cmpFloat(n, c.values[i].num)) {
+				return true
+			}
+		}
+	case typeDate:
+		t, ok := parseDate(rv)
+		if !ok {
+			return false
+		}
+		for i := range c.values {
+			if compare(c.op.cmp, t.Compare(c.values[i].time)) {
+				return true
+			}
+		}
+	case typeBool:
+		b, ok := parseBool(rv)
+		if !ok {
+			return false
+		}
+		for i := range c.values {
+			if c.values[i].b == b {
+				return true
+			}
+		}
+	case typeBinary:
+		for i := range c.values {
+			if c.values[i].bin == rv {
+				return true
+			}
+		}
+	case typeIP:
+		a, err := netip.ParseAddr(rv)
+		if err != nil {
+			return false
+		}
+		a = a.Unmap()
+		for i := range c.values {
+			if c.values[i].ip.Contains(a) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+func cmpFloat(a, b float64) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	case a == b:
+		return 0
+	}
+	return 2 // NaN: never equal, less or greater
+}
+
+// compare maps a three-way result onto the operator's comparison.
+func compare(c cmp, r int) bool {
+	switch c {
+	case cmpEq:
+		return r == 0
+	case cmpLt:
+		return r == -1
+	case cmpLe:
+		return r == -1 || r == 0
+	case cmpGt:
+		return r == 1
+	case cmpGe:
+		return r == 1 || r == 0
+	}
+	return false
+}
+
+func parseNumber(s string) (float64, bool) {
+	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	return n, err == nil
+}
+
+func parseBool(s string) (bool, bool) {
+	switch {
+	case strings.EqualFold(s, "true"):
+		return true, true
+	case strings.EqualFold(s, "false"):
+		return false, true
+	}
+	return false, false
+}
+
+// dateLayouts are the W3C profiles of ISO 8601 that AWS accepts, longest
+// first.
+var dateLayouts = []string{
+	time.RFC3339Nano,
+	"2006-01-02T15:04:05Z0700",
+	"2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04:05",
+	"2006-01-02T15:04",
+	"2006-01-02",
+	"2006-01",
+	"2006",
+}
+
+// parseDate reads an ISO 8601 date-time (a zone-less time is UTC) or an
+// epoch time in seconds (fractions allowed).
+func parseDate(s string) (time.Time, bool) {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return time.Time{}, false
+	}
+	if allDigits(s) && len(s) != 4 {
+		sec, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			return time.Time{}, false
+		}
+		return time.Unix(sec, 0).UTC(), true
+	}
+	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.ContainsRune(s, '.') {
+		sec := int64(f)
+		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), true
+	}
+	for _, l := range dateLayouts {
+		if t, err := time.Parse(l, s); err == nil {
+			return t, true
+		}
+	}
+	return time.Time{}, false
+}
+
+func allDigits(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// parseIP reads a CIDR block or a bare address (a /32 or /128 block).
+func parseIP(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if strings.ContainsRune(s, '/') {
+		p, err := netip.ParsePrefix(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		if p.Addr().Is4In6() {
+			bits := p.Bits() - 96
+			if bits < 0 {
+				return netip.Prefix{}, false
+			}
+			p = netip.PrefixFrom(p.Addr().Unmap(), bits)
+		}
+		return p.Masked(), true
+	}
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	a = a.Unmap()
+	return netip.PrefixFrom(a, a.BitLen()), true
+}

@@ -1,0 +1,275 @@
+package policy_test
+
+import (
+	"bytes"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/warden-iam/warden/policy"
+)
+
+// stmt wraps statement JSON into a 2012-10-17 document.
+func stmt(s string) string {
+	return `{"Version":"2012-10-17","Statement":` + s + `}`
+}
+
+func TestParseMalformed(t *testing.T) {
+	tests := []struct {
+		name string
+		kind policy.Kind
+		doc  string
+		want string
+	}{
+		{"not json", policy.Identity, `{"Version":`, "Syntax errors in policy."},
+		{"trailing data", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`) + `{}`, "Syntax errors in policy."},
+		{"array document", policy.Identity, `[]`, "Syntax errors in policy."},
+		{"empty", policy.Identity, ``, "Syntax errors in policy."},
+		{"duplicate key", policy.Identity, stmt(`{"Effect":"Allow","Effect":"Deny","Action":"*","Resource":"*"}`), "Syntax errors in policy."},
+		{"unknown top-level field", policy.Identity, `{"Version":"2012-10-17","Foo":1,"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, "Syntax errors in policy."},
+		{"unknown statement field", policy.Identity, stmt(`{"Effect":"Allow","Actions":"*","Resource":"*"}`), "Syntax errors in policy."},
+		{"lower-case field", policy.Identity, stmt(`{"effect":"Allow","Action":"*","Resource":"*"}`), "Syntax errors in policy."},
+		{"unknown version", policy.Identity, `{"Version":"2020-01-01","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, "The policy failed legacy parsing"},
+		{"numeric version", policy.Identity, `{"Version":2012,"Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`, "Syntax errors in policy."},
+		{"no statement", policy.Identity, `{"Version":"2012-10-17"}`, "Missing required field Statement"},
+		{"empty statement list", policy.Identity, stmt(`[]`), "Syntax errors in policy."},
+		{"statement is string", policy.Identity, stmt(`"x"`), "Syntax errors in policy."},
+		{"no effect", policy.Identity, stmt(`{"Action":"*","Resource":"*"}`), "Missing required field Effect"},
+		{"bad effect", policy.Identity, stmt(`{"Effect":"allow","Action":"*","Resource":"*"}`), "Invalid effect: allow"},
+		{"no action", policy.Identity, stmt(`{"Effect":"Allow","Resource":"*"}`), "Policy statement must contain actions."},
+		{"empty action list", policy.Identity, stmt(`{"Effect":"Allow","Action":[],"Resource":"*"}`), "Policy statement must contain actions."},
+		{"action and notaction", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3:*","NotAction":"iam:*","Resource":"*"}`), "Policy statement must not contain both Action and NotAction."},
+		{"action number", policy.Identity, stmt(`{"Effect":"Allow","Action":5,"Resource":"*"}`), "Syntax errors in policy."},
+		{"action no vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"GetObject","Resource":"*"}`), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."},
+		{"action empty vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":":GetObject","Resource":"*"}`), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."},
+		{"action two colons", policy.Identity, stmt(`{"Effect":"Allow","Action":"ec2:ec2:Run","Resource":"*"}`), "Actions/Condition can contain only one colon."},
+		{"action vendor wildcard", policy.Identity, stmt(`{"Effect":"Allow","Action":"*:Untag*","Resource":"*"}`), "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."},
+		{"action vendor wildcard suffix", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3*:Get","Resource":"*"}`), "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."},
+		{"action bad vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"s 3:Get","Resource":"*"}`), "Vendor s 3 is not valid"},
+		{"action empty name", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3:","Resource":"*"}`), "Action s3: is not valid"},
+		{"no resource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*"}`), "Policy statement must contain resources."},
+		{"resource and notresource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","NotResource":"*"}`), "Policy statement must not contain both Resource and NotResource."},
+		{"resource not arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"my-bucket"}`), `Resource my-bucket must be in ARN format or "*".`},
+		{"resource short arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3"}`), `Resource arn:aws:s3 must be in ARN format or "*".`},
+		{"resource empty service", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:::1:x"}`), `Resource arn:aws:::1:x must be in ARN format or "*".`},
+		{"resource empty", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":""}`), `Resource  must be in ARN format or "*".`},
+		{"resource object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":{"a":1}}`), "Syntax errors in policy."},
+		{"resource unclosed variable", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username"}`), "Policy variable ${aws:username is missing its closing brace."},
+		{"resource empty variable", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${}"}`), "Policy variable ${} is not valid."},
+		{"variable bad default", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username, none}"}`), "Policy variable ${aws:username, none} has a default value that is not in single quotes."},
+		{"principal in identity", policy.Identity, stmt(`{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), "Has prohibited field Principal"},
+		{"notprincipal in identity", policy.Identity, stmt(`{"Effect":"Allow","NotPrincipal":"*","Action":"*","Resource":"*"}`), "Has prohibited field NotPrincipal"},
+		{"principal in boundary", policy.Boundary, stmt(`{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), "Has prohibited field Principal"},
+		{"principal in session", policy.Session, stmt(`{"Effect":"Allow","Principal":"*","Action":"*","Resource":"*"}`), "Has prohibited field Principal"},
+		{"resource policy without principal", policy.Resource, stmt(`{"Effect":"Allow","Action":"s3:*","Resource":"*"}`), "Missing required field Principal"},
+		{"resource policy both principals", policy.Resource, stmt(`{"Effect":"Allow","Principal":"*","NotPrincipal":{"AWS":"123456789012"},"Action":"s3:*","Resource":"*"}`), "Policy statement must not contain both Principal and NotPrincipal."},
+		{"trust without principal", policy.Trust, stmt(`{"Effect":"Allow","Action":"sts:AssumeRole"}`), "Missing required field Principal"},
+		{"trust with notprincipal", policy.Trust, stmt(`{"Effect":"Allow","NotPrincipal":{"AWS":"123456789012"},"Action":"sts:AssumeRole"}`), "Has prohibited field NotPrincipal"},
+		{"trust with resource", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole","Resource":"*"}`), "Has prohibited field Resource"},
+		{"trust without action", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"}}`), "Missing required field Action"},
+		{"principal string not star", policy.Resource, stmt(`{"Effect":"Allow","Principal":"123456789012","Action":"s3:*","Resource":"*"}`), "Invalid principal in policy"},
+		{"principal unknown key", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"User":"alice"},"Action":"s3:*","Resource":"*"}`), "Invalid principal in policy"},
+		{"principal empty object", policy.Resource, stmt(`{"Effect":"Allow","Principal":{},"Action":"s3:*","Resource":"*"}`), "Invalid principal in policy"},
+		{"principal bad aws value", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"alice"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"alice"`},
+		{"principal wildcard arn", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/*"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/*"`},
+		{"principal short account", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"12345"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"12345"`},
+		{"principal non-principal arn", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:s3:::bucket"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"arn:aws:s3:::bucket"`},
+		{"principal wildcard service", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "Service":"*.amazonaws.com"`},
+		{"sid not alphanumeric", policy.Identity, stmt(`{"Sid":"my-sid","Effect":"Allow","Action":"*","Resource":"*"}`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
+		{"duplicate sid", policy.Identity, stmt(`[{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"A","Effect":"Deny","Action":"*","Resource":"*"}]`), "Statement IDs (SID) in a single policy must be unique."},
+		{"sid number", policy.Identity, stmt(`{"Sid":1,"Effect":"Allow","Action":"*","Resource":"*"}`), "Syntax errors in policy."},
+		{"condition not object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":[]}`), "Syntax errors in policy."},
+		{"condition block not object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":"x"}}`), "Syntax errors in policy."},
+		{"condition unknown operator", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEqualz":{"aws:username":"a"}}}`), "Invalid Condition type : StringEqualz"},
+		{"condition unknown qualifier", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"ForSomeValues:StringEquals":{"aws:username":"a"}}}`), "Invalid Condition type : ForSomeValues:StringEquals"},
+		{"condition null ifexists", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NullIfExists":{"aws:username":"true"}}}`), "Invalid Condition type : NullIfExists"},
+		{"condition key without vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"username":"a"}}}`), "Actions/Conditions must be prefaced by a vendor, e.g., iam, sdb, ec2, etc."},
+		{"condition key two colons", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"https://oidc.example.com:sub":"a"}}}`), "Condition can contain only one colon."},
+		{"condition value object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":{"a":1}}}}`), "Syntax errors in policy."},
+		{"condition value null", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":null}}}`), "Syntax errors in policy."},
+		{"condition empty values", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":[]}}}`), "Syntax errors in policy."},
+		{"numeric not a number", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericLessThan":{"s3:max-keys":"ten"}}}`), `Invalid Condition value for NumericLessThan: "ten" is not a number.`},
+		{"date not a date", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}`), `Invalid Condition value for DateGreaterThan: "yesterday" is not an ISO 8601 date or epoch time.`},
+		{"bool not a bool", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Bool":{"aws:SecureTransport":"yes"}}}`), `Invalid Condition value for Bool: "yes" is not true or false.`},
+		{"null not a bool", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"Null":{"aws:TokenIssueTime":"1"}}}`), `Invalid Condition value for Null: "1" is not true or false.`},
+		{"binary not base64", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"BinaryEquals":{"aws:x":"!!"}}}`), `Invalid Condition value for BinaryEquals: "!!" is not base64.`},
+		{"ip not an ip", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"IpAddress":{"aws:SourceIp":"10.0.0.0/33"}}}`), `Invalid Condition value for IpAddress: "10.0.0.0/33" is not an IP address or CIDR block.`},
+		{"variable in numeric", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"NumericEquals":{"aws:x":"${aws:y}"}}}`), `Invalid Condition value for NumericEquals: "${aws:y}" is not a number.`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.Parse([]byte(tt.doc), tt.kind)
+			if err == nil {
+				t.Fatalf("Parse succeeded with %d statements, want error %q", len(p.Statements()), tt.want)
+			}
+			var perr *policy.Error
+			if !errors.As(err, &perr) {
+				t.Fatalf("error %v (%T) is not a *policy.Error", err, err)
+			}
+			if perr.Message != tt.want {
+				t.Fatalf("message\n got %q\nwant %q", perr.Message, tt.want)
+			}
+		})
+	}
+}
+
+func TestParseValid(t *testing.T) {
+	tests := []struct {
+		name string
+		kind policy.Kind
+		doc  string
+	}{
+		{"minimal", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`)},
+		{"version 2008", policy.Identity, `{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"*"}}`},
+		{"no version", policy.Identity, `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+		{"id", policy.Identity, `{"Version":"2012-10-17","Id":"x-1","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`},
+		{"lists", policy.Identity, stmt(`[{"Sid":"A1","Effect":"Allow","Action":["s3:Get*","s3:List?ucket","iam:*AccessKey*"],"Resource":["arn:aws:s3:::b","arn:aws:s3:::b/*"]},{"Sid":"","Effect":"Deny","NotAction":"iam:*","NotResource":"arn:aws:iam::*:user/${aws:username}"}]`)},
+		{"log stream arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"logs:PutLogEvents","Resource":"arn:aws:logs:us-east-1:123456789012:log-group:g:log-stream:*"}`)},
+		{"wildcard arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:*:*:*:*:*"}`)},
+		{"every operator", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{
+			"StringEquals":{"aws:a":"x"},"StringNotEquals":{"aws:a":"x"},"StringEqualsIgnoreCase":{"aws:a":"x"},"StringNotEqualsIgnoreCase":{"aws:a":"x"},
+			"StringLike":{"aws:a":"x*"},"StringNotLike":{"aws:a":"x?"},
+			"NumericEquals":{"aws:n":1},"NumericNotEquals":{"aws:n":"1.5"},"NumericLessThan":{"aws:n":"-2"},"NumericLessThanEquals":{"aws:n":"3"},"NumericGreaterThan":{"aws:n":"4"},"NumericGreaterThanEquals":{"aws:n":"5"},
+			"DateEquals":{"aws:CurrentTime":"2020-01-01T00:00:00Z"},"DateNotEquals":{"aws:CurrentTime":"1577836800"},"DateLessThan":{"aws:CurrentTime":"2020-01-01"},"DateLessThanEquals":{"aws:CurrentTime":"2020-01-01T00:00:00+02:00"},"DateGreaterThan":{"aws:CurrentTime":"2020-01-01T00:00:00.123Z"},"DateGreaterThanEquals":{"aws:CurrentTime":"2020-01-01T10:00:00"},
+			"Bool":{"aws:SecureTransport":true},"BinaryEquals":{"aws:b":"QmluYXJ5VmFsdWVJbkJhc2U2NA=="},
+			"IpAddress":{"aws:SourceIp":["203.0.113.0/24","2001:DB8:1234:5678::/64","192.0.2.7"]},"NotIpAddress":{"aws:SourceIp":"10.0.0.0/8"},
+			"ArnEquals":{"aws:SourceArn":"arn:aws:sns:*:123456789012:t"},"ArnLike":{"aws:SourceArn":"arn:aws:s3:::b*"},"ArnNotEquals":{"aws:SourceArn":"arn:aws:s3:::c"},"ArnNotLike":{"aws:SourceArn":"arn:aws:s3:::d*"},
+			"Null":{"aws:TokenIssueTime":"true"},
+			"StringEqualsIfExists":{"aws:a":"x"},"ForAllValues:StringLike":{"aws:TagKeys":["a*"]},"ForAnyValue:StringEqualsIgnoreCaseIfExists":{"aws:TagKeys":"b"},
+			"NumericLessThanIfExists":{"aws:n":1},"DateLessThanIfExists":{"aws:t":"2020"},"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"},"BinaryEqualsIfExists":{"aws:b":"AA=="},"IpAddressIfExists":{"aws:SourceIp":"::1"},"ArnLikeIfExists":{"aws:SourceArn":"*"}
+		}}`)},
+		{"condition keys", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/aws:cloudformation:stack-name":"s","oidc.eks.us-east-1.amazonaws.com/id/X:sub":"y","s3:prefix":""}}}`)},
+		{"bucket policy", policy.Resource, stmt(`[{"Sid":"Public Read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::123456789012:user/alice","123456789012"]},"Action":"s3:*","Resource":"arn:aws:s3:::b"}]`)},
+		{"trust ec2", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}`)},
+		{"trust accounts", policy.Trust, stmt(`{"Sid":"T","Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/path/R","arn:aws:sts::111122223333:assumed-role/R/s"]},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"x"}}}`)},
+		{"trust oidc", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.example.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.example.com:aud":"x"}}}`)},
+		{"escapes", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${*}/${?}/${$}","Condition":{"StringLike":{"s3:prefix":"${aws:username, 'it''s'}/*"}}}`)},
+		{"2008 literal variable", policy.Identity, `{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username"}}`},
+		{"whitespace", policy.Identity, " \n\t{ \"Version\" : \"2012-10-17\" ,\r\n \"Statement\" : { \"Effect\":\"Allow\", \"Action\":\"*\", \"Resource\":\"*\" } } \n"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p, err := policy.Parse([]byte(tt.doc), tt.kind)
+			if err != nil {
+				t.Fatalf("Parse: %v", err)
+			}
+			if !bytes.Equal(p.Raw(), []byte(tt.doc)) {
+				t.Fatalf("Raw() = %q, want the document unchanged", p.Raw())
+			}
+			if p.Kind() != tt.kind {
+				t.Fatalf("Kind() = %v, want %v", p.Kind(), tt.kind)
+			}
+		})
+	}
+}
+
+func TestParseElements(t *testing.T) {
+	doc := []byte(`{"Version":"2012-10-17","Id":"P1","Statement":[
+		{"Sid":"One","Effect":"Deny","NotPrincipal":{"AWS":"123456789012","Service":"s.amazonaws.com"},
+		 "NotAction":["s3:Get*"],"NotResource":"arn:aws:s3:::b/*",
+		 "Condition":{"NumericLessThan":{"s3:max-keys":10},"ForAnyValue:StringLike":{"aws:TagKeys":["a","b"]},"Bool":{"aws:SecureTransport":false}}}]}`)
+	p, err := policy.Parse(doc, policy.Resource)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.Version() != policy.Version2012 || p.ID() != "P1" {
+		t.Fatalf("Version, ID = %q, %q", p.Version(), p.ID())
+	}
+	ss := p.Statements()
+	if len(ss) != 1 {
+		t.Fatalf("%d statements", len(ss))
+	}
+	s := ss[0]
+	if s.Sid != "One" || s.Effect != policy.EffectDeny || s.Principal != nil || s.NotPrincipal == nil {
+		t.Fatalf("statement = %+v", s)
+	}
+	if got := strings.Join(s.NotPrincipal.AWS, ",") + "|" + strings.Join(s.NotPrincipal.Service, ","); got != "123456789012|s.amazonaws.com" {
+		t.Fatalf("NotPrincipal = %q", got)
+	}
+	if s.Action != nil || len(s.NotAction) != 1 || s.Resource != nil || len(s.NotResource) != 1 {
+		t.Fatalf("statement = %+v", s)
+	}
+	want := []policy.Condition{
+		{Operator: "NumericLessThan", Key: "s3:max-keys", Values: []string{"10"}},
+		{Operator: "ForAnyValue:StringLike", Key: "aws:TagKeys", Values: []string{"a", "b"}},
+		{Operator: "Bool", Key: "aws:SecureTransport", Values: []string{"false"}},
+	}
+	if len(s.Condition) != len(want) {
+		t.Fatalf("conditions = %+v", s.Condition)
+	}
+	for i := range want {
+		if s.Condition[i].Operator != want[i].Operator || s.Condition[i].Key != want[i].Key ||
+			strings.Join(s.Condition[i].Values, ",") != strings.Join(want[i].Values, ",") {
+			t.Fatalf("condition %d = %+v, want %+v", i, s.Condition[i], want[i])
+		}
+	}
+	if policy.EffectAllow.String() != "Allow" || policy.ExplicitDeny.String() != "ExplicitDeny" || policy.Trust.String() != "Trust" {
+		t.Fatal("String methods")
+	}
+	if _, err := policy.Parse(doc, policy.Kind(0)); err == nil {
+		t.Fatal("Parse accepted an unknown kind")
+	}
+}
+
+func TestSize(t *testing.T) {
+	big := func(n int) []byte {
+		// A valid document padded with white space and a long Sid.
+		pad := strings.Repeat(" \n\t\r", 3000)
+		prefix := `{"Version":"2012-10-17","Statement":{"Sid":"`
+		suffix := `","Effect":"Allow","Action":"*","Resource":"*"}}`
+		sid := strings.Repeat("a", n-len(prefix)-len(suffix))
+		return []byte(pad + prefix + sid + suffix + pad)
+	}
+	if got := policy.Size(big(100)); got != 100 {
+		t.Fatalf("Size = %d, want 100", got)
+	}
+	if got := policy.Size([]byte("é é")); got != 2 {
+		t.Fatalf("Size counts bytes, not characters: %d", got)
+	}
+	tests := []struct {
+		name string
+		kind policy.Kind
+		size int
+		want string
+	}{
+		{"managed at limit", policy.Identity, 6144, ""},
+		{"managed over", policy.Identity, 6145, "Cannot exceed quota for PolicySize: 6144"},
+		{"boundary over", policy.Boundary, 6145, "Cannot exceed quota for PolicySize: 6144"},
+		{"trust at limit", policy.Trust, 2048, ""},
+		{"trust over", policy.Trust, 2049, "Cannot exceed quota for ACLSizePerRole: 2048"},
+		{"session over", policy.Session, 2049, "Value at 'policy' failed to satisfy constraint: Member must have length less than or equal to 2048"},
+		{"resource has no IAM quota", policy.Resource, 20000, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := policy.CheckSize(big(tt.size), tt.kind)
+			if tt.want == "" {
+				if err != nil {
+					t.Fatalf("CheckSize: %v", err)
+				}
+				return
+			}
+			var perr *policy.Error
+			if !errors.As(err, &perr) || perr.Message != tt.want {
+				t.Fatalf("CheckSize = %v, want %q", err, tt.want)
+			}
+		})
+	}
+	inline := []struct {
+		owner policy.Owner
+		total int
+		want  string
+	}{
+		{policy.OwnerUser, 2048, ""},
+		{policy.OwnerUser, 2049, "Maximum policy size of 2048 bytes exceeded for user alice"},
+		{policy.OwnerGroup, 5121, "Maximum policy size of 5120 bytes exceeded for group alice"},
+		{policy.OwnerRole, 10240, ""},
+		{policy.OwnerRole, 10241, "Maximum policy size of 10240 bytes exceeded for role alice"},
+	}
+	for _, tt := range inline {
+		err := policy.CheckInlineSize(tt.total, tt.owner, "alice")
+		if (err == nil) != (tt.want == "") || err != nil && err.Error() != tt.want {
+			t.Errorf("CheckInlineSize(%d, %v) = %v, want %q", tt.total, tt.owner, err, tt.want)
+		}
+	}
+}

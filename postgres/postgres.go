@@ -1,0 +1,231 @@
+// Package postgres is Warden's shared storage: a warden.Store on PostgreSQL
+// (jackc/pgx), for deployments where several stateless Warden nodes use one
+// database. Updates run at SERIALIZABLE isolation and are retried on
+// serialization failures.
+package postgres
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"github.com/warden-iam/warden"
+)
+
+// SQLSTATE codes the store acts on.
+const (
+	codeSerializationFailure = "40001"
+	codeDeadlockDetected     = "40P01"
+	codeUniqueViolation      = "23505"
+)
+
+// Retry policy of Update: attempts in all, and the bounds of the randomized
+// exponential backoff between them.
+const (
+	maxAttempts = 20
+	minBackoff  = time.Millisecond
+	maxBackoff  = 100 * time.Millisecond
+)
+
+// Store is a warden.Store on a PostgreSQL connection pool. It is safe for
+// concurrent use, also by several processes on one database.
+type Store struct {
+	pool *pgxpool.Pool
+}
+
+var _ warden.Store = (*Store)(nil)
+
+// Open connects to the database at dsn (a postgres:// URL or key=value
+// string; pgxpool's pool_* parameters apply) and brings the schema up to
+// date. Tables live in the first schema of the search_path, which the DSN may
+// set with a search_path parameter. Open fails if the database is unreachable
+// or has a newer schema than this Warden knows.
+func Open(ctx context.Context, dsn string) (*Store, error) {
+	cfg, err := pgxpool.ParseConfig(dsn)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := pool.Ping(ctx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if err := migrate(ctx, pool); err != nil {
+		pool.Close()
+		return nil, err
+	}
+	return &Store{pool: pool}, nil
+}
+
+// Close closes the pool, waiting for connections in use to be returned.
+func (s *Store) Close() error {
+	s.pool.Close()
+	return nil
+}
+
+// View runs fn in a REPEATABLE READ READ ONLY transaction: one consistent
+// snapshot, never blocked by writers and never failing to serialize. It
+// returns fn's error unchanged. Write methods of the Tx fail.
+func (s *Store) View(ctx context.Context, fn func(warden.Tx) error) error {
+	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.RepeatableRead, AccessMode: pgx.ReadOnly})
+	if err != nil {
+		return fmt.Errorf("postgres: begin read: %w", err)
+	}
+	defer pgTx.Rollback(ctx)
+	if err := fn(&tx{tx: pgTx, readOnly: true}); err != nil {
+		return err
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return fmt.Errorf("postgres: end read: %w", err)
+	}
+	return nil
+}
+
+// Update runs fn in a SERIALIZABLE transaction and commits it when fn returns
+// nil; otherwise it rolls back and returns fn's error unchanged.
+//
+// When PostgreSQL aborts the transaction for a serialization failure or a
+// deadlock — whether fn saw it or the commit did — Update rolls back, waits a
+// little and runs fn again, up to 20 times in all; then it returns an error
+// wrapping warden.ErrConflict. So fn must have no effects outside tx.
+//
+// Every Update that writes also bumps the one generation row, so writing
+// Updates that overlap in time conflict, and all but one are retried. That
+// is the price of a Generation that other nodes can trust; Warden writes
+// seldom.
+func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
+	for attempt := 1; ; attempt++ {
+		retry, err := s.attempt(ctx, fn)
+		if !retry {
+			if attempt > 4 { println("ATTEMPTS", attempt) }
+			return err
+		}
+		if attempt == maxAttempts {
+			return fmt.Errorf("postgres: update: gave up after %d attempts: %w: %w", attempt, warden.ErrConflict, err)
+		}
+		if serr := sleep(ctx, backoff(attempt)); serr != nil {
+			return fmt.Errorf("postgres: update: %w (while retrying after: %v)", serr, err)
+		}
+	}
+}
+
+// attempt runs fn once and reports whether the transaction must be retried.
+func (s *Store) attempt(ctx context.Context, fn func(warden.Tx) error) (retry bool, err error) {
+	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return false, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer pgTx.Rollback(ctx)
+	t := &tx{tx: pgTx}
+	if err := fn(t); err != nil {
+		// Also retry when fn turned a serialization failure into another
+		// error: whatever fn concluded came from a doomed transaction.
+		return t.retry != nil || isRetryable(err), err
+	}
+	if t.retry != nil {
+		// fn swallowed the failure; the transaction is aborted all the same.
+		return true, t.retry
+	}
+	if t.wrote {
+		if _, err := pgTx.Exec(ctx, `UPDATE generation SET value = value + 1`); err != nil {
+			return isRetryable(err), fmt.Errorf("postgres: bump generation: %w", err)
+		}
+	}
+	if err := pgTx.Commit(ctx); err != nil {
+		return isRetryable(err), fmt.Errorf("postgres: commit: %w", err)
+	}
+	return false, nil
+}
+
+// backoff returns a random wait before attempt+1: uniform below a bound that
+// doubles with each attempt, so colliding transactions spread out.
+func backoff(attempt int) time.Duration {
+	bound := maxBackoff
+	if attempt < 20 && minBackoff<<attempt < maxBackoff {
+		bound = minBackoff << attempt
+	}
+	return bound/4 + rand.N(bound*3/4)
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	timer := time.NewTimer(d)
+	defer timer.Stop()
+	select {
+	case <-ctx.Done():
+		return context.Cause(ctx)
+	case <-timer.C:
+		return nil
+	}
+}
+
+// isRetryable reports whether err means PostgreSQL aborted the transaction
+// only because of concurrent ones, so that running it again may succeed.
+func isRetryable(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && (pgErr.Code == codeSerializationFailure || pgErr.Code == codeDeadlockDetected)
+}
+
+func isUniqueViolation(err error) bool {
+	var pgErr *pgconn.PgError
+	return errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation
+}
+
+// Generation returns the number of committed Updates that wrote. The counter
+// is an ordinary row, so a new value is never visible before the writes it
+// counts.
+func (s *Store) Generation(ctx context.Context) (int64, error) {
+	var g int64
+	if err := s.pool.QueryRow(ctx, `SELECT value FROM generation`).Scan(&g); err != nil {
+		return 0, fmt.Errorf("postgres: generation: %w", err)
+	}
+	return g, nil
+}
+
+// Audit returns up to limit audit events of account, newest first; limit <= 0
+// means all of them.
+func (s *Store) Audit(ctx context.Context, account string, limit int) ([]warden.AuditEvent, error) {
+	q := `SELECT time, account, request_id, actor, action, resource, source_ip, user_agent, outcome, details
+		FROM audit WHERE account = $1 ORDER BY id DESC`
+	args := []any{account}
+	if limit > 0 {
+		q += ` LIMIT $2`
+		args = append(args, limit)
+	}
+	rows, err := s.pool.Query(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: audit of %q: %w", account, err)
+	}
+	defer rows.Close()
+	var events []warden.AuditEvent
+	for rows.Next() {
+		var (
+			e       warden.AuditEvent
+			details []byte
+		)
+		if err := rows.Scan(&e.Time, &e.Account, &e.RequestID, &e.Actor, &e.Action, &e.Resource,
+			&e.SourceIP, &e.UserAgent, &e.Outcome, &details); err != nil {
+			return nil, fmt.Errorf("postgres: audit of %q: %w", account, err)
+		}
+		e.Time = e.Time.UTC()
+		if details != nil {
+			if err := json.Unmarshal(details, &e.Details); err != nil {
+				return nil, fmt.Errorf("postgres: audit of %q: details: %w", account, err)
+			}
+		}
+		events = append(events, e)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("postgres: audit of %q: %w", account, err)
+	}
+	return events, nil
+}

@@ -1,0 +1,218 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden"
+)
+
+// tx is a warden.Tx on a database/sql transaction.
+type tx struct {
+	tx       *sql.Tx
+	readOnly bool
+	wrote    bool // something was written: the generation must move
+}
+
+var errReadOnly = errors.New("write in a read-only transaction")
+
+func (t *tx) Get(ctx context.Context, kind warden.Kind, account, key string) (warden.Record, error) {
+	var data []byte
+	err := t.tx.QueryRowContext(ctx,
+		`SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`,
+		string(kind), account, key).Scan(&data)
+	if errors.Is(err, sql.ErrNoRows) {
+		return warden.Record{}, fmt.Errorf("sqlite: get %s: %w", describe(kind, account, key), warden.ErrNotFound)
+	}
+	if err != nil {
+		return warden.Record{}, fmt.Errorf("sqlite: get %s: %w", describe(kind, account, key), err)
+	}
+	return warden.Record{Kind: kind, Account: account, Key: key, Data: data}, nil
+}
+
+func (t *tx) Insert(ctx context.Context, r warden.Record) error {
+	if t.readOnly {
+		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), errReadOnly)
+	}
+	_, err := t.tx.ExecContext(ctx,
+		`INSERT INTO records (kind, account, key, data) VALUES (?, ?, ?, ?)`,
+		string(r.Kind), r.Account, r.Key, blob(r.Data))
+	if isUniqueViolation(err) {
+		// SQLite undoes only the failed statement: the transaction goes on.
+		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), warden.ErrAlreadyExists)
+	}
+	if err != nil {
+		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), err)
+	}
+	t.wrote = true
+	return nil
+}
+
+func (t *tx) Replace(ctx context.Context, r warden.Record) error {
+	if t.readOnly {
+		return fmt.Errorf("sqlite: replace %s: %w", describe(r.Kind, r.Account, r.Key), errReadOnly)
+	}
+	res, err := t.tx.ExecContext(ctx,
+		`UPDATE records SET data = ? WHERE kind = ? AND account = ? AND key = ?`,
+		blob(r.Data), string(r.Kind), r.Account, r.Key)
+	if err := affected(res, err); err != nil {
+		return fmt.Errorf("sqlite: replace %s: %w", describe(r.Kind, r.Account, r.Key), err)
+	}
+	t.wrote = true
+	return nil
+}
+
+func (t *tx) Delete(ctx context.Context, kind warden.Kind, account, key string) error {
+	if t.readOnly {
+		return fmt.Errorf("sqlite: delete %s: %w", describe(kind, account, key), errReadOnly)
+	}
+	res, err := t.tx.ExecContext(ctx,
+		`DELETE FROM records WHERE kind = ? AND account = ? AND key = ?`,
+		string(kind), account, key)
+	if err := affected(res, err); err != nil {
+		return fmt.Errorf("sqlite: delete %s: %w", describe(kind, account, key), err)
+	}
+	t.wrote = true
+	return nil
+}
+
+// affected turns a statement that changed no row into ErrNotFound.
+func affected(res sql.Result, err error) error {
+	if err != nil {
+		return err
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return err
+	}
+	if n == 0 {
+		return warden.ErrNotFound
+	}
+	return nil
+}
+
+func (t *tx) List(ctx context.Context, kind warden.Kind, account, prefix, after string, limit int) ([]warden.Record, error) {
+	var q strings.Builder
+	q.WriteString(`SELECT key, data FROM records WHERE kind = ? AND account = ?`)
+	args := []any{string(kind), account}
+	if after != "" {
+		q.WriteString(` AND key > ?`)
+		args = append(args, after)
+	}
+	if prefix != "" {
+		// A range on the primary key rather than LIKE or substr, so the
+		// index does the work and '%' or '_' in prefix mean themselves.
+		q.WriteString(` AND key >= ?`)
+		args = append(args, prefix)
+		if end, ok := prefixEnd(prefix); ok {
+			q.WriteString(` AND key < ?`)
+			args = append(args, end)
+		}
+	}
+	q.WriteString(` ORDER BY key`)
+	if limit > 0 {
+		q.WriteString(` LIMIT ?`)
+		args = append(args, limit)
+	}
+
+	rows, err := t.tx.QueryContext(ctx, q.String(), args...)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: list %s of %q: %w", kind, account, err)
+	}
+	defer rows.Close()
+	var out []warden.Record
+	for rows.Next() {
+		r := warden.Record{Kind: kind, Account: account}
+		if err := rows.Scan(&r.Key, &r.Data); err != nil {
+			return nil, fmt.Errorf("sqlite: list %s of %q: %w", kind, account, err)
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: list %s of %q: %w", kind, account, err)
+	}
+	return out, nil
+}
+
+// prefixEnd returns the least string greater than every string that starts
+// with prefix, in SQLite's BINARY (byte) order, and false if there is none.
+func prefixEnd(prefix string) (string, bool) {
+	b := []byte(prefix)
+	for i := len(b) - 1; i >= 0; i-- {
+		if b[i] < 0xff {
+			b[i]++
+			return string(b[:i+1]), true
+		}
+	}
+	return "", false
+}
+
+func (t *tx) Count(ctx context.Context, kind warden.Kind, account string) (int, error) {
+	var n int
+	err := t.tx.QueryRowContext(ctx,
+		`SELECT count(*) FROM records WHERE kind = ? AND account = ?`,
+		string(kind), account).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count %s of %q: %w", kind, account, err)
+	}
+	return n, nil
+}
+
+func (t *tx) AppendAudit(ctx context.Context, e warden.AuditEvent) error {
+	if t.readOnly {
+		return fmt.Errorf("sqlite: append audit event: %w", errReadOnly)
+	}
+	var details sql.NullString
+	if len(e.Details) > 0 {
+		b, err := json.Marshal(e.Details)
+		if err != nil {
+			return fmt.Errorf("sqlite: append audit event: %w", err)
+		}
+		details = sql.NullString{String: string(b), Valid: true}
+	}
+	_, err := t.tx.ExecContext(ctx, `
+		INSERT INTO audit (time, account, request_id, actor, action, resource, source_ip, user_agent, outcome, details)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		formatTime(e.Time), e.Account, e.RequestID, e.Actor, e.Action, e.Resource,
+		e.SourceIP, e.UserAgent, e.Outcome, details)
+	if err != nil {
+		return fmt.Errorf("sqlite: append audit event: %w", err)
+	}
+	t.wrote = true
+	return nil
+}
+
+// formatTime renders t in UTC to the microsecond, the precision PostgreSQL
+// keeps, so both stores give back the same time. The fixed width makes the
+// text sort in time order.
+func formatTime(t time.Time) string {
+	return t.UTC().Truncate(time.Microsecond).Format("2006-01-02T15:04:05.000000000Z")
+}
+
+func decodeDetails(s string) (map[string]string, error) {
+	var m map[string]string
+	if err := json.Unmarshal([]byte(s), &m); err != nil {
+		return nil, fmt.Errorf("details: %w", err)
+	}
+	return m, nil
+}
+
+// blob keeps a nil Data from being stored as NULL.
+func blob(b []byte) []byte {
+	if b == nil {
+		return []byte{}
+	}
+	return b
+}
+
+func describe(kind warden.Kind, account, key string) string {
+	if account == "" {
+		return fmt.Sprintf("%s %q", kind, key)
+	}
+	return fmt.Sprintf("%s %q in account %s", kind, key, account)
+}
