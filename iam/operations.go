@@ -1,7 +1,25 @@
 package iam
 
-// operations is the table of IAM actions Warden implements.
+import "maps"
+
+// operations is the table of IAM actions Warden implements, merged from one
+// table per area so that each area's file registers its own.
 func (s *Service) operations() map[string]operation {
+	all := map[string]operation{}
+	for _, table := range []map[string]operation{
+		s.coreOperations(),
+		s.roleOperations(),
+		s.mfaOperations(),
+		s.simulatorOperations(),
+		s.accountOperations(),
+	} {
+		maps.Copy(all, table)
+	}
+	return all
+}
+
+// coreOperations are users, groups, policies, keys, passwords and the account.
+func (s *Service) coreOperations() map[string]operation {
 	return map[string]operation{
 		"CreateUser":   op(s.createUser),
 		"GetUser":      op(s.getUser),

@@ -1,0 +1,6 @@
+package iam
+
+// mfaOperations registers this area's operations.
+func (s *Service) mfaOperations() map[string]operation {
+	return nil
+}

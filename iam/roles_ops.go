@@ -1,0 +1,6 @@
+package iam
+
+// roleOperations registers this area's operations.
+func (s *Service) roleOperations() map[string]operation {
+	return nil
+}
