@@ -65,9 +65,11 @@ type Tx interface {
 type Store interface {
 	View(ctx context.Context, fn func(Tx) error) error
 	Update(ctx context.Context, fn func(Tx) error) error
-	// Audit returns audit events of account, newest first, up to limit.
+	// Audit returns audit events of account, newest first, up to limit
+	// (limit <= 0: all).
 	Audit(ctx context.Context, account string, limit int) ([]AuditEvent, error)
-	// Generation returns a number that grows with every committed Update, so
+	// Generation returns a number that grows with every committed Update
+	// that wrote something (read-only Updates leave it alone), so
 	// caches of the store's contents (the authorization snapshot) can tell
 	// when they are stale, also when other nodes write.
 	Generation(ctx context.Context) (int64, error)

@@ -40,7 +40,7 @@ func newSchema(tb testing.TB) string {
 		return err
 	}
 	if err := exec(tb.Context(), "CREATE SCHEMA "+schema); err != nil {
-		tb.Fatalf("PostgreSQL (WARDEN_TEST_POSTGRES=%s): %v", dsn, err)
+		tb.Fatalf("PostgreSQL (WARDEN_TEST_POSTGRES or %s): %v", defaultTestDSN, err)
 	}
 	tb.Cleanup(func() {
 		// tb.Context is done by now.

@@ -16,10 +16,6 @@ import (
 //go:embed migrations/*.sql
 var migrationFiles embed.FS
 
-// migrationLock is the advisory lock key that serializes migrations of one
-// database ("warden" in ASCII).
-const migrationLock int64 = 0x77617264656e
-
 // migration is one schema change, numbered by the prefix of its file name.
 type migration struct {
 	version int
@@ -59,11 +55,12 @@ func migrations() ([]migration, error) {
 }
 
 // migrate applies the migrations the database lacks, all in one transaction,
-// and records each in schema_migrations. An advisory lock held to the end of
-// the transaction keeps nodes starting at once from applying them twice. The
+// and records each in schema_migrations. The advisory lock lock, held to the
+// end of the transaction, keeps nodes starting at once from applying them
+// twice. The
 // transaction is READ COMMITTED on purpose: each statement after the lock
 // sees what a node that held it before committed.
-func migrate(ctx context.Context, pool *pgxpool.Pool) error {
+func migrate(ctx context.Context, pool *pgxpool.Pool, lock int64) error {
 	ms, err := migrations()
 	if err != nil {
 		return fmt.Errorf("postgres: migrate: %w", err)
@@ -74,7 +71,7 @@ func migrate(ctx context.Context, pool *pgxpool.Pool) error {
 	}
 	defer tx.Rollback(ctx)
 
-	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, migrationLock); err != nil {
+	if _, err := tx.Exec(ctx, `SELECT pg_advisory_xact_lock($1)`, lock); err != nil {
 		return fmt.Errorf("postgres: migrate: lock: %w", err)
 	}
 	if _, err := tx.Exec(ctx, `CREATE TABLE IF NOT EXISTS schema_migrations (

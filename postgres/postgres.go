@@ -1,7 +1,6 @@
 // Package postgres is Warden's shared storage: a warden.Store on PostgreSQL
 // (jackc/pgx), for deployments where several stateless Warden nodes use one
-// database. Updates run at SERIALIZABLE isolation and are retried on
-// serialization failures.
+// database.
 package postgres
 
 import (
@@ -9,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"math/rand/v2"
 	"time"
 
@@ -38,6 +38,14 @@ const (
 // concurrent use, also by several processes on one database.
 type Store struct {
 	pool *pgxpool.Pool
+	// writeLock is the key of the session advisory lock every Update holds,
+	// derived from the schema so that Wardens in different schemas of one
+	// database do not wait for each other.
+	writeLock int64
+	// writer admits one Update of this process at a time to the pool, so
+	// that Updates queueing for writeLock hold one connection, not all of
+	// them, and Views are not kept waiting for a connection.
+	writer chan struct{}
 }
 
 var _ warden.Store = (*Store)(nil)
@@ -45,8 +53,9 @@ var _ warden.Store = (*Store)(nil)
 // Open connects to the database at dsn (a postgres:// URL or key=value
 // string; pgxpool's pool_* parameters apply) and brings the schema up to
 // date. Tables live in the first schema of the search_path, which the DSN may
-// set with a search_path parameter. Open fails if the database is unreachable
-// or has a newer schema than this Warden knows.
+// set with a search_path parameter; every node must use the same one. Open
+// fails if the database is unreachable or has a newer schema than this Warden
+// knows.
 func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
@@ -56,15 +65,27 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := pool.Ping(ctx); err != nil {
+	var schema *string
+	if err := pool.QueryRow(ctx, `SELECT current_schema()`).Scan(&schema); err != nil {
 		pool.Close()
 		return nil, fmt.Errorf("postgres: open: %w", err)
 	}
-	if err := migrate(ctx, pool); err != nil {
+	if schema == nil {
+		pool.Close()
+		return nil, errors.New("postgres: open: no schema of the search_path exists")
+	}
+	if err := migrate(ctx, pool, lockKey(*schema, "migrate")); err != nil {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool}, nil
+	return &Store{pool: pool, writeLock: lockKey(*schema, "write"), writer: make(chan struct{}, 1)}, nil
+}
+
+// lockKey returns the advisory lock key for purpose in schema.
+func lockKey(schema, purpose string) int64 {
+	h := fnv.New64a()
+	fmt.Fprintf(h, "warden\x00%s\x00%s", schema, purpose)
+	return int64(h.Sum64())
 }
 
 // Close closes the pool, waiting for connections in use to be returned.
@@ -94,20 +115,27 @@ func (s *Store) View(ctx context.Context, fn func(warden.Tx) error) error {
 // Update runs fn in a SERIALIZABLE transaction and commits it when fn returns
 // nil; otherwise it rolls back and returns fn's error unchanged.
 //
-// When PostgreSQL aborts the transaction for a serialization failure or a
-// deadlock — whether fn saw it or the commit did — Update rolls back, waits a
-// little and runs fn again, up to 20 times in all; then it returns an error
-// wrapping warden.ErrConflict. So fn must have no effects outside tx.
+// Every Update that writes bumps the one generation row, so any two writing
+// Updates that overlap in time conflict; left to SERIALIZABLE alone, all but
+// one would abort and retry, and under contention some would starve. So each
+// Update first takes a session advisory lock, shared by all nodes, and only
+// then begins its transaction: writers queue, first come first served, and
+// each starts from a snapshot that holds the writes of those before it. An
+// Update that only reads queues too: it cannot be known in advance.
 //
-// Every Update that writes also bumps the one generation row, so writing
-// Updates that overlap in time conflict, and all but one are retried. That
-// is the price of a Generation that other nodes can trust; Warden writes
-// seldom.
+// Within a process, Updates queue before they take a connection.
+//
+// SERIALIZABLE stays as the guarantee, also against writers that do not take
+// the lock. When PostgreSQL aborts the transaction for a serialization failure
+// or a deadlock — whether fn saw it or the commit did — Update rolls back,
+// waits a little and runs fn again, up to 20 times in all; then it returns an
+// error wrapping warden.ErrConflict. So fn must have no effects outside tx,
+// and it must not call Update: the inner call would wait for the lock the
+// outer one holds.
 func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
 	for attempt := 1; ; attempt++ {
 		retry, err := s.attempt(ctx, fn)
 		if !retry {
-			if attempt > 4 { println("ATTEMPTS", attempt) }
 			return err
 		}
 		if attempt == maxAttempts {
@@ -121,11 +149,36 @@ func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
 
 // attempt runs fn once and reports whether the transaction must be retried.
 func (s *Store) attempt(ctx context.Context, fn func(warden.Tx) error) (retry bool, err error) {
-	pgTx, err := s.pool.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	select {
+	case s.writer <- struct{}{}:
+		defer func() { <-s.writer }()
+	case <-ctx.Done():
+		return false, fmt.Errorf("postgres: begin: %w", context.Cause(ctx))
+	}
+	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
 		return false, fmt.Errorf("postgres: begin: %w", err)
 	}
-	defer pgTx.Rollback(ctx)
+	defer conn.Release()
+	if _, err := conn.Exec(ctx, `SELECT pg_advisory_lock($1)`, s.writeLock); err != nil {
+		conn.Conn().Close(ctx) // it may have got the lock after all
+		return isRetryable(err), fmt.Errorf("postgres: begin: take write lock: %w", err)
+	}
+	defer func() {
+		// Even when ctx is done or fn panicked: a connection that might
+		// still hold the lock must not go back to the pool.
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if _, err := conn.Exec(ctx, `SELECT pg_advisory_unlock($1)`, s.writeLock); err != nil {
+			conn.Conn().Close(ctx)
+		}
+	}()
+
+	pgTx, err := conn.BeginTx(ctx, pgx.TxOptions{IsoLevel: pgx.Serializable})
+	if err != nil {
+		return false, fmt.Errorf("postgres: begin: %w", err)
+	}
+	defer pgTx.Rollback(ctx) // runs before the unlock above
 	t := &tx{tx: pgTx}
 	if err := fn(t); err != nil {
 		// Also retry when fn turned a serialization failure into another

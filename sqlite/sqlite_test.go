@@ -10,8 +10,12 @@ import (
 	"github.com/warden-iam/warden/storetest"
 )
 
-func TestFile(t *testing.T)   { storetest.RunTests(t, func(t *testing.T) warden.Store { return openFile(t) }) }
-func TestMemory(t *testing.T) { storetest.RunTests(t, func(t *testing.T) warden.Store { return open(t, sqlite.Memory) }) }
+func TestFile(t *testing.T) {
+	storetest.RunTests(t, func(t *testing.T) warden.Store { return openFile(t) })
+}
+func TestMemory(t *testing.T) {
+	storetest.RunTests(t, func(t *testing.T) warden.Store { return open(t, sqlite.Memory) })
+}
 
 // TestShared runs stores on one file, as separate processes would.
 func TestShared(t *testing.T) {
@@ -39,8 +43,10 @@ func TestShared(t *testing.T) {
 	})
 }
 
-func BenchmarkFile(b *testing.B)   { storetest.RunBenchmarks(b, openFile) }
-func BenchmarkMemory(b *testing.B) { storetest.RunBenchmarks(b, func(tb testing.TB) warden.Store { return open(tb, sqlite.Memory) }) }
+func BenchmarkFile(b *testing.B) { storetest.RunBenchmarks(b, openFile) }
+func BenchmarkMemory(b *testing.B) {
+	storetest.RunBenchmarks(b, func(tb testing.TB) warden.Store { return open(tb, sqlite.Memory) })
+}
 
 func openFile(tb testing.TB) warden.Store { return open(tb, filepath.Join(tb.TempDir(), "warden.db")) }
 

@@ -1,6 +1,7 @@
 package storetest
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"sync"
@@ -11,8 +12,7 @@ import (
 )
 
 // increment adds one to a counter with a read-modify-write in one Update.
-func increment(t *testing.T, s warden.Store, account, name string) error {
-	ctx := t.Context()
+func increment(ctx context.Context, s warden.Store, account, name string) error {
 	return s.Update(ctx, func(tx warden.Tx) error {
 		c, err := warden.Load[warden.Counter](ctx, tx, account, name)
 		if err != nil {
@@ -52,7 +52,7 @@ func testConcurrentIncrement(t *testing.T, stores []warden.Store) {
 		wg.Go(func() {
 			<-start
 			for range increments {
-				if err := increment(t, s, acctA, "hits"); err != nil {
+				if err := increment(t.Context(), s, acctA, "hits"); err != nil {
 					t.Errorf("worker %d: increment: %v", w, err)
 					return
 				}

@@ -8,6 +8,8 @@ import (
 	"fmt"
 	"io"
 	"math/big"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/warden-iam/warden"
@@ -90,7 +92,10 @@ func openStore(ctx context.Context, f storeFlags, memory bool, getenv func(strin
 	case memory:
 		store, err = sqlite.Open(ctx, ":memory:")
 	default:
-		store, err = sqlite.Open(ctx, f.data+"/warden.db")
+		if err := os.MkdirAll(f.data, 0o700); err != nil {
+			return nil, nil, err
+		}
+		store, err = sqlite.Open(ctx, filepath.Join(f.data, "warden.db"))
 	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("opening store: %w", err)

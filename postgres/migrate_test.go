@@ -1,0 +1,62 @@
+package postgres
+
+import (
+	"strings"
+	"testing"
+)
+
+func TestMigrateTwice(t *testing.T) {
+	dsn := newSchema(t)
+	openTest(t, dsn).Close()
+	s := openTest(t, dsn)
+	if err := migrate(t.Context(), s.pool, 1); err != nil {
+		t.Fatalf("third migrate: %v", err)
+	}
+	var versions int
+	if err := s.pool.QueryRow(t.Context(), `SELECT count(*) FROM schema_migrations`).Scan(&versions); err != nil {
+		t.Fatal(err)
+	}
+	ms, err := migrations()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if versions != len(ms) {
+		t.Errorf("schema_migrations has %d rows, want %d", versions, len(ms))
+	}
+}
+
+func TestMigrateRefusesNewerSchema(t *testing.T) {
+	dsn := newSchema(t)
+	s := openTest(t, dsn)
+	if _, err := s.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	if _, err := Open(t.Context(), dsn); err == nil || !strings.Contains(err.Error(), "newer") {
+		t.Fatalf("Open of a newer schema: %v, want an error", err)
+	}
+}
+
+func TestOpenMissingSchema(t *testing.T) {
+	dsn := withSearchPath(t, testDSN(), "wt_does_not_exist")
+	if s, err := Open(t.Context(), dsn); err == nil {
+		s.Close()
+		t.Fatal("Open with a search_path of no existing schema succeeded")
+	}
+}
+
+// TestSchemasAreSeparate checks that stores in two schemas of one database
+// neither see nor wait for each other.
+func TestSchemasAreSeparate(t *testing.T) {
+	a, b := openTest(t, newSchema(t)), openTest(t, newSchema(t))
+	if a.writeLock == b.writeLock {
+		t.Errorf("both schemas use write lock %d", a.writeLock)
+	}
+	if _, err := a.pool.Exec(t.Context(), `INSERT INTO records VALUES ('user', '', 'alice', '\x00')`); err != nil {
+		t.Fatal(err)
+	}
+	var n int
+	if err := b.pool.QueryRow(t.Context(), `SELECT count(*) FROM records`).Scan(&n); err != nil || n != 0 {
+		t.Errorf("other schema has %d records, %v; want 0", n, err)
+	}
+}
