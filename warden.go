@@ -41,6 +41,7 @@ type Account struct {
 	Alias          string          `json:"alias,omitempty"`
 	PasswordPolicy *PasswordPolicy `json:"passwordPolicy,omitempty"`
 	RootAccessKeys []string        `json:"rootAccessKeys,omitempty"`
+	RootMFADevices []string        `json:"rootMfa,omitempty"` // serial numbers of the root user's enabled MFA devices
 	BillingAccess  bool            `json:"billingAccess,omitempty"`
 }
 

@@ -23,6 +23,13 @@ import (
 //go:embed models.json
 var modelsJSON []byte
 
+// extraJSON holds, in the same form, operations newer than the botocore that
+// models.json was generated from (Debian's), written from the AWS API
+// reference; models.json wins where both have an operation.
+//
+//go:embed extra.json
+var extraJSON []byte
+
 // Field is the constraint tree of one input member.
 type Field struct {
 	Name     string   `json:"name"`
@@ -56,9 +63,19 @@ var (
 // embedded model lacks it, which is a build defect.
 func Load(service string) *Service {
 	loadOnce.Do(func() {
-		var raw map[string]map[string][]Field
+		var raw, extra map[string]map[string][]Field
 		if err := json.Unmarshal(modelsJSON, &raw); err != nil {
 			panic("apimodel: embedded models: " + err.Error())
+		}
+		if err := json.Unmarshal(extraJSON, &extra); err != nil {
+			panic("apimodel: embedded extra models: " + err.Error())
+		}
+		for name, ops := range extra {
+			for op, fs := range ops {
+				if _, ok := raw[name][op]; !ok {
+					raw[name][op] = fs
+				}
+			}
 		}
 		services = map[string]*Service{}
 		for name, ops := range raw {

@@ -189,6 +189,10 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 		if len(acct.RootAccessKeys) > 0 {
 			counts["AccountAccessKeysPresent"] = 1
 		}
+		if len(acct.RootMFADevices) > 0 {
+			counts["AccountMFAEnabled"] = 1
+			counts["MFADevicesInUse"] += len(acct.RootMFADevices)
+		}
 		return nil
 	})
 	if err != nil {
@@ -259,6 +263,21 @@ type wGroupDetail struct {
 	AttachedManagedPolicies list[wAttachedPolicy] `xml:"AttachedManagedPolicies"`
 }
 
+type wRoleDetail struct {
+	Path                     string                 `xml:"Path"`
+	RoleName                 string                 `xml:"RoleName"`
+	RoleID                   string                 `xml:"RoleId"`
+	Arn                      string                 `xml:"Arn"`
+	CreateDate               time.Time              `xml:"CreateDate"`
+	AssumeRolePolicyDocument string                 `xml:"AssumeRolePolicyDocument"`
+	InstanceProfileList      list[wInstanceProfile] `xml:"InstanceProfileList"`
+	RolePolicyList           list[wPolicyDetail]    `xml:"RolePolicyList"`
+	AttachedManagedPolicies  list[wAttachedPolicy]  `xml:"AttachedManagedPolicies"`
+	PermissionsBoundary      *wBoundary             `xml:"PermissionsBoundary,omitempty"`
+	Tags                     list[wTag]             `xml:"Tags"`
+	RoleLastUsed             *wRoleLastUsed         `xml:"RoleLastUsed"`
+}
+
 type wManagedPolicyDetail struct {
 	wPolicy
 	PolicyVersionList list[wPolicyVersion] `xml:"PolicyVersionList"`
@@ -267,7 +286,7 @@ type wManagedPolicyDetail struct {
 type getAuthDetailsOutput struct {
 	UserDetailList  list[wUserDetail]          `xml:"UserDetailList"`
 	GroupDetailList list[wGroupDetail]         `xml:"GroupDetailList"`
-	RoleDetailList  list[struct{}]             `xml:"RoleDetailList"`
+	RoleDetailList  list[wRoleDetail]          `xml:"RoleDetailList"`
 	Policies        list[wManagedPolicyDetail] `xml:"Policies"`
 	page
 }
@@ -298,7 +317,9 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			return true
 		}
 		for _, f := range in.Filter {
-			if f == t || (t == "ManagedPolicy" && (f == "LocalManagedPolicy" || f == "AWSManagedPolicy")) {
+			// "ManagedPolicy" items are the account's own (local) policies;
+			// AWSManagedPolicy asks for AWS's, which are none of them.
+			if f == t || (t == "ManagedPolicy" && f == "LocalManagedPolicy") {
 				return true
 			}
 		}
@@ -309,6 +330,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 		user   *warden.User
 		group  *warden.Group
 		policy *warden.ManagedPolicy
+		role   *wRoleDetail
 	}
 	var items []item
 	err := s.view(ctx, func(tx warden.Tx) error {
@@ -330,6 +352,39 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 				items = append(items, item{key: "2/" + warden.NameKey(g.Name), group: g})
 			}
 		}
+		if want("Role") {
+			roles, err := warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			profiles, err := warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			byName := map[string]*warden.Role{}
+			for _, r := range roles {
+				byName[warden.NameKey(r.Name)] = r
+			}
+			for _, r := range roles {
+				d := &wRoleDetail{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: r.ARN(), CreateDate: r.CreateDate,
+					AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument), InstanceProfileList: list[wInstanceProfile]{},
+					RolePolicyList: inlineDetails(r.InlinePolicies), AttachedManagedPolicies: attachedDetails(r.AttachedPolicies),
+					PermissionsBoundary: boundaryOut(r.PermissionsBoundary), Tags: tagsOut(r.Tags), RoleLastUsed: lastUsedOut(r.RoleLastUsed)}
+				for _, ip := range profiles {
+					if holdsRole(ip, r.Name) < 0 {
+						continue
+					}
+					var in []*warden.Role
+					for _, n := range ip.Roles {
+						if held, ok := byName[warden.NameKey(n)]; ok {
+							in = append(in, held)
+						}
+					}
+					d.InstanceProfileList = append(d.InstanceProfileList, profileOut(ip, in))
+				}
+				items = append(items, item{key: "3/" + warden.NameKey(r.Name), role: d})
+			}
+		}
 		if want("ManagedPolicy") {
 			policies, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
 			if err != nil {
@@ -349,7 +404,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 		return nil, err
 	}
 	out := &getAuthDetailsOutput{UserDetailList: list[wUserDetail]{}, GroupDetailList: list[wGroupDetail]{},
-		RoleDetailList: list[struct{}]{}, Policies: list[wManagedPolicyDetail]{}, page: pg}
+		RoleDetailList: list[wRoleDetail]{}, Policies: list[wManagedPolicyDetail]{}, page: pg}
 	for _, it := range window {
 		switch {
 		case it.user != nil:
@@ -363,6 +418,8 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			out.GroupDetailList = append(out.GroupDetailList, wGroupDetail{Path: g.Path, GroupName: g.Name, GroupID: g.ID,
 				Arn: g.ARN(), CreateDate: g.CreateDate, GroupPolicyList: inlineDetails(g.InlinePolicies),
 				AttachedManagedPolicies: attachedDetails(g.AttachedPolicies)})
+		case it.role != nil:
+			out.RoleDetailList = append(out.RoleDetailList, *it.role)
 		default:
 			mp := it.policy
 			d := wManagedPolicyDetail{wPolicy: policyOut(mp, false, true), PolicyVersionList: list[wPolicyVersion]{}}

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/warden-iam/warden"
@@ -248,6 +249,20 @@ func (s *Service) updateUser(ctx context.Context, p *warden.Principal, in *updat
 				return err
 			}
 		}
+		for _, serial := range u.MFADevices {
+			key, ok := warden.ParseMFASerialNumber(p.Account, serial)
+			if !ok {
+				continue
+			}
+			d, err := warden.Load[warden.MFADevice](ctx, tx, p.Account, key)
+			if err != nil {
+				return err
+			}
+			d.UserName = renamed.Name
+			if err := warden.Save(ctx, tx, d); err != nil {
+				return err
+			}
+		}
 		return s.auditIn(ctx, tx, p, "UpdateUser", target)
 	})
 	return err
@@ -407,7 +422,10 @@ func (s *Service) listUserTags(ctx context.Context, p *warden.Principal, in *lis
 	return tagPage(u.Tags, in.Marker, in.MaxItems)
 }
 
+// tagPage lists tags sorted by key, as the List*Tags operations do (and as
+// paginate's markers need).
 func tagPage(tags []warden.Tag, marker string, maxItems int) (*listTagsOutput, error) {
+	tags = slices.SortedFunc(slices.Values(tags), func(a, b warden.Tag) int { return strings.Compare(a.Key, b.Key) })
 	window, pg, err := paginate(tags, func(t warden.Tag) string { return t.Key }, marker, maxItems)
 	if err != nil {
 		return nil, err
