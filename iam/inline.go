@@ -15,13 +15,16 @@ const (
 	maxGroupInlineSize = policy.GroupInlineSizeLimit
 )
 
-// inlineOf returns the inline policies of a user or group and their owner kind.
+// inlineOf returns the inline policies of a user, group or role and their
+// owner kind.
 func inlineOf(e attachable) (*[]warden.InlinePolicy, policy.Owner) {
 	switch v := e.(type) {
 	case *warden.User:
 		return &v.InlinePolicies, policy.OwnerUser
 	case *warden.Group:
 		return &v.InlinePolicies, policy.OwnerGroup
+	case *warden.Role:
+		return &v.InlinePolicies, policy.OwnerRole
 	}
 	panic("iam: entity cannot have inline policies")
 }
@@ -61,8 +64,10 @@ func kindOf(e attachable) string {
 		return "user"
 	case *warden.Group:
 		return "group"
+	case *warden.Role:
+		return "role"
 	}
-	return "role"
+	panic("iam: entity cannot have inline policies")
 }
 
 func getInline(e attachable, name string) (string, error) {

@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/policy"
 )
 
@@ -48,7 +49,10 @@ func (s *Service) loadPolicy(ctx context.Context, tx warden.Tx, account, policyA
 		return nil, invalidInput("ARN %s is not valid.", policyARN)
 	}
 	nf := noSuchEntity("Policy %s does not exist or is not attachable.", policyARN)
-	if owner != account && owner != "aws" {
+	if owner == warden.AWSManagedAccount {
+		return s.loadAWSPolicy(ctx, tx, account, path, name, nf)
+	}
+	if owner != account {
 		return nil, nf
 	}
 	p, err := warden.Load[warden.ManagedPolicy](ctx, tx, owner, warden.NameKey(name))
@@ -61,9 +65,69 @@ func (s *Service) loadPolicy(ctx context.Context, tx warden.Tx, account, policyA
 	return p, nil
 }
 
+// loadAWSPolicy returns an AWS managed policy from the catalogue, with the
+// attachment counts account has: AWS managed policies are not stored, their
+// counts are, per account (see savePolicy).
+func (s *Service) loadAWSPolicy(ctx context.Context, tx warden.Tx, account, path, name string, nf error) (*warden.ManagedPolicy, error) {
+	cat, err := s.awsPolicies()
+	if err != nil {
+		return nil, err
+	}
+	mp, ok := cat.Get(path, name)
+	if !ok {
+		return nil, nf
+	}
+	u, err := warden.Load[warden.PolicyUsage](ctx, tx, account, mp.ARN())
+	switch {
+	case err == nil:
+		mp.AttachmentCount, mp.BoundaryCount = u.AttachmentCount, u.BoundaryCount
+	case !errors.Is(err, warden.ErrNotFound):
+		return nil, err
+	}
+	return mp, nil
+}
+
+// awsPoliciesIn lists every AWS managed policy, in name order, with the
+// attachment counts account has.
+func (s *Service) awsPoliciesIn(ctx context.Context, tx warden.Tx, account string) ([]*warden.ManagedPolicy, error) {
+	cat, err := s.awsPolicies()
+	if err != nil {
+		return nil, err
+	}
+	usage, err := warden.LoadAll[warden.PolicyUsage](ctx, tx, account, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	all := cat.All()
+	if len(usage) == 0 {
+		return all, nil
+	}
+	counts := make(map[string]*warden.PolicyUsage, len(usage))
+	for _, u := range usage {
+		counts[u.PolicyARN] = u
+	}
+	for _, mp := range all {
+		if u, ok := counts[mp.ARN()]; ok {
+			mp.AttachmentCount, mp.BoundaryCount = u.AttachmentCount, u.BoundaryCount
+		}
+	}
+	return all, nil
+}
+
+// authorizePolicy authorizes action on a managed policy. AWS managed policies
+// are in every account, so they are authorized as resources of the caller's
+// account, not of another account (which would need a resource policy).
+func (s *Service) authorizePolicy(ctx context.Context, p *warden.Principal, action, policyARN string, keys map[string][]string) error {
+	req := authz.Request{Action: "iam:" + action, Resource: policyARN, Context: keys}
+	if owner, _, _, ok := parsePolicyARN(policyARN); ok && owner == warden.AWSManagedAccount {
+		req.ResourceAccount = p.Account
+	}
+	return s.authz.Authorize(ctx, p, req)
+}
+
 // policyFor loads a policy and authorizes action on it.
 func (s *Service) policyFor(ctx context.Context, tx warden.Tx, p *warden.Principal, action, policyARN string) (*warden.ManagedPolicy, error) {
-	if err := s.authorize(ctx, p, action, policyARN, nil); err != nil {
+	if err := s.authorizePolicy(ctx, p, action, policyARN, nil); err != nil {
 		return nil, err
 	}
 	return s.loadPolicy(ctx, tx, p.Account, policyARN)
@@ -83,13 +147,38 @@ func (s *Service) useAsBoundary(ctx context.Context, tx warden.Tx, account, poli
 		return err
 	}
 	mp.BoundaryCount += delta
-	return s.savePolicy(ctx, tx, mp)
+	return s.savePolicy(ctx, tx, account, mp)
 }
 
-// savePolicy writes a policy; AWS managed policies are stored under account
-// "aws" and their counts are per deployment.
-func (s *Service) savePolicy(ctx context.Context, tx warden.Tx, mp *warden.ManagedPolicy) error {
-	return warden.Save(ctx, tx, mp)
+// savePolicy writes a policy loaded for account. AWS managed policies live in
+// the catalogue and cannot change; only their attachment counts are written,
+// as account's PolicyUsage (removed when both counts are zero), because AWS
+// counts attachments per account.
+func (s *Service) savePolicy(ctx context.Context, tx warden.Tx, account string, mp *warden.ManagedPolicy) error {
+	if mp.Account != warden.AWSManagedAccount {
+		return warden.Save(ctx, tx, mp)
+	}
+	u := &warden.PolicyUsage{Account: account, PolicyARN: mp.ARN(),
+		AttachmentCount: max(mp.AttachmentCount, 0), BoundaryCount: max(mp.BoundaryCount, 0)}
+	if u.AttachmentCount == 0 && u.BoundaryCount == 0 {
+		if err := warden.Remove(ctx, tx, u); err != nil && !errors.Is(err, warden.ErrNotFound) {
+			return err
+		}
+		return nil
+	}
+	err := warden.Save(ctx, tx, u)
+	if errors.Is(err, warden.ErrNotFound) {
+		err = warden.Insert(ctx, tx, u)
+	}
+	return err
+}
+
+// awsManagedDenied is AWS's answer to changing or deleting an AWS managed
+// policy: no policy can allow it, so every caller, root included, gets the
+// AccessDenied of an implicit deny.
+func awsManagedDenied(p *warden.Principal, action, policyARN string) error {
+	return warden.Errorf(warden.CodeAccessDenied, "User: %s is not authorized to perform: iam:%s on resource: policy %s",
+		p.ARN, action, policyARN)
 }
 
 func checkManagedDocument(doc string) error {
@@ -171,7 +260,7 @@ func (s *Service) deletePolicy(ctx context.Context, p *warden.Principal, in *pol
 			return err
 		}
 		if mp.Account != p.Account {
-			return warden.Errorf(warden.CodeAccessDenied, "Cannot delete an AWS managed policy.")
+			return awsManagedDenied(p, "DeletePolicy", mp.ARN())
 		}
 		if mp.AttachmentCount > 0 || mp.BoundaryCount > 0 {
 			return deleteConflict("Cannot delete a policy attached to entities.")
@@ -214,7 +303,7 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 			all = append(all, local...)
 		}
 		if in.Scope != "Local" {
-			aws, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, "aws", "", "", 0)
+			aws, err := s.awsPoliciesIn(ctx, tx, p.Account)
 			if err != nil {
 				return err
 			}
@@ -279,7 +368,7 @@ func (s *Service) createPolicyVersion(ctx context.Context, p *warden.Principal, 
 			mp.DefaultVersion = v.ID
 		}
 		mp.UpdateDate = v.CreateDate
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 		out = wPolicyVersion{VersionID: v.ID, IsDefaultVersion: in.SetAsDefault, CreateDate: v.CreateDate}
@@ -299,7 +388,10 @@ func (s *Service) localPolicyFor(ctx context.Context, tx warden.Tx, p *warden.Pr
 		return nil, err
 	}
 	if mp.Account != p.Account {
-		return nil, warden.Errorf(warden.CodeAccessDenied, "Policy %s is an AWS managed policy and cannot be changed.", policyARN)
+		if action == "TagPolicy" || action == "UntagPolicy" {
+			return nil, invalidInput("Tags not supported for policies in this domain") // AWS's words
+		}
+		return nil, awsManagedDenied(p, action, policyARN)
 	}
 	return mp, nil
 }
@@ -386,7 +478,7 @@ func (s *Service) deletePolicyVersion(ctx context.Context, p *warden.Principal, 
 			return deleteConflict("Cannot delete the default version of a policy.")
 		}
 		mp.Versions = slices.Delete(mp.Versions, i, i+1)
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 		return s.auditIn(ctx, tx, p, "DeletePolicyVersion", mp.ARN())
@@ -404,7 +496,7 @@ func (s *Service) setDefaultPolicyVersion(ctx context.Context, p *warden.Princip
 		}
 		mp.DefaultVersion = in.VersionId
 		mp.UpdateDate = s.now()
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 		return s.auditIn(ctx, tx, p, "SetDefaultPolicyVersion", mp.ARN())
@@ -422,6 +514,8 @@ func attachedOf(e attachable) *[]string {
 	case *warden.User:
 		return &v.AttachedPolicies
 	case *warden.Group:
+		return &v.AttachedPolicies
+	case *warden.Role:
 		return &v.AttachedPolicies
 	}
 	panic(fmt.Sprintf("iam: %T cannot have policies", e))
@@ -441,7 +535,7 @@ func (s *Service) attach(ctx context.Context, tx warden.Tx, p *warden.Principal,
 	}
 	*list = append(*list, mp.ARN())
 	mp.AttachmentCount++
-	if err := s.savePolicy(ctx, tx, mp); err != nil {
+	if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 		return err
 	}
 	return warden.Save(ctx, tx, e)
@@ -456,7 +550,7 @@ func (s *Service) detach(ctx context.Context, tx warden.Tx, p *warden.Principal,
 	*list = slices.Delete(*list, i, i+1)
 	if mp, err := s.loadPolicy(ctx, tx, p.Account, policyARN); err == nil {
 		mp.AttachmentCount--
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 	} else if warden.ErrorCode(err) != warden.CodeNoSuchEntity {
@@ -625,6 +719,7 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal
 		key   string
 		user  *warden.User
 		group *warden.Group
+		role  *warden.Role
 	}
 	var entities []entity
 	err := s.view(ctx, func(tx warden.Tx) error {
@@ -643,6 +738,22 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal
 			for _, g := range groups {
 				if wantPolicy && slices.Contains(g.AttachedPolicies, target) && hasPathPrefix(g.Path, in.PathPrefix) {
 					entities = append(entities, entity{key: "g/" + warden.NameKey(g.Name), group: g})
+				}
+			}
+		}
+		// Roles come between groups and users so that the entities stay in
+		// key order ("g/" < "r/" < "u/"), which paginate relies on.
+		if in.EntityFilter == "" || in.EntityFilter == "Role" {
+			roles, err := warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, r := range roles {
+				if !hasPathPrefix(r.Path, in.PathPrefix) {
+					continue
+				}
+				if (wantPolicy && slices.Contains(r.AttachedPolicies, target)) || (wantBoundary && r.PermissionsBoundary == target) {
+					entities = append(entities, entity{key: "r/" + warden.NameKey(r.Name), role: r})
 				}
 			}
 		}
@@ -671,9 +782,12 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal
 	}
 	out := &listEntitiesForPolicyOutput{PolicyGroups: list[wPolicyGroup]{}, PolicyUsers: list[wPolicyUser]{}, PolicyRoles: list[wPolicyRole]{}, page: pg}
 	for _, e := range window {
-		if e.user != nil {
+		switch {
+		case e.user != nil:
 			out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{e.user.Name, e.user.ID})
-		} else {
+		case e.role != nil:
+			out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{e.role.Name, e.role.ID})
+		default:
 			out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{e.group.Name, e.group.ID})
 		}
 	}
@@ -688,7 +802,7 @@ type tagPolicyInput struct {
 func (s *Service) tagPolicy(ctx context.Context, p *warden.Principal, in *tagPolicyInput) error {
 	tags := tagsIn(in.Tags)
 	return s.store.Update(ctx, func(tx warden.Tx) error {
-		if err := s.authorize(ctx, p, "TagPolicy", in.PolicyArn, tagKeys(tags)); err != nil {
+		if err := s.authorizePolicy(ctx, p, "TagPolicy", in.PolicyArn, tagKeys(tags)); err != nil {
 			return err
 		}
 		mp, err := s.localPolicyFor(ctx, tx, p, "TagPolicy", in.PolicyArn)
@@ -698,7 +812,7 @@ func (s *Service) tagPolicy(ctx context.Context, p *warden.Principal, in *tagPol
 		if mp.Tags, err = mergeTags(mp.Tags, tags, "Policy"); err != nil {
 			return err
 		}
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 		return s.auditIn(ctx, tx, p, "TagPolicy", mp.ARN())
@@ -717,7 +831,7 @@ func (s *Service) untagPolicy(ctx context.Context, p *warden.Principal, in *unta
 			return err
 		}
 		mp.Tags = removeTags(mp.Tags, in.TagKeys)
-		if err := s.savePolicy(ctx, tx, mp); err != nil {
+		if err := s.savePolicy(ctx, tx, p.Account, mp); err != nil {
 			return err
 		}
 		return s.auditIn(ctx, tx, p, "UntagPolicy", mp.ARN())
