@@ -65,11 +65,14 @@ type wUser struct {
 	Tags                list[wTag] `xml:"Tags,omitempty"`
 }
 
-// userOut shapes a user; withTags includes tags as GetUser and CreateUser do.
-func userOut(u *warden.User, withTags bool) wUser {
+// userOut shapes a user; full includes the permissions boundary and tags, as
+// GetUser and CreateUser do. Listings (ListUsers, GetGroup) leave both out,
+// as AWS documents.
+func userOut(u *warden.User, full bool) wUser {
 	w := wUser{Path: u.Path, UserName: u.Name, UserID: u.ID, Arn: u.ARN(), CreateDate: u.CreateDate,
-		PasswordLastUsed: u.PasswordLastUsed, PermissionsBoundary: boundaryOut(u.PermissionsBoundary)}
-	if withTags {
+		PasswordLastUsed: u.PasswordLastUsed}
+	if full {
+		w.PermissionsBoundary = boundaryOut(u.PermissionsBoundary)
 		w.Tags = tagsOut(u.Tags)
 	}
 	return w
