@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	awsmanaged "github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/policy"
 )
 
@@ -53,6 +54,17 @@ type Request struct {
 	// Context holds request-specific condition keys (aws:RequestTag/...,
 	// aws:TagKeys, iam:PolicyARN, iam:PermissionsBoundary, ...).
 	Context map[string][]string
+	// ResourcePolicy is the resource-based policy of the resource, when it
+	// has one, and ResourceAccount the account that owns the resource when
+	// Resource does not say (see policy.Request).
+	ResourcePolicy  *policy.Set
+	ResourceAccount string
+	// Trust marks a request to assume a role whose trust policy is
+	// ResourcePolicy. Besides the usual evaluation, the trust policy must
+	// allow the caller, by name or through its account: unlike other
+	// resource-based policies, a role's identity-based permissions to
+	// assume it are not enough within the account.
+	Trust bool
 }
 
 // Authorizer decides requests. It is safe for concurrent use.
@@ -61,6 +73,9 @@ type Authorizer struct {
 	mode  Mode
 	log   *slog.Logger
 	now   func() time.Time
+	// awsPolicies gives the documents of AWS managed policies; see
+	// UseAWSPolicies.
+	awsPolicies func() (*awsmanaged.Catalogue, error)
 
 	mu    sync.RWMutex
 	gen   uint64 // bumped on every local change and seen remote change
@@ -83,29 +98,37 @@ func New(store warden.Store, mode Mode, log *slog.Logger) *Authorizer {
 // AccessDenied saying why not, in AWS's words. Other errors come from reading
 // the caller's policies.
 func (a *Authorizer) Authorize(ctx context.Context, p *warden.Principal, req Request) error {
+	_, err := a.Check(ctx, p, req)
+	return err
+}
+
+// Check is Authorize that also returns the decision behind its answer, for
+// callers that report more of it (sts encodes denials). The decision is nil
+// when none was evaluated: for the root user, root-only tasks, and mode Off.
+func (a *Authorizer) Check(ctx context.Context, p *warden.Principal, req Request) (*Decision, error) {
 	if p.IsRoot() {
-		return nil
+		return nil, nil
 	}
 	if req.RootOnly {
-		return denied(p, req, "because this action can only be performed by the account's root user")
+		return nil, denied(p, req, "because this action can only be performed by the account's root user")
 	}
 	if a.mode == Off {
-		return nil
+		return nil, nil
 	}
 	d, err := a.Decide(ctx, p, req)
 	if err != nil {
-		return err
+		return nil, err
 	}
 	if d.Result.Decision == policy.Allow {
-		return nil
+		return d, nil
 	}
 	a.log.InfoContext(ctx, "access denied", "request_id", warden.RequestID(ctx), "principal", p.ARN,
 		"action", req.Action, "resource", req.Resource, "decision", d.Result.Decision.String(),
 		"deciding", d.Explain(), "enforced", a.mode == Strict)
 	if a.mode == Soft {
-		return nil
+		return d, nil
 	}
-	return denied(p, req, d.reason(req.Action))
+	return d, denied(p, req, d.reason(req.Action))
 }
 
 func denied(p *warden.Principal, req Request, why string) error {
@@ -117,6 +140,8 @@ func denied(p *warden.Principal, req Request, why string) error {
 // Decision is the outcome of evaluating a request, with what decided it.
 type Decision struct {
 	Result policy.Result
+	// Request is the request as evaluated, with every condition key.
+	Request policy.Request
 }
 
 // Explain lists the deciding statements as "policy#statement(sid)".
@@ -149,6 +174,8 @@ func (d *Decision) reason(action string) string {
 		return "because no permissions boundary allows the " + action + " action"
 	case policy.Session:
 		return "because no session policy allows the " + action + " action"
+	case policy.Resource:
+		return "because no resource-based policy allows the " + action + " action"
 	}
 	return "because no identity-based policy allows the " + action + " action"
 }
@@ -160,11 +187,32 @@ func (a *Authorizer) Decide(ctx context.Context, p *warden.Principal, req Reques
 	if err != nil {
 		return nil, err
 	}
-	preq := policy.Request{Action: req.Action, Resource: req.Resource,
-		Principal: policy.Principal{Type: principalType(p.Type), Account: p.Account, ARN: p.ARN}}
+	preq := policy.Request{Action: req.Action, Resource: req.Resource, ResourceAccount: req.ResourceAccount,
+		Principal: policy.Principal{Type: principalType(p.Type), Account: p.Account, ARN: p.ARN, IssuerARN: pp.issuerARN}}
 	a.fillContext(&preq.Context, p, pp, req)
-	in := policy.Input{Identity: pp.identity, Boundary: pp.boundary}
-	return &Decision{Result: policy.Evaluate(&in, &preq)}, nil
+	in := policy.Input{Identity: pp.identity, Boundary: pp.boundary, Session: pp.session, Resource: req.ResourcePolicy}
+	d := &Decision{Result: policy.Evaluate(&in, &preq), Request: preq}
+	if req.Trust && d.Result.Decision == policy.Allow && !trustAdmits(req.ResourcePolicy, &preq) {
+		d.Result = policy.Result{Decision: policy.ImplicitDeny, Missing: policy.Resource}
+	}
+	return d, nil
+}
+
+// trustAdmits reports whether a trust policy allows the caller of preq in
+// any of the ways a Principal element can name it, its account included. It
+// evaluates the trust policy as if from another account with unlimited
+// identity-based permissions, where any match through the Principal
+// element counts and any Deny wins.
+func trustAdmits(trust *policy.Set, preq *policy.Request) bool {
+	if trust == nil {
+		return false
+	}
+	cross := *preq
+	cross.ResourceAccount = "trust-check"
+	if cross.Principal.Account == "" {
+		cross.Principal.Account = "caller"
+	}
+	return policy.Evaluate(&policy.Input{Identity: allowAll(), Resource: trust}, &cross).Decision == policy.Allow
 }
 
 func principalType(t warden.PrincipalType) policy.PrincipalType {
@@ -182,9 +230,16 @@ func principalType(t warden.PrincipalType) policy.PrincipalType {
 // fillContext sets the global condition keys AWS provides with every request.
 func (a *Authorizer) fillContext(c *policy.Context, p *warden.Principal, pp *principalPolicies, req Request) {
 	now := a.now().UTC()
-	c.Set("aws:username", p.Name)
+	if p.Type == warden.PrincipalUser {
+		c.Set("aws:username", p.Name)
+	}
 	c.Set("aws:userid", p.ID)
-	c.Set("aws:PrincipalArn", p.ARN)
+	if p.Type == warden.PrincipalAssumedRole && pp.issuerARN != "" {
+		// A role session's aws:PrincipalArn is the role's ARN.
+		c.Set("aws:PrincipalArn", pp.issuerARN)
+	} else {
+		c.Set("aws:PrincipalArn", p.ARN)
+	}
 	c.Set("aws:PrincipalAccount", p.Account)
 	c.Set("aws:PrincipalType", string(p.Type))
 	c.Set("aws:CurrentTime", now.Format(time.RFC3339))
@@ -199,10 +254,18 @@ func (a *Authorizer) fillContext(c *policy.Context, p *warden.Principal, pp *pri
 	if p.MFAAuthenticated {
 		c.Set("aws:MultiFactorAuthPresent", "true")
 		c.Set("aws:MultiFactorAuthAge", strconv.FormatInt(int64(now.Sub(p.MFAAuthTime).Seconds()), 10))
-	} else if p.Type == warden.PrincipalAssumedRole || p.Type == warden.PrincipalFederatedUser {
+	} else if !pp.issued.IsZero() || p.Type == warden.PrincipalAssumedRole || p.Type == warden.PrincipalFederatedUser {
 		// Temporary credentials carry the key, false when no MFA was used;
 		// long-term keys carry none (see the aws:MultiFactorAuthPresent docs).
 		c.Set("aws:MultiFactorAuthPresent", "false")
+	}
+	if !pp.issued.IsZero() {
+		// Present only for temporary credentials: a Deny with DateLessThan
+		// on it revokes the sessions issued before a point in time.
+		c.Set("aws:TokenIssueTime", pp.issued.UTC().Format(time.RFC3339))
+	}
+	if pp.sourceIdentity != "" {
+		c.Set("aws:SourceIdentity", pp.sourceIdentity)
 	}
 	for _, t := range pp.tags {
 		c.Set("aws:PrincipalTag/"+t.Key, t.Value)

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/warden-iam/warden"
+	awsmanaged "github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/policy"
 )
 
@@ -15,9 +17,21 @@ type principalPolicies struct {
 	identity *policy.Set
 	boundary *policy.Set // nil without a permissions boundary
 	tags     []warden.Tag
+	// The rest describes temporary credentials (see session.go): their
+	// session policies (nil without any), when they were issued, the source
+	// identity, and the role or user they were issued from.
+	session        *policy.Set
+	issued         time.Time
+	sourceIdentity string
+	issuerARN      string
 }
 
+// cacheKey is per principal for long-term credentials and per session for
+// temporary ones, whose policies and context differ from session to session.
 func cacheKey(p *warden.Principal) string {
+	if warden.IsTemporaryKey(p.AccessKeyID) {
+		return "session/" + p.AccessKeyID
+	}
 	return p.Account + "/" + string(p.Type) + "/" + warden.NameKey(p.Name)
 }
 
@@ -38,6 +52,9 @@ func (a *Authorizer) policiesOf(ctx context.Context, p *warden.Principal) (*prin
 	}
 	a.mu.Lock()
 	if a.gen == gen { // nothing changed while we read: safe to keep
+		if len(a.cache) >= maxCached {
+			clear(a.cache) // bounds memory when many sessions call between writes
+		}
 		a.cache[key] = pp
 	}
 	a.mu.Unlock()
@@ -45,6 +62,9 @@ func (a *Authorizer) policiesOf(ctx context.Context, p *warden.Principal) (*prin
 }
 
 func (a *Authorizer) load(ctx context.Context, p *warden.Principal) (*principalPolicies, error) {
+	if warden.IsTemporaryKey(p.AccessKeyID) {
+		return a.loadSession(ctx, p.AccessKeyID)
+	}
 	pp := &principalPolicies{}
 	if p.Type != warden.PrincipalUser {
 		pp.identity = policy.Compile()
@@ -71,7 +91,7 @@ func (a *Authorizer) load(ctx context.Context, p *warden.Principal) (*principalP
 			named = append(named, policy.Named{Name: name, Policy: pol})
 		}
 		addManaged := func(arn string) error {
-			doc, err := managedDocument(ctx, tx, arn)
+			doc, err := a.managedDocument(ctx, tx, arn)
 			if err != nil || doc == "" {
 				return err
 			}
@@ -104,7 +124,7 @@ func (a *Authorizer) load(ctx context.Context, p *warden.Principal) (*principalP
 			}
 		}
 		if u.PermissionsBoundary != "" {
-			doc, err := managedDocument(ctx, tx, u.PermissionsBoundary)
+			doc, err := a.managedDocument(ctx, tx, u.PermissionsBoundary)
 			if err != nil {
 				return err
 			}
@@ -124,11 +144,31 @@ func (a *Authorizer) load(ctx context.Context, p *warden.Principal) (*principalP
 	return pp, nil
 }
 
+// UseAWSPolicies gives the Authorizer the catalogue of AWS managed policies
+// (normally managed.Load, which loads it on first use). Without it, attached
+// AWS managed policies grant nothing. Call it before the Authorizer is used.
+func (a *Authorizer) UseAWSPolicies(load func() (*awsmanaged.Catalogue, error)) { a.awsPolicies = load }
+
 // managedDocument returns the default version of a managed policy, or "" when
-// the policy is gone.
-func managedDocument(ctx context.Context, tx warden.Tx, arn string) (string, error) {
+// the policy is gone. AWS managed policies come from the catalogue, never from
+// the store.
+func (a *Authorizer) managedDocument(ctx context.Context, tx warden.Tx, arn string) (string, error) {
 	owner, name, ok := splitPolicyARN(arn)
 	if !ok {
+		return "", nil
+	}
+	if owner == warden.AWSManagedAccount {
+		res, ok := strings.CutPrefix(arn, "arn:aws:iam::aws:policy/")
+		if !ok || a.awsPolicies == nil {
+			return "", nil
+		}
+		cat, err := a.awsPolicies()
+		if err != nil {
+			return "", err
+		}
+		if mp, ok := cat.Get("/"+strings.TrimSuffix(res, name), name); ok {
+			return mp.Default().Document, nil
+		}
 		return "", nil
 	}
 	mp, err := warden.Load[warden.ManagedPolicy](ctx, tx, owner, warden.NameKey(name))

@@ -75,7 +75,7 @@ func newStack(tb testing.TB) *stack {
 		RootPasswordHash: "not-a-real-hash", RootAccessKeyID: rootKeyID, RootSecretAccessKey: rootSecret}); err != nil {
 		tb.Fatal(err)
 	}
-	s.handler = awsquery.NewHandler(iamSvc, sts.New(store, az), quiet)
+	s.handler = awsquery.NewHandler(iamSvc, sts.New(store, az, iamSvc, box), quiet)
 	s.handler.Now = func() time.Time { return clock }
 	s.handler.NewRequestID = s.newRequestID
 	return s

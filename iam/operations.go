@@ -21,14 +21,16 @@ func (s *Service) operations() map[string]operation {
 // coreOperations are users, groups, policies, keys, passwords and the account.
 func (s *Service) coreOperations() map[string]operation {
 	return map[string]operation{
-		"CreateUser":   op(s.createUser),
-		"GetUser":      op(s.getUser),
-		"UpdateUser":   noOutput(s.updateUser),
-		"DeleteUser":   noOutput(s.deleteUser),
-		"ListUsers":    op(s.listUsers),
-		"TagUser":      noOutput(s.tagUser),
-		"UntagUser":    noOutput(s.untagUser),
-		"ListUserTags": op(s.listUserTags),
+		"CreateUser":                    op(s.createUser),
+		"GetUser":                       op(s.getUser),
+		"UpdateUser":                    noOutput(s.updateUser),
+		"DeleteUser":                    noOutput(s.deleteUser),
+		"ListUsers":                     op(s.listUsers),
+		"TagUser":                       noOutput(s.tagUser),
+		"UntagUser":                     noOutput(s.untagUser),
+		"ListUserTags":                  op(s.listUserTags),
+		"PutUserPermissionsBoundary":    noOutput(s.putUserPermissionsBoundary),
+		"DeleteUserPermissionsBoundary": noOutput(s.deleteUserPermissionsBoundary),
 
 		"CreateGroup":         op(s.createGroup),
 		"GetGroup":            op(s.getGroup),

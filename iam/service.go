@@ -13,6 +13,7 @@ import (
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/apimodel"
 	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 )
 
@@ -24,6 +25,9 @@ type Service struct {
 	model *apimodel.Service
 	ops   map[string]operation
 	uses  keyUse
+	// awsPolicies gives the catalogue of AWS managed policies, loaded on
+	// first use so that starting a server does not pay for it.
+	awsPolicies func() (*managed.Catalogue, error)
 
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
@@ -42,6 +46,8 @@ func New(store warden.Store, az *authz.Authorizer, box *secrets.Box) *Service {
 		Now:       func() time.Time { return time.Now() },
 		NewID:     secrets.NewID,
 		NewSecret: secrets.NewSecretAccessKey,
+
+		awsPolicies: managed.Load,
 	}
 	s.ops = s.operations()
 	return s

@@ -7,14 +7,64 @@ import (
 )
 
 // arnPattern is a compiled Resource/NotResource entry or ArnLike value: the
-// ARN sections of the pattern, each a template, matched section by section
-// as arn.Match does.
+// ARN sections of the pattern, matched section by section as arn.Match does.
 type arnPattern struct {
-	any    bool   // the pattern "*"
-	prefix string // literal text every matching value starts with
-	n      int    // number of sections
-	secs   [6]template
+	any  bool // the pattern "*"
+	n    int  // number of sections
+	secs [6]section
+	// keyed, keySvc and keyRes are the resource index key: see setIndexKey.
+	keyed          bool
+	keySvc, keyRes string
 }
+
+// section is one ARN section of a pattern, sorted at compile time into the
+// cheapest way to match it.
+type section struct {
+	kind sectionKind
+	lit  string   // the literal, or the prefix before a trailing '*'
+	t    template // for sectionGlob and sectionTemplate
+}
+
+type sectionKind uint8
+
+const (
+	sectionAny      sectionKind = iota // "*"
+	sectionLiteral                     // no wildcard: equality
+	sectionPrefix                      // literal followed by one '*'
+	sectionGlob                        // other wildcards
+	sectionTemplate                    // contains policy variables or escapes
+)
+
+func newSection(t template) section {
+	if t.pieces != nil {
+		return section{kind: sectionTemplate, t: t}
+	}
+	raw := t.raw
+	switch i := strings.IndexAny(raw, "*?"); {
+	case raw == "*":
+		return section{kind: sectionAny}
+	case i < 0:
+		return section{kind: sectionLiteral, lit: raw}
+	case i == len(raw)-1 && raw[i] == '*':
+		return section{kind: sectionPrefix, lit: raw[:i]}
+	}
+	return section{kind: sectionGlob, t: t}
+}
+
+func (s *section) match(ctx *Context, v string) bool {
+	switch s.kind {
+	case sectionAny:
+		return true
+	case sectionLiteral:
+		return v == s.lit
+	case sectionPrefix:
+		return strings.HasPrefix(v, s.lit)
+	}
+	return s.t.like(ctx, v)
+}
+
+// empty reports whether the section is the empty literal.
+func (s *section) empty() bool { return s.kind == sectionLiteral && s.lit == "" }
 
 // arnValue is a request ARN cut into sections once per evaluation.
 type arnValue struct {
@@ -32,7 +82,7 @@ func newARNValue(s string) arnValue {
 // parseARNPattern compiles s; vars enables policy variables (2012-10-17).
 func parseARNPattern(s string, vars bool) (arnPattern, error) {
 	if s == "*" {
-		return arnPattern{any: true, n: 1, secs: [6]template{{raw: "*"}}}, nil
+		return arnPattern{any: true, n: 1}, nil
 	}
 	t, err := parseTemplate(s, vars, true)
 	if err != nil {
@@ -43,19 +93,14 @@ func parseARNPattern(s string, vars bool) (arnPattern, error) {
 		var secs [6]string
 		p.n = arn.Split(s, secs[:])
 		for i := 0; i < p.n; i++ {
-			p.secs[i] = template{raw: secs[i]}
+			p.secs[i] = newSection(template{raw: secs[i]})
 		}
-		p.prefix = s
-		if i := strings.IndexAny(s, "*?"); i >= 0 {
-			p.prefix = s[:i]
-		}
+		p.setIndexKey()
 		return p, nil
 	}
 	// Cut the pieces at the first five literal colons; a colon inside a
 	// variable's name or value never separates sections.
 	var cur []piece
-	var b strings.Builder
-	prefixDone := false
 	finish := func() {
 		sec := template{pieces: cur}
 		for i := range sec.pieces {
@@ -67,18 +112,11 @@ func parseARNPattern(s string, vars bool) (arnPattern, error) {
 		if sec.nvars == 0 {
 			sec = sec.simplify(true)
 		}
-		p.secs[p.n] = sec
+		p.secs[p.n] = newSection(sec)
 		p.n++
 		cur = nil
 	}
 	for _, pc := range t.pieces {
-		if !prefixDone {
-			if pc.kind == pieceLit {
-				b.WriteString(pc.text)
-			} else {
-				prefixDone = true
-			}
-		}
 		if pc.kind != pieceLit || p.n == 5 {
 			cur = append(cur, pc)
 			continue
@@ -100,7 +138,7 @@ func parseARNPattern(s string, vars bool) (arnPattern, error) {
 		}
 	}
 	finish()
-	p.prefix = b.String()
+	p.setIndexKey()
 	return p, nil
 }
 
@@ -110,38 +148,36 @@ func (p *arnPattern) wellFormed() bool {
 	if p.any {
 		return true
 	}
-	if p.n != 6 || p.secs[0].pieces != nil || p.secs[0].raw != "arn" {
+	if p.n != 6 || p.secs[0].kind != sectionLiteral || p.secs[0].lit != "arn" {
 		return false
 	}
 	// Partition and service may be wildcards but not empty.
 	return !p.secs[1].empty() && !p.secs[2].empty() && !p.secs[5].empty()
 }
 
-func (t *template) empty() bool { return t.pieces == nil && t.raw == "" }
+// matchOrder checks the most selective sections first: the resource, then
+// the service and account.
+var matchOrder = [6]int{5, 2, 4, 3, 1, 0}
 
 // match reports whether v matches the pattern.
 func (p *arnPattern) match(ctx *Context, v *arnValue) bool {
 	if p.any {
 		return true
 	}
-	if !strings.HasPrefix(v.s, p.prefix) {
+	if p.n == 6 && v.n == 6 {
+		for _, i := range matchOrder {
+			if !p.secs[i].match(ctx, v.secs[i]) {
+				return false
+			}
+		}
+		return true
+	}
+	var buf [6]string
+	if arn.Split(v.s, buf[:p.n]) != p.n {
 		return false
 	}
-	secs := v.secs[:v.n]
-	if p.n != 6 || v.n != 6 {
-		var buf [6]string
-		if arn.Split(v.s, buf[:p.n]) != p.n {
-			return false
-		}
-		secs = buf[:p.n]
-		return p.matchSections(ctx, secs)
-	}
-	return p.matchSections(ctx, secs)
-}
-
-func (p *arnPattern) matchSections(ctx *Context, secs []string) bool {
 	for i := 0; i < p.n; i++ {
-		if !p.secs[i].like(ctx, secs[i]) {
+		if !p.secs[i].match(ctx, buf[i]) {
 			return false
 		}
 	}

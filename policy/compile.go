@@ -2,13 +2,12 @@ package policy
 
 import (
 	"strconv"
-	"strings"
 )
 
 // statement is the compiled form of a Statement.
 type statement struct {
 	effect       Effect
-	actions      []string // lower case; the Action or NotAction patterns
+	actions      []actionPattern // the Action or NotAction patterns
 	notAction    bool
 	resources    []arnPattern
 	notResource  bool
@@ -24,9 +23,9 @@ func compileStatement(s *Statement, vars bool) (statement, error) {
 	if s.NotAction != nil {
 		acts, cs.notAction = s.NotAction, true
 	}
-	cs.actions = make([]string, len(acts))
+	cs.actions = make([]actionPattern, len(acts))
 	for i, a := range acts {
-		cs.actions[i] = strings.ToLower(a)
+		cs.actions[i] = newActionPattern(a)
 	}
 	res := s.Resource
 	if s.NotResource != nil {
@@ -42,6 +41,10 @@ func compileStatement(s *Statement, vars bool) (statement, error) {
 		}
 		if !p.wellFormed() {
 			return statement{}, errorf("Resource " + r + " must be in ARN format or " + strconv.Quote("*") + ".")
+		}
+		if p.n == 6 && p.secs[2].kind == sectionLiteral && p.secs[2].lit == "iam" &&
+			p.secs[3].kind == sectionLiteral && p.secs[3].lit != "" {
+			return statement{}, errorf("IAM resource " + r + " cannot contain region information.")
 		}
 		if p.any && !cs.notResource {
 			cs.anyResource = true
@@ -76,16 +79,16 @@ type Named struct {
 	Policy *Policy
 }
 
-// Set is a compiled set of policies, indexed by action so that evaluation
-// only looks at statements that can match. A Set is immutable and safe for
-// concurrent use.
+// Set is a compiled set of policies, indexed by action and resource so that
+// evaluation only looks at statements that can match. A Set is immutable and
+// safe for concurrent use.
 type Set struct {
 	names []string
 	stmts []setStatement
 	// always lists the statements every request must look at: those with
 	// NotAction or the action "*".
-	always []ref
-	nodes  []trieNode // nodes[0] is the root of the action trie
+	always  refList
+	actions actionTrie
 }
 
 type setStatement struct {
@@ -95,31 +98,10 @@ type setStatement struct {
 	sid    string
 }
 
-// ref points at one action pattern of one statement; pat is -1 for a
-// NotAction statement.
-type ref struct {
-	stmt  int32
-	pat   int32
-	exact bool
-}
-
-// trieNode is a node of a byte trie over lower-cased action patterns, keyed
-// by the literal text before the first wildcard.
-type trieNode struct {
-	edges  []trieEdge
-	prefix []ref // patterns whose literal part ends here, then a wildcard
-	exact  []ref // patterns without wildcards that end here
-}
-
-type trieEdge struct {
-	b    byte
-	next int32
-}
-
 // Compile builds a Set from policies, in order; Match.Policy indexes this
 // order. Nil policies are skipped but keep their index.
 func Compile(policies ...Named) *Set {
-	s := &Set{names: make([]string, len(policies)), nodes: []trieNode{{}}}
+	s := &Set{names: make([]string, len(policies)), actions: actionTrie{nodes: []actionNode{{}}}}
 	for pi, np := range policies {
 		s.names[pi] = np.Name
 		if np.Policy == nil {
@@ -135,48 +117,34 @@ func Compile(policies ...Named) *Set {
 				sid:       np.Policy.statements[si].Sid,
 			})
 			if cs.notAction {
-				s.always = append(s.always, ref{stmt: id, pat: -1})
+				s.always.refs = append(s.always.refs, ref{stmt: id, pat: -1, res: -1})
 				continue
 			}
-			for ai, a := range cs.actions {
-				s.insert(a, ref{stmt: id, pat: int32(ai)})
+			for ai := range cs.actions {
+				s.insert(&cs.actions[ai], ref{stmt: id, pat: int32(ai), res: -1})
 			}
 		}
+	}
+	s.always.finish(s.stmts)
+	for i := range s.actions.nodes {
+		s.actions.nodes[i].prefix.finish(s.stmts)
+		s.actions.nodes[i].exact.finish(s.stmts)
 	}
 	return s
 }
 
-func (s *Set) insert(pattern string, r ref) {
-	lit := pattern
-	wild := false
-	if i := strings.IndexAny(pattern, "*?"); i >= 0 {
-		lit, wild = pattern[:i], true
-	}
+func (s *Set) insert(p *actionPattern, r ref) {
+	r.proven = p.kind != actionGlob
+	lit := p.literal()
 	if lit == "" {
-		s.always = append(s.always, r)
+		s.always.refs = append(s.always.refs, r)
 		return
 	}
-	n := int32(0)
-	for i := 0; i < len(lit); i++ {
-		next := int32(-1)
-		for _, e := range s.nodes[n].edges {
-			if e.b == lit[i] {
-				next = e.next
-				break
-			}
-		}
-		if next < 0 {
-			next = int32(len(s.nodes))
-			s.nodes = append(s.nodes, trieNode{})
-			s.nodes[n].edges = append(s.nodes[n].edges, trieEdge{b: lit[i], next: next})
-		}
-		n = next
-	}
-	if wild {
-		s.nodes[n].prefix = append(s.nodes[n].prefix, r)
+	n := &s.actions.nodes[s.actions.path(lit)]
+	if p.kind == actionExact {
+		n.exact.refs = append(n.exact.refs, r)
 	} else {
-		r.exact = true
-		s.nodes[n].exact = append(s.nodes[n].exact, r)
+		n.prefix.refs = append(n.prefix.refs, r)
 	}
 }
 

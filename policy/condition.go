@@ -145,14 +145,16 @@ func parseOperator(name string) (op *operator, q qualifier, ifExists bool, err e
 	return op, q, ifExists, nil
 }
 
-// checkConditionKey validates the shape of a condition key: a vendor prefix
-// and, except inside the tag part of aws: keys, one colon.
+// checkConditionKey validates the shape of a condition key: "vendor:key".
+// Keys may hold more colons (kms:EncryptionContext:aws:ebs:id,
+// aws:PrincipalTag/aws:cloudformation:stack-name), but a URL such as
+// https://issuer:sub is refused, as IAM refuses it.
 func checkConditionKey(key string) error {
 	vendor, rest, ok := strings.Cut(key, ":")
 	if !ok || vendor == "" || rest == "" {
 		return errorf(msgVendor)
 	}
-	if !strings.EqualFold(vendor, "aws") && strings.Contains(rest, ":") {
+	if strings.HasPrefix(rest, "//") {
 		return errorf(msgConditionColon)
 	}
 	return nil
@@ -398,7 +400,14 @@ func compare(c cmp, r int) bool {
 }
 
 func parseNumber(s string) (float64, bool) {
-	n, err := strconv.ParseFloat(strings.TrimSpace(s), 64)
+	s = strings.TrimSpace(s)
+	// strconv allocates its error; refuse most non-numbers before asking it.
+	if s == "" || strings.IndexFunc(s, func(r rune) bool {
+		return !('0' <= r && r <= '9' || r == '.' || r == '-' || r == '+' || r == 'e' || r == 'E')
+	}) >= 0 {
+		return 0, false
+	}
+	n, err := strconv.ParseFloat(s, 64)
 	return n, err == nil
 }
 
@@ -412,43 +421,138 @@ func parseBool(s string) (bool, bool) {
 	return false, false
 }
 
-// dateLayouts are the W3C profiles of ISO 8601 that AWS accepts, longest
-// first.
-var dateLayouts = []string{
-	time.RFC3339Nano,
-	"2006-01-02T15:04:05Z0700",
-	"2006-01-02T15:04Z07:00",
-	"2006-01-02T15:04:05",
-	"2006-01-02T15:04",
-	"2006-01-02",
-	"2006-01",
-	"2006",
-}
-
-// parseDate reads an ISO 8601 date-time (a zone-less time is UTC) or an
-// epoch time in seconds (fractions allowed).
+// parseDate reads a W3C (ISO 8601) date or date-time, YYYY[-MM[-DD[Thh:mm
+// [:ss[.fraction]][Z|+hh:mm|-hh:mm]]]], where a time without a zone is UTC,
+// or an epoch time in seconds with an optional fraction. It does not
+// allocate, so request values are parsed on the hot path.
 func parseDate(s string) (time.Time, bool) {
 	s = strings.TrimSpace(s)
-	if s == "" {
-		return time.Time{}, false
-	}
-	if allDigits(s) && len(s) != 4 {
-		sec, err := strconv.ParseInt(s, 10, 64)
-		if err != nil {
+	if whole, frac, _ := strings.Cut(s, "."); allDigits(whole) && len(whole) != 4 && (frac == "" && !strings.HasSuffix(s, ".") || allDigits(frac)) {
+		sec, ok := atoi(whole)
+		if !ok {
 			return time.Time{}, false
 		}
-		return time.Unix(sec, 0).UTC(), true
+		return time.Unix(int64(sec), fraction(frac)).UTC(), true
 	}
-	if f, err := strconv.ParseFloat(s, 64); err == nil && strings.ContainsRune(s, '.') {
-		sec := int64(f)
-		return time.Unix(sec, int64((f-float64(sec))*1e9)).UTC(), true
+	num := func(i, n int) (int, bool) {
+		if i+n > len(s) || !allDigits(s[i:i+n]) {
+			return 0, false
+		}
+		v, _ := atoi(s[i : i+n])
+		return v, true
 	}
-	for _, l := range dateLayouts {
-		if t, err := time.Parse(l, s); err == nil {
-			return t, true
+	year, ok := num(0, 4)
+	if !ok {
+		return time.Time{}, false
+	}
+	month, day := 1, 1
+	var hour, minute, sec, nsec int
+	loc := time.UTC
+	i := 4
+	if i < len(s) {
+		if s[i] != '-' {
+			return time.Time{}, false
+		}
+		if month, ok = num(i+1, 2); !ok {
+			return time.Time{}, false
+		}
+		i += 3
+	}
+	if i < len(s) {
+		if s[i] != '-' {
+			return time.Time{}, false
+		}
+		if day, ok = num(i+1, 2); !ok {
+			return time.Time{}, false
+		}
+		i += 3
+	}
+	if i < len(s) {
+		if s[i] != 'T' {
+			return time.Time{}, false
+		}
+		if hour, ok = num(i+1, 2); !ok || i+3 >= len(s) || s[i+3] != ':' {
+			return time.Time{}, false
+		}
+		if minute, ok = num(i+4, 2); !ok {
+			return time.Time{}, false
+		}
+		i += 6
+		if i < len(s) && s[i] == ':' {
+			if sec, ok = num(i+1, 2); !ok {
+				return time.Time{}, false
+			}
+			i += 3
+			if i < len(s) && s[i] == '.' {
+				j := i + 1
+				for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+					j++
+				}
+				if j == i+1 {
+					return time.Time{}, false
+				}
+				nsec = int(fraction(s[i+1 : j]))
+				i = j
+			}
+		}
+		switch {
+		case i == len(s):
+		case s[i] == 'Z' && i+1 == len(s):
+		case s[i] == '+' || s[i] == '-':
+			zh, ok1 := num(i+1, 2)
+			var zm int
+			var ok2 bool
+			switch len(s) - i {
+			case 6:
+				zm, ok2 = num(i+4, 2)
+				ok2 = ok2 && s[i+3] == ':'
+			case 5:
+				zm, ok2 = num(i+3, 2)
+			}
+			if !ok1 || !ok2 || zh > 23 || zm > 59 {
+				return time.Time{}, false
+			}
+			off := zh*3600 + zm*60
+			if s[i] == '-' {
+				off = -off
+			}
+			loc = time.FixedZone("", off)
+		default:
+			return time.Time{}, false
 		}
 	}
-	return time.Time{}, false
+	if month < 1 || month > 12 || day < 1 || day > daysIn(month, year) || hour > 23 || minute > 59 || sec > 59 {
+		return time.Time{}, false
+	}
+	return time.Date(year, time.Month(month), day, hour, minute, sec, nsec, loc), true
+}
+
+func daysIn(month, year int) int {
+	return time.Date(year, time.Month(month)+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+// atoi parses a run of decimal digits that fits an int64.
+func atoi(s string) (int, bool) {
+	if len(s) == 0 || len(s) > 18 {
+		return 0, false
+	}
+	n := 0
+	for i := 0; i < len(s); i++ {
+		n = n*10 + int(s[i]-'0')
+	}
+	return n, true
+}
+
+// fraction turns the digits after a decimal point into nanoseconds.
+func fraction(digits string) int64 {
+	var ns int64
+	for i := 0; i < 9; i++ {
+		ns *= 10
+		if i < len(digits) {
+			ns += int64(digits[i] - '0')
+		}
+	}
+	return ns
 }
 
 func allDigits(s string) bool {

@@ -46,6 +46,9 @@ type evalCase struct {
 	// Deciding lists "Kind/PolicyName/StatementIndex" entries in order;
 	// nil means "not checked".
 	Deciding []string `json:"deciding"`
+	// AllowedBy lists the policy types that had an applicable Allow; nil
+	// means "not checked".
+	AllowedBy []string `json:"allowedBy"`
 }
 
 type evalRequest struct {
@@ -164,6 +167,17 @@ func runEvalCase(t *testing.T, shared *evalPolicies, c *evalCase) {
 	}
 	if c.Missing != "" && res.Missing.String() != c.Missing {
 		t.Errorf("Missing = %v, want %s", res.Missing, c.Missing)
+	}
+	if c.AllowedBy != nil {
+		var got []string
+		for _, k := range []policy.Kind{policy.Identity, policy.Boundary, policy.Session, policy.Resource} {
+			if res.AllowedBy(k) {
+				got = append(got, k.String())
+			}
+		}
+		if strings.Join(got, " ") != strings.Join(c.AllowedBy, " ") {
+			t.Errorf("AllowedBy = %v, want %v", got, c.AllowedBy)
+		}
 	}
 	if c.Deciding != nil {
 		var got []string

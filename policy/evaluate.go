@@ -70,6 +70,20 @@ type Result struct {
 	Truncated bool
 	n         int
 	deciding  [MaxDeciding]Match
+	allowedBy [numSlots]bool
+}
+
+// AllowedBy reports whether an applicable Allow statement was found in the
+// policies of type k (Identity, Boundary, Session or Resource), whatever the
+// decision: the simulator reports, for instance, whether the permissions
+// boundary allowed a request that was denied for another reason.
+func (r *Result) AllowedBy(k Kind) bool {
+	for i, sk := range slotKinds {
+		if sk == k {
+			return r.allowedBy[i]
+		}
+	}
+	return false
 }
 
 // Deciding returns the statements that decided: for ExplicitDeny every
@@ -98,9 +112,43 @@ const (
 
 var slotKinds = [numSlots]Kind{Identity, Boundary, Session, Resource}
 
-// maxHits bounds the statements remembered per evaluation; beyond it allows
-// are still counted but no longer named.
-const maxHits = 32
+// maxAllows bounds the Allow statements remembered per evaluation; beyond
+// it allows still count but only the first in report order are named.
+const maxAllows = 32
+
+// hits is a bounded list of statements that applied, kept sorted in report
+// order (slot, then statement index within the set, which follows policy
+// and statement order), so that which ones are named never depends on the
+// order the index visits them in.
+type hits struct {
+	n    int
+	more bool
+}
+
+// add inserts h into list (whose length is the bound) keeping it sorted.
+func (hs *hits) add(list []hit, h hit) {
+	if hs.n == len(list) {
+		hs.more = true
+		if !h.before(&list[hs.n-1]) {
+			return
+		}
+		hs.n--
+	}
+	i := hs.n
+	for i > 0 && h.before(&list[i-1]) {
+		list[i] = list[i-1]
+		i--
+	}
+	list[i] = h
+	hs.n++
+}
+
+func (h *hit) before(o *hit) bool {
+	if h.slot != o.slot {
+		return h.slot < o.slot
+	}
+	return h.stmt < o.stmt
+}
 
 type evalState struct {
 	req         *Request
@@ -108,15 +156,14 @@ type evalState struct {
 	res         arnValue
 	hasBoundary bool
 	slot        slot
-	set         *Set
 
-	allowed [numSlots]bool
-	vias    uint8 // bit per via of resource-based allows
-	denied  bool
-	hits    [maxHits]hit
-	nHits   int
-	sets    [numSlots]*Set
-	full    bool
+	allowed   [numSlots]bool
+	vias      uint8 // bit per via of resource-based allows
+	sets      [numSlots]*Set
+	denies    [MaxDeciding]hit
+	allows    [maxAllows]hit
+	denyHits  hits
+	allowHits hits
 }
 
 // Evaluate decides req against the policies of in, following the AWS policy
@@ -142,7 +189,7 @@ type evalState struct {
 // A NotPrincipal Deny statement applies to every caller with a permissions
 // boundary, as AWS documents. Evaluate does not allocate and is safe for
 // concurrent use; it never fails: a malformed request simply matches less.
-func Evaluate(in *Input, req *Request) Result {
+func Evaluate(in *Input, req *Request) (res Result) {
 	st := evalState{
 		req:         req,
 		action:      req.Action,
@@ -152,61 +199,59 @@ func Evaluate(in *Input, req *Request) Result {
 	}
 	for sl := slotIdentity; sl < numSlots; sl++ {
 		if s := st.sets[sl]; s != nil {
-			st.slot, st.set = sl, s
+			st.slot = sl
 			s.evaluate(&st)
 		}
 	}
-	return st.decide(in)
+	st.decide(in, &res)
+	return res
 }
 
-// evaluate visits the statements of s that can match the action.
+// evaluate visits the statements of s that can match the request.
 func (s *Set) evaluate(st *evalState) {
-	for _, r := range s.always {
-		s.visit(st, r)
-	}
-	n := &s.nodes[0]
+	s.visitList(st, &s.always)
+	nodes := s.actions.nodes
+	n := &nodes[0]
 	a := st.action
 	for i := 0; i < len(a); i++ {
-		c := lower(a[i])
-		next := int32(-1)
-		for _, e := range n.edges {
-			if e.b == c {
-				next = e.next
-				break
-			}
-		}
+		next := child(n.edges, lower(a[i]))
 		if next < 0 {
 			return
 		}
-		n = &s.nodes[next]
-		for _, r := range n.prefix {
-			s.visit(st, r)
+		n = &nodes[next]
+		if l := &n.prefix; len(l.refs) != 0 || l.byRes != nil {
+			s.visitList(st, l)
 		}
 	}
-	for _, r := range n.exact {
-		s.visit(st, r)
+	if l := &n.exact; len(l.refs) != 0 || l.byRes != nil {
+		s.visitList(st, l)
 	}
 }
 
 // visit evaluates one candidate statement reached through pattern r.pat.
 func (s *Set) visit(st *evalState, r ref) {
 	stmt := &s.stmts[r.stmt]
-	if stmt.effect == EffectAllow && st.full && st.allowed[st.slot] && st.slot != slotResource {
-		return // the decision cannot change and nothing more can be named
-	}
 	if r.pat < 0 {
-		for _, p := range stmt.actions {
-			if likeFold(p, st.action) {
+		for i := range stmt.actions {
+			if stmt.actions[i].match(st.action) {
 				return
 			}
 		}
 	} else {
-		if !r.exact && !likeFold(stmt.actions[r.pat], st.action) {
+		if !r.proven && !stmt.actions[r.pat].match(st.action) {
 			return
 		}
 		// A statement is visited through its first matching pattern only.
-		for _, p := range stmt.actions[:r.pat] {
-			if likeFold(p, st.action) {
+		for i := range stmt.actions[:r.pat] {
+			if stmt.actions[i].match(st.action) {
+				return
+			}
+		}
+	}
+	if r.res > 0 {
+		// Likewise through the first Resource pattern whose key matched.
+		for i := range stmt.resources[:r.res] {
+			if stmt.resources[i].keyMatches(&st.res) {
 				return
 			}
 		}
@@ -240,20 +285,16 @@ func (s *Set) visit(st *evalState, r ref) {
 			return
 		}
 	}
+	h := hit{slot: st.slot, via: v, stmt: r.stmt}
 	if stmt.effect == EffectDeny {
-		st.denied = true
-	} else {
-		st.allowed[st.slot] = true
-		if st.slot == slotResource {
-			st.vias |= 1 << v
-		}
+		st.denyHits.add(st.denies[:], h)
+		return
 	}
-	if st.nHits < maxHits {
-		st.hits[st.nHits] = hit{slot: st.slot, via: v, stmt: r.stmt}
-		st.nHits++
-	} else {
-		st.full = true
+	st.allowed[st.slot] = true
+	if st.slot == slotResource {
+		st.vias |= 1 << v
 	}
+	st.allowHits.add(st.allows[:], h)
 }
 
 // pick selects which recorded hits a Result names: Deny statements, or the
@@ -272,36 +313,40 @@ const (
 	allSlots    = callerSlots | 1<<slotResource
 )
 
-func (st *evalState) decide(in *Input) Result {
-	var res Result
-	if st.denied {
+// decide applies the evaluation logic to what the sets found and fills res,
+// which must be zero.
+func (st *evalState) decide(in *Input, res *Result) {
+	res.allowedBy = st.allowed
+	if st.denyHits.n > 0 {
 		res.Decision = ExplicitDeny
-		st.name(&res, pick{deny: true})
-		return res
+		st.name(res, pick{deny: true})
+		return
 	}
 	p := &st.req.Principal
 	limitsOK := (in.Boundary == nil || st.allowed[slotBoundary]) && (in.Session == nil || st.allowed[slotSession])
 	identityOK := st.allowed[slotIdentity] && limitsOK
-	allow := func(pk pick) Result {
+	allow := func(pk pick) {
 		res.Decision = Allow
-		st.name(&res, pk)
-		return res
+		st.name(res, pk)
 	}
 	switch {
 	case p.Type == Service || p.Type == WebIdentity || p.Type == Anonymous:
 		if st.vias&viaGrants != 0 {
-			return allow(pick{slots: 1 << slotResource, vias: viaGrants})
+			allow(pick{slots: 1 << slotResource, vias: viaGrants})
+			return
 		}
 		res.Missing = Resource
-		return res
+		return
 	case !st.sameAccount():
 		if identityOK && st.vias&viaAny != 0 {
-			return allow(pick{slots: allSlots, vias: viaAny})
+			allow(pick{slots: allSlots, vias: viaAny})
+			return
 		}
 		res.Missing = st.missing(in, identityOK)
-		return res
+		return
 	case identityOK:
-		return allow(pick{slots: callerSlots})
+		allow(pick{slots: callerSlots})
+		return
 	}
 	// Resource-based grants within the account.
 	var unlimited uint8 = 1 << viaDirect
@@ -309,13 +354,14 @@ func (st *evalState) decide(in *Input) Result {
 		unlimited = viaGrants
 	}
 	if st.vias&unlimited != 0 {
-		return allow(pick{slots: 1 << slotResource, vias: unlimited})
+		allow(pick{slots: 1 << slotResource, vias: unlimited})
+		return
 	}
 	if limitsOK && st.vias&viaGrants != 0 {
-		return allow(pick{slots: 1<<slotBoundary | 1<<slotSession | 1<<slotResource, vias: viaGrants})
+		allow(pick{slots: 1<<slotBoundary | 1<<slotSession | 1<<slotResource, vias: viaGrants})
+		return
 	}
 	res.Missing = st.missing(in, identityOK)
-	return res
 }
 
 // sameAccount reports whether the resource is in the caller's account. An
@@ -345,16 +391,14 @@ func (st *evalState) missing(in *Input, identityOK bool) Kind {
 
 // name fills res with the hits pk selects, in report order.
 func (st *evalState) name(res *Result, pk pick) {
-	for i := 0; i < st.nHits; i++ {
-		h := &st.hits[i]
-		isDeny := st.sets[h.slot].stmts[h.stmt].effect == EffectDeny
-		switch {
-		case isDeny != pk.deny:
-			continue
-		case pk.deny:
-		case pk.slots&(1<<h.slot) == 0:
-			continue
-		case h.slot == slotResource && pk.vias&(1<<h.via) == 0:
+	list, hs := st.allows[:st.allowHits.n], &st.allowHits
+	if pk.deny {
+		list, hs = st.denies[:st.denyHits.n], &st.denyHits
+	}
+	res.Truncated = hs.more
+	for i := range list {
+		h := &list[i]
+		if !pk.deny && (pk.slots&(1<<h.slot) == 0 || h.slot == slotResource && pk.vias&(1<<h.via) == 0) {
 			continue
 		}
 		if res.n == MaxDeciding {
@@ -362,7 +406,7 @@ func (st *evalState) name(res *Result, pk pick) {
 			break
 		}
 		ss := &st.sets[h.slot].stmts[h.stmt]
-		m := Match{
+		res.deciding[res.n] = Match{
 			Kind:       slotKinds[h.slot],
 			Policy:     int(ss.policy),
 			PolicyName: st.sets[h.slot].names[ss.policy],
@@ -370,39 +414,6 @@ func (st *evalState) name(res *Result, pk pick) {
 			Sid:        ss.sid,
 			Effect:     ss.effect,
 		}
-		// Insertion sort: slots are visited in order, statements within a
-		// slot in index order only approximately.
-		j := res.n
-		for j > 0 && after(&res.deciding[j-1], &m) {
-			res.deciding[j] = res.deciding[j-1]
-			j--
-		}
-		res.deciding[j] = m
 		res.n++
 	}
-	if st.full {
-		res.Truncated = true
-	}
-}
-
-func after(a, b *Match) bool {
-	if a.Kind != b.Kind {
-		return kindOrder(a.Kind) > kindOrder(b.Kind)
-	}
-	if a.Policy != b.Policy {
-		return a.Policy > b.Policy
-	}
-	return a.Statement > b.Statement
-}
-
-func kindOrder(k Kind) int {
-	switch k {
-	case Identity:
-		return 0
-	case Boundary:
-		return 1
-	case Session:
-		return 2
-	}
-	return 3
 }

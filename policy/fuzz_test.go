@@ -2,6 +2,7 @@ package policy_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
@@ -29,8 +30,25 @@ func FuzzParse(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "eval", "*.json"))
 	for _, file := range files {
 		data, err := os.ReadFile(file)
-		if err == nil {
-			f.Add(data, uint8(1))
+		if err != nil {
+			f.Fatal(err)
+		}
+		var ef evalFile
+		if err := json.Unmarshal(data, &ef); err != nil {
+			f.Fatal(err)
+		}
+		all := []evalPolicies{ef.Policies}
+		for _, c := range ef.Cases {
+			if c.Policies != nil {
+				all = append(all, *c.Policies)
+			}
+		}
+		for _, ps := range all {
+			for _, list := range [][]namedDoc{ps.Identity, ps.Boundary, ps.Session, ps.Resource} {
+				for _, d := range list {
+					f.Add([]byte(d.Document), uint8(1))
+				}
+			}
 		}
 	}
 	kinds := []policy.Kind{policy.Identity, policy.Resource, policy.Trust, policy.Boundary, policy.Session}

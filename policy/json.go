@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
+	"strings"
 )
 
 // node is one JSON value of a policy document. The standard decoder into
@@ -14,6 +15,8 @@ type node struct {
 	text  string   // string value, number literal, or "true"/"false"
 	keys  []string // object member names, in document order
 	elems []*node  // object member values or array elements
+	// start and end are the byte offsets of the value in the document.
+	start, end int
 }
 
 type nodeKind uint8
@@ -35,7 +38,7 @@ const maxDepth = 32
 func readTree(doc []byte) (*node, error) {
 	dec := json.NewDecoder(bytes.NewReader(doc))
 	dec.UseNumber()
-	n, err := readValue(dec, 0)
+	n, err := readValue(dec, doc, 0)
 	if err != nil {
 		return nil, errorf(msgSyntax)
 	}
@@ -45,14 +48,29 @@ func readTree(doc []byte) (*node, error) {
 	return n, nil
 }
 
-func readValue(dec *json.Decoder, depth int) (*node, error) {
+func readValue(dec *json.Decoder, doc []byte, depth int) (*node, error) {
 	if depth > maxDepth {
 		return nil, errorf(msgSyntax)
+	}
+	// The decoder stands after the previous token; the value starts after
+	// the white space and separators that follow it.
+	start := int(dec.InputOffset())
+	for start < len(doc) && strings.IndexByte(" \t\r\n,:", doc[start]) >= 0 {
+		start++
 	}
 	tok, err := dec.Token()
 	if err != nil {
 		return nil, err
 	}
+	n, err := readToken(dec, doc, depth, tok)
+	if err != nil {
+		return nil, err
+	}
+	n.start, n.end = start, int(dec.InputOffset())
+	return n, nil
+}
+
+func readToken(dec *json.Decoder, doc []byte, depth int, tok json.Token) (*node, error) {
 	switch v := tok.(type) {
 	case string:
 		return &node{kind: nodeString, text: v}, nil
@@ -83,7 +101,7 @@ func readValue(dec *json.Decoder, depth int) (*node, error) {
 						return nil, errorf(msgSyntax)
 					}
 				}
-				val, err := readValue(dec, depth+1)
+				val, err := readValue(dec, doc, depth+1)
 				if err != nil {
 					return nil, err
 				}
@@ -97,7 +115,7 @@ func readValue(dec *json.Decoder, depth int) (*node, error) {
 		case '[':
 			n := &node{kind: nodeArray}
 			for dec.More() {
-				val, err := readValue(dec, depth+1)
+				val, err := readValue(dec, doc, depth+1)
 				if err != nil {
 					return nil, err
 				}

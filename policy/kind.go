@@ -1,5 +1,7 @@
 package policy
 
+import "strconv"
+
 // Kind is the role a policy document plays. It decides which elements Parse
 // requires or refuses and which size quota CheckSize applies.
 type Kind uint8
@@ -36,7 +38,7 @@ func (k Kind) String() string {
 	case Session:
 		return "Session"
 	}
-	return "Kind(?)"
+	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
 func (k Kind) valid() bool { return k >= Identity && k <= Session }
@@ -62,7 +64,7 @@ func (e Effect) String() string {
 	case EffectDeny:
 		return "Deny"
 	}
-	return "Effect(?)"
+	return "Effect(" + strconv.Itoa(int(e)) + ")"
 }
 
 // Decision is the outcome of Evaluate.
@@ -87,5 +89,5 @@ func (d Decision) String() string {
 	case ExplicitDeny:
 		return "ExplicitDeny"
 	}
-	return "Decision(?)"
+	return "Decision(" + strconv.Itoa(int(d)) + ")"
 }

@@ -53,6 +53,7 @@ func TestParseMalformed(t *testing.T) {
 		{"resource short arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3"}`), `Resource arn:aws:s3 must be in ARN format or "*".`},
 		{"resource empty service", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:::1:x"}`), `Resource arn:aws:::1:x must be in ARN format or "*".`},
 		{"resource empty", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":""}`), `Resource  must be in ARN format or "*".`},
+		{"iam resource with region", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:iam:us-east-1:123456789012:role/x"}`), "IAM resource arn:aws:iam:us-east-1:123456789012:role/x cannot contain region information."},
 		{"resource object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":{"a":1}}`), "Syntax errors in policy."},
 		{"resource unclosed variable", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username"}`), "Policy variable ${aws:username is missing its closing brace."},
 		{"resource empty variable", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${}"}`), "Policy variable ${} is not valid."},
@@ -138,7 +139,7 @@ func TestParseValid(t *testing.T) {
 			"StringEqualsIfExists":{"aws:a":"x"},"ForAllValues:StringLike":{"aws:TagKeys":["a*"]},"ForAnyValue:StringEqualsIgnoreCaseIfExists":{"aws:TagKeys":"b"},
 			"NumericLessThanIfExists":{"aws:n":1},"DateLessThanIfExists":{"aws:t":"2020"},"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"},"BinaryEqualsIfExists":{"aws:b":"AA=="},"IpAddressIfExists":{"aws:SourceIp":"::1"},"ArnLikeIfExists":{"aws:SourceArn":"*"}
 		}}`)},
-		{"condition keys", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/aws:cloudformation:stack-name":"s","oidc.eks.us-east-1.amazonaws.com/id/X:sub":"y","s3:prefix":""}}}`)},
+		{"condition keys", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/aws:cloudformation:stack-name":"s","kms:EncryptionContext:aws:lambda:FunctionArn":"x","oidc.eks.us-east-1.amazonaws.com/id/X:sub":"y","s3:prefix":""}}}`)},
 		{"bucket policy", policy.Resource, stmt(`[{"Sid":"Public Read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::123456789012:user/alice","123456789012"]},"Action":"s3:*","Resource":"arn:aws:s3:::b"}]`)},
 		{"trust ec2", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}`)},
 		{"trust accounts", policy.Trust, stmt(`{"Sid":"T","Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/path/R","arn:aws:sts::111122223333:assumed-role/R/s"]},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"x"}}}`)},
@@ -271,5 +272,31 @@ func TestSize(t *testing.T) {
 		if (err == nil) != (tt.want == "") || err != nil && err.Error() != tt.want {
 			t.Errorf("CheckInlineSize(%d, %v) = %v, want %q", tt.total, tt.owner, err, tt.want)
 		}
+	}
+}
+
+func TestStatementSpan(t *testing.T) {
+	doc := "{\"Version\":\"2012-10-17\",\"Statement\":[ \n {\"Sid\":\"A\",\"Effect\":\"Allow\",\"Action\":\"*\",\"Resource\":\"*\"} ,\n\t{\"Sid\":\"B\",\"Effect\":\"Deny\",\"Action\":\"s3:*\",\"Resource\":[\"*\"]}]}"
+	p, err := policy.Parse([]byte(doc), policy.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []string{
+		`{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"}`,
+		`{"Sid":"B","Effect":"Deny","Action":"s3:*","Resource":["*"]}`,
+	}
+	for i, w := range want {
+		start, end := p.StatementSpan(i)
+		if got := doc[start:end]; got != w {
+			t.Errorf("statement %d span = %q, want %q", i, got, w)
+		}
+	}
+	single := `{"Statement" : {"Effect":"Allow","Action":"*","Resource":"*"}}`
+	p, err = policy.Parse([]byte(single), policy.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if start, end := p.StatementSpan(0); single[start:end] != `{"Effect":"Allow","Action":"*","Resource":"*"}` {
+		t.Errorf("single statement span = %q", single[start:end])
 	}
 }

@@ -97,9 +97,8 @@ func parseTemplate(s string, vars, glob bool) (template, error) {
 	flush()
 	t.raw = s
 	if t.nvars == 0 {
-		// Only escapes: the result is a plain string, but one where escaped
-		// wildcards must stay literal, so keep the pieces unless none are
-		// wildcards that differ from the raw reading.
+		// Only escapes, such as ${$}: a plain string does, unless an
+		// escaped wildcard must stay literal.
 		return t.simplify(glob), nil
 	}
 	return t, nil
@@ -126,7 +125,7 @@ func (t template) simplify(glob bool) template {
 }
 
 // parseVariable reads the inside of ${...}: a key and an optional default in
-// single quotes, where ” stands for one quote.
+// single quotes, in which two single quotes stand for one.
 func parseVariable(body string) (piece, error) {
 	key, def, hasDef := strings.Cut(body, ",")
 	key = strings.TrimSpace(key)
@@ -337,4 +336,64 @@ func lower(c byte) byte {
 		return c + 'a' - 'A'
 	}
 	return c
+}
+
+// actionPattern is a compiled Action or NotAction entry, sorted into the
+// cheapest way to match it. Actions compare case-insensitively.
+type actionPattern struct {
+	kind actionKind
+	s    string // lower case: the whole pattern, or the prefix before '*'
+}
+
+type actionKind uint8
+
+const (
+	actionAny    actionKind = iota // "*"
+	actionExact                    // no wildcard
+	actionPrefix                   // literal followed by one trailing '*'
+	actionGlob                     // other wildcards
+)
+
+func newActionPattern(a string) actionPattern {
+	a = strings.ToLower(a)
+	switch i := strings.IndexAny(a, "*?"); {
+	case a == "*":
+		return actionPattern{kind: actionAny}
+	case i < 0:
+		return actionPattern{kind: actionExact, s: a}
+	case i == len(a)-1 && a[i] == '*':
+		return actionPattern{kind: actionPrefix, s: a[:i]}
+	}
+	return actionPattern{kind: actionGlob, s: a}
+}
+
+// literal is the text before the first wildcard; the trie indexes it.
+func (p *actionPattern) literal() string {
+	if p.kind == actionGlob {
+		return p.s[:strings.IndexAny(p.s, "*?")]
+	}
+	return p.s
+}
+
+func (p *actionPattern) match(a string) bool {
+	switch p.kind {
+	case actionAny:
+		return true
+	case actionExact:
+		return len(a) == len(p.s) && equalLower(a, p.s)
+	case actionPrefix:
+		return len(a) >= len(p.s) && equalLower(a[:len(p.s)], p.s)
+	}
+	return likeFold(p.s, a)
+}
+
+// equalLower reports whether s equals l, which is in lower case, under
+// ASCII case folding.
+func equalLower(s, l string) bool {
+	for i := 0; i < len(l); i++ {
+		if s[i] != l[i] && lower(s[i]) != l[i] {
+			return false
+		}
+	}
+	return true
 }

@@ -39,6 +39,7 @@ type Policy struct {
 	id         string
 	statements []Statement
 	compiled   []statement
+	spans      [][2]int
 }
 
 // Statement is one statement of a policy as written. Absent elements are
@@ -68,8 +69,16 @@ func (p *Policy) Version() string { return p.version }
 // ID is the Id element, or "".
 func (p *Policy) ID() string { return p.id }
 
-// Statements returns a copy of the statements, in document order.
+// Statements returns a copy of the statements, in document order. The
+// slices inside them are shared and must not be modified.
 func (p *Policy) Statements() []Statement { return slices.Clone(p.statements) }
+
+// StatementSpan returns the byte offsets in Raw where statement i begins and
+// ends, for pointing users at it (the policy simulator reports statement
+// positions). It panics if i is out of range.
+func (p *Policy) StatementSpan(i int) (start, end int) {
+	return p.spans[i][0], p.spans[i][1]
+}
 
 // Parse reads and validates a policy document of the given kind. The
 // document is copied; Raw returns it unchanged.
@@ -78,7 +87,8 @@ func (p *Policy) Statements() []Statement { return slices.Clone(p.statements) }
 // wrong JSON type, bad action names, resources that are neither "*" nor an
 // ARN, invalid principals, unknown condition operators and condition values
 // that do not fit their operator are all refused. Every error is a *Error
-// whose Message says what is wrong in AWS's words.
+// whose Message says what is wrong in AWS's words. Parse checks the shape of
+// principals but not that they exist; that takes a store.
 func Parse(doc []byte, kind Kind) (*Policy, error) {
 	if !kind.valid() {
 		return nil, errorf("Unknown policy kind.")
@@ -148,6 +158,7 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 		}
 		p.statements = append(p.statements, s)
 		p.compiled = append(p.compiled, cs)
+		p.spans = append(p.spans, [2]int{sn.start, sn.end})
 	}
 	p.raw = slices.Clone(doc)
 	return p, nil

@@ -1,6 +1,7 @@
 package policy
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/warden-iam/warden/arn"
@@ -47,7 +48,7 @@ func (t PrincipalType) String() string {
 	case WebIdentity:
 		return "WebIdentity"
 	}
-	return "PrincipalType(?)"
+	return "PrincipalType(" + strconv.Itoa(int(t)) + ")"
 }
 
 // Principal is the caller, as resource-based and trust policies see it.

@@ -69,6 +69,7 @@ func CheckSize(doc []byte, kind Kind) error {
 // Owner is the kind of entity that holds inline policies.
 type Owner uint8
 
+// Owners of inline policies.
 const (
 	OwnerUser Owner = iota + 1
 	OwnerGroup
@@ -84,7 +85,7 @@ func (o Owner) String() string {
 	case OwnerRole:
 		return "role"
 	}
-	return "Owner(?)"
+	return "Owner(" + strconv.Itoa(int(o)) + ")"
 }
 
 // InlineSizeLimit is the aggregate inline policy quota of owner, or 0 for an

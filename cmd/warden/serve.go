@@ -16,7 +16,9 @@ import (
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
 )
@@ -68,10 +70,11 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer store.Close()
 
 	az := authz.New(store, mode, log)
+	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
 	go az.Watch(ctx, time.Second)
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
-	stsSvc := sts.New(tracked, az)
+	stsSvc := sts.New(tracked, az, iamSvc, box)
 	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
 		return err
 	}
@@ -84,7 +87,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount = *dev, accounts[0].ID
 	api.Observe = observer(reg)
-	srv := &http.Server{Handler: mount(api, reg, store), ReadHeaderTimeout: 10 * time.Second,
+	con := console.New(console.Config{}, iamSvc, store, log)
+	srv := &http.Server{Handler: mount(api, con, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
 	errc := make(chan error, 1)
@@ -110,7 +114,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // mount is the one place where handlers are attached to paths.
-func mount(api http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
+func mount(api, con http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -123,7 +127,17 @@ func mount(api http.Handler, reg *prometheus.Registry, store warden.Store) http.
 		}
 		io.WriteString(w, "ok\n")
 	})
-	mux.Handle("/", api)
+	mux.Handle("/signin/", con)
+	mux.Handle("/console/", con)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser opening the bare address goes to the console; API calls
+		// (signed, or with a query string) go to the API.
+		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
+			http.Redirect(w, r, "/console/", http.StatusFound)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
 	return mux
 }
 
