@@ -76,6 +76,7 @@ type Authorizer struct {
 	// awsPolicies gives the documents of AWS managed policies; see
 	// UseAWSPolicies.
 	awsPolicies func() (*awsmanaged.Catalogue, error)
+	awsParsed   sync.Map // AWS managed policy ARN -> *policy.Policy
 
 	mu    sync.RWMutex
 	gen   uint64 // bumped on every local change and seen remote change
@@ -142,6 +143,9 @@ type Decision struct {
 	Result policy.Result
 	// Request is the request as evaluated, with every condition key.
 	Request policy.Request
+	// BillingBlocked says the policies allowed a billing action that the
+	// account's billing-access setting refused.
+	BillingBlocked bool
 }
 
 // Explain lists the deciding statements as "policy#statement(sid)".
@@ -158,6 +162,9 @@ func (d *Decision) Explain() []string {
 }
 
 func (d *Decision) reason(action string) string {
+	if d.BillingBlocked {
+		return "because IAM user and role access to billing information is not activated for this account"
+	}
 	if d.Result.Decision == policy.ExplicitDeny {
 		for _, m := range d.Result.Deciding() {
 			switch m.Kind {
@@ -194,6 +201,9 @@ func (a *Authorizer) Decide(ctx context.Context, p *warden.Principal, req Reques
 	d := &Decision{Result: policy.Evaluate(&in, &preq), Request: preq}
 	if req.Trust && d.Result.Decision == policy.Allow && !trustAdmits(req.ResourcePolicy, &preq) {
 		d.Result = policy.Result{Decision: policy.ImplicitDeny, Missing: policy.Resource}
+	}
+	if err := a.blockBilling(ctx, p, d); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -232,3 +232,43 @@ func BenchmarkAuthorizeWarm(b *testing.B) {
 		}
 	}
 }
+
+func TestBillingAccessSetting(t *testing.T) {
+	ctx := context.Background()
+	s := newStore(t)
+	a := New(s, Strict, slog.New(slog.DiscardHandler))
+	tracked := a.Track(s)
+	u := user("finance")
+	u.InlinePolicies = []warden.InlinePolicy{{Name: "all", Document: `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`}}
+	acct := &warden.Account{ID: acct, Status: warden.AccountActive}
+	put(t, s, u, acct)
+	billing := []string{"aws-portal:ViewBilling", "billing:GetBillingData", "ce:GetCostAndUsage", "account:GetBillingInfo"}
+	for _, action := range billing {
+		err := a.Authorize(ctx, principal(u), Request{Action: action, Resource: "*"})
+		if err == nil || !strings.Contains(err.Error(), "access to billing information is not activated") {
+			t.Fatalf("%s with billing access off: %v", action, err)
+		}
+	}
+	if err := a.Authorize(ctx, principal(u), Request{Action: "iam:ListUsers", Resource: "*"}); err != nil {
+		t.Fatalf("a non-billing action was blocked: %v", err)
+	}
+	err := tracked.Update(ctx, func(tx warden.Tx) error {
+		acct.BillingAccess = true
+		return warden.Save(ctx, tx, acct)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, action := range billing {
+		if err := a.Authorize(ctx, principal(u), Request{Action: action, Resource: "*"}); err != nil {
+			t.Fatalf("%s with billing access on: %v", action, err)
+		}
+	}
+	// With the setting on, policies decide: a user without them is refused
+	// for the ordinary reason.
+	nobody := user("nobody")
+	put(t, s, nobody)
+	if err := a.Authorize(ctx, principal(nobody), Request{Action: "aws-portal:ViewBilling", Resource: "*"}); err == nil || strings.Contains(err.Error(), "billing information") {
+		t.Fatalf("policyless user: %v", err)
+	}
+}

@@ -24,6 +24,8 @@ type principalPolicies struct {
 	issued         time.Time
 	sourceIdentity string
 	issuerARN      string
+	// billingAccess is the account setting, in the entries billingAccess keeps.
+	billingAccess bool
 }
 
 // cacheKey is per principal for long-term credentials and per session for
@@ -81,7 +83,7 @@ func (a *Authorizer) load(ctx context.Context, p *warden.Principal) (*principalP
 		}
 		pp.tags = u.Tags
 		add := func(name, doc string) {
-			pol, err := policy.Parse([]byte(doc), policy.Identity)
+			pol, err := a.parseIdentity(name, doc)
 			if err != nil {
 				// Stored documents were validated when written; one that no
 				// longer parses grants nothing rather than failing requests.
@@ -264,4 +266,21 @@ func (a *Authorizer) Watch(ctx context.Context, interval time.Duration) {
 			}
 		}
 	}
+}
+
+// parseIdentity parses an identity-based policy. AWS managed policies never
+// change while the process runs, so their parses are kept across snapshots:
+// ReadOnlyAccess alone takes milliseconds to parse.
+func (a *Authorizer) parseIdentity(name, doc string) (*policy.Policy, error) {
+	if !strings.HasPrefix(name, "arn:aws:iam::aws:") {
+		return policy.Parse([]byte(doc), policy.Identity)
+	}
+	if p, ok := a.awsParsed.Load(name); ok {
+		return p.(*policy.Policy), nil
+	}
+	p, err := policy.Parse([]byte(doc), policy.Identity)
+	if err == nil {
+		a.awsParsed.Store(name, p)
+	}
+	return p, err
 }

@@ -92,7 +92,7 @@ func (s *Service) roleFor(ctx context.Context, tx warden.Tx, p *warden.Principal
 		}
 		return nil, err
 	}
-	if err := s.authorize(ctx, p, action, r.ARN(), keys); err != nil {
+	if err := s.authorize(ctx, p, action, r.ARN(), withResourceTags(keys, r.Tags)); err != nil {
 		return nil, err
 	}
 	return r, nil

@@ -444,8 +444,25 @@ func (s *Service) userFor(ctx context.Context, tx warden.Tx, p *warden.Principal
 		}
 		return nil, err
 	}
-	if err := s.authorize(ctx, p, action, u.ARN(), keys); err != nil {
+	if err := s.authorize(ctx, p, action, u.ARN(), withResourceTags(keys, u.Tags)); err != nil {
 		return nil, err
 	}
 	return u, nil
+}
+
+// withResourceTags adds aws:ResourceTag/* and iam:ResourceTag/* for the tags
+// of the resource acted on, which IAM supports for users and roles.
+func withResourceTags(keys map[string][]string, tags []warden.Tag) map[string][]string {
+	if len(tags) == 0 {
+		return keys
+	}
+	out := make(map[string][]string, len(keys)+2*len(tags))
+	for k, v := range keys {
+		out[k] = v
+	}
+	for _, t := range tags {
+		out["aws:ResourceTag/"+t.Key] = []string{t.Value}
+		out["iam:ResourceTag/"+t.Key] = []string{t.Value}
+	}
+	return out
 }
