@@ -51,7 +51,7 @@ type server struct {
 
 // startServer boots `warden serve` with extra arguments and environment, and
 // stops it when the test ends.
-func startServer(t *testing.T, args []string, env map[string]string) *server {
+func startServer(t testing.TB, args []string, env map[string]string) *server {
 	t.Helper()
 	s := &server{Data: t.TempDir(), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
 	base := map[string]string{
