@@ -151,8 +151,10 @@ func (p *arnPattern) wellFormed() bool {
 	if p.n != 6 || p.secs[0].kind != sectionLiteral || p.secs[0].lit != "arn" {
 		return false
 	}
-	// Partition and service may be wildcards but not empty.
-	return !p.secs[1].empty() && !p.secs[2].empty() && !p.secs[5].empty()
+	// Partition and service may be wildcards but not empty. The resource
+	// may be empty: AWS accepts "arn:aws:organizations::*:" (its managed
+	// policy AmazonDevOpsGuruOrganizationsAccess uses it).
+	return !p.secs[1].empty() && !p.secs[2].empty()
 }
 
 // matchOrder checks the most selective sections first: the resource, then

@@ -348,3 +348,31 @@ func BenchmarkEvaluateOneService(b *testing.B) {
 		i++
 	}
 }
+
+// TestEvaluateConcurrent shares one Set between goroutines; run with -race.
+func TestEvaluateConcurrent(t *testing.T) {
+	w := newWorkload(10)
+	in := &policy.Input{Identity: w.iamSet(t)}
+	reqs := w.iamRequests()
+	want := make([]policy.Decision, len(reqs))
+	for i := range reqs {
+		want[i] = policy.Evaluate(in, &reqs[i]).Decision
+	}
+	done := make(chan error)
+	for g := 0; g < 4; g++ {
+		go func() {
+			for i := range reqs {
+				if got := policy.Evaluate(in, &reqs[i]).Decision; got != want[i] {
+					done <- fmt.Errorf("request %d: %v, want %v", i, got, want[i])
+					return
+				}
+			}
+			done <- nil
+		}()
+	}
+	for g := 0; g < 4; g++ {
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}
+}
