@@ -65,6 +65,17 @@ func goldenCases() []goldenCase {
 			status: http.StatusOK,
 		},
 		{
+			name: "ListUsers_lastPage",
+			setup: []url.Values{
+				form("iam", "CreateUser", "UserName", "carol"),
+				createAlice,
+				form("iam", "CreateUser", "UserName", "Bob"),
+			},
+			req:    form("iam", "ListUsers", "MaxItems", "2", "Marker", "Y2Fyb2w"), // the Marker ListUsers_truncated returns
+			creds:  rootCreds("iam"),
+			status: http.StatusOK,
+		},
+		{
 			name: "CreatePolicy",
 			req: form("iam", "CreatePolicy", "PolicyName", "ReadReports", "Path", "/reports/",
 				"Description", "Read the reports bucket", "PolicyDocument", policyDocument,

@@ -45,9 +45,9 @@ postgres_ready() {
 }
 
 # as_postgres runs a command as the postgres OS user (peer auth on the socket).
-as_postgres() { runuser -u postgres -- "$@"; }
+as_postgres() { (cd / && runuser -u postgres -- "$@"); }
 
-# local_cluster prints "VERSION NAME" of the machine's first PostgreSQL cluster.
+# local_cluster prints "VERSION main" of the newest PostgreSQL installed.
 local_cluster() {
 	local version
 	# shellcheck disable=SC2012 # cluster versions are plain numbers
@@ -86,10 +86,11 @@ setup_postgres() {
 	cluster=$(local_cluster) || die "PostgreSQL on 127.0.0.1:5432 rejects postgres@test and is not a local cluster this script can configure"
 	read -r version name <<<"$cluster"
 	hba="/etc/postgresql/$version/$name/pg_hba.conf"
-	if ! grep -Eq '^[[:space:]]*host[[:space:]]+all[[:space:]]+(all|postgres)[[:space:]]+127\.0\.0\.1/32[[:space:]]+trust' "$hba"; then
+	local rule="host all postgres 127.0.0.1/32 trust"
+	if ! grep -qxF "$rule" "$hba"; then
 		say "trusting user postgres on 127.0.0.1 in $hba"
 		# The first matching line wins, so the rule goes on top.
-		sed -i '1i host all postgres 127.0.0.1/32 trust' "$hba"
+		sed -i "1i $rule" "$hba"
 		pg_ctlcluster --skip-systemctl-redirect "$version" "$name" reload
 	fi
 	if [[ "$(as_postgres psql -Atqc "SELECT 1 FROM pg_database WHERE datname = 'test'")" != 1 ]]; then
@@ -105,6 +106,8 @@ setup_postgres() {
 
 # The aws CLI of Debian's awscli package drives the CLI tour (cmd/warden/cli_test.go).
 [[ -x /usr/bin/aws ]] || apt_install awscli
+# Debian's Chromium runs the console's browser tests (cmd/warden/console_browser_test.go).
+[[ -x /usr/bin/chromium ]] || apt_install chromium
 [[ -n "${WARDEN_TEST_POSTGRES:-}" ]] || setup_postgres
 
 if ! command -v go >/dev/null; then
