@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/warden-iam/warden"
-	"github.com/warden-iam/warden/authz"
 )
 
 // accountOperations are Warden's account settings that AWS exposes only in its
@@ -18,17 +17,13 @@ func (s *Service) accountOperations() map[string]operation {
 	}
 }
 
-// rootOnly refuses every principal but the account's root user.
-func (s *Service) rootOnly(ctx context.Context, p *warden.Principal, action string) error {
-	return s.authz.Authorize(ctx, p, authz.Request{Action: action, Resource: accountResource(p.Account), RootOnly: true})
-}
 
 type getBillingAccessOutput struct {
 	Enabled bool `xml:"Enabled"`
 }
 
 func (s *Service) getBillingAccess(ctx context.Context, p *warden.Principal, _ *emptyInput) (*getBillingAccessOutput, error) {
-	if err := s.rootOnly(ctx, p, "aws-portal:ViewAccount"); err != nil {
+	if err := s.RootOnly(ctx, p, "aws-portal:ViewAccount"); err != nil {
 		return nil, err
 	}
 	var acct *warden.Account
@@ -50,7 +45,7 @@ type setBillingAccessInput struct {
 // setting: while it is off, billing actions are denied to every IAM principal
 // whatever their policies say.
 func (s *Service) setBillingAccess(ctx context.Context, p *warden.Principal, in *setBillingAccessInput) error {
-	if err := s.rootOnly(ctx, p, "aws-portal:ModifyAccount"); err != nil {
+	if err := s.RootOnly(ctx, p, "aws-portal:ModifyAccount"); err != nil {
 		return err
 	}
 	return s.update(ctx, p, "SetBillingAccess", accountResource(p.Account), func(tx warden.Tx) error {
@@ -70,7 +65,7 @@ type closeAccountInput struct {
 // closeAccount closes the caller's account: every credential of the account
 // stops working at once. The confirmation must name the account.
 func (s *Service) closeAccount(ctx context.Context, p *warden.Principal, in *closeAccountInput) error {
-	if err := s.rootOnly(ctx, p, "account:CloseAccount"); err != nil {
+	if err := s.RootOnly(ctx, p, "account:CloseAccount"); err != nil {
 		return err
 	}
 	if in.AccountId != p.Account {

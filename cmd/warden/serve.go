@@ -14,6 +14,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/accessanalyzer"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/console"
@@ -88,7 +89,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api.Dev, api.DevAccount = *dev, accounts[0].ID
 	api.Observe = observer(reg)
 	con := console.New(console.Config{}, iamSvc, store, log)
-	srv := &http.Server{Handler: mount(api, con, reg, store), ReadHeaderTimeout: 10 * time.Second,
+	analyzer := accessanalyzer.New(api, az, log)
+	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
 	errc := make(chan error, 1)
@@ -114,7 +116,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // mount is the one place where handlers are attached to paths.
-func mount(api, con http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
+func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -127,6 +129,7 @@ func mount(api, con http.Handler, reg *prometheus.Registry, store warden.Store) 
 		}
 		io.WriteString(w, "ok\n")
 	})
+	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -1,0 +1,175 @@
+package console
+
+import (
+	"bytes"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"net/http"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden"
+)
+
+// view is what every page template gets.
+type view struct {
+	Title string
+	Nav   string // the side navigation entry to highlight
+	Who   *who   // nil on sign-in pages
+	Flash string
+	Error string
+	Data  any
+}
+
+// who is the signed-in identity, shown in the header.
+type who struct {
+	Label   string // "root" or the user name
+	Account string
+	IsRoot  bool
+	MFA     bool
+	CSRF    string
+}
+
+func whoOf(v *visit) *who {
+	if v == nil {
+		return nil
+	}
+	label := v.sess.UserName
+	if v.p.IsRoot() {
+		label = "root"
+	}
+	return &who{Label: label, Account: v.sess.Account, IsRoot: v.p.IsRoot(), MFA: v.sess.MFAAuthenticated, CSRF: v.sess.CSRF}
+}
+
+var funcs = template.FuncMap{
+	"date": func(t any) string {
+		switch t := t.(type) {
+		case time.Time:
+			if t.IsZero() {
+				return "-"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		case *time.Time:
+			if t == nil || t.IsZero() {
+				return "Never"
+			}
+			return t.UTC().Format("2006-01-02 15:04 UTC")
+		}
+		return "-"
+	},
+	"join": strings.Join,
+	"pct": func(n, of int) int {
+		if of <= 0 {
+			return 0
+		}
+		// Widths come in steps of 5%, the classes .w0 to .w100 of the style
+		// sheet: the CSP forbids inline styles.
+		pc := min(100, n*100/of)
+		if n > 0 && pc < 5 {
+			pc = 5
+		}
+		return pc / 5 * 5
+	},
+}
+
+// parsePages parses every page template together with the layout and the
+// shared partials.
+func parsePages() map[string]*template.Template {
+	base := template.Must(template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html", "templates/partials.html"))
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		panic(err)
+	}
+	pages := map[string]*template.Template{}
+	for _, n := range names {
+		name := path.Base(n)
+		if name == "layout.html" || name == "partials.html" {
+			continue
+		}
+		pages[name] = template.Must(template.Must(base.Clone()).ParseFS(templateFS, n))
+	}
+	return pages
+}
+
+// render writes a page. Rendering into a buffer first means a template
+// error becomes a clean 500, not half a page.
+func (c *Console) render(w http.ResponseWriter, r *http.Request, status int, page string, vw *view) {
+	t, ok := c.pages[page]
+	if !ok {
+		panic("console: no page " + page)
+	}
+	var buf bytes.Buffer
+	if err := t.ExecuteTemplate(&buf, "layout.html", vw); err != nil {
+		c.log.ErrorContext(r.Context(), "console: rendering", "page", page, "err", err)
+		http.Error(w, "Internal error", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(status)
+	buf.WriteTo(w)
+}
+
+// renderError writes the error page.
+func (c *Console) renderError(w http.ResponseWriter, r *http.Request, v *visit, status int, title, message string) {
+	c.render(w, r, status, "error.html", &view{Title: title, Who: whoOf(v), Data: message})
+}
+
+// fail answers an operation's error: the AWS-style denial page for
+// AccessDenied, the error's message for other operation errors, and a
+// generic 500 (the cause in the log only) for anything else.
+func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err error) {
+	code := warden.ErrorCode(err)
+	msg, ok := errMessage(err)
+	switch {
+	case code == warden.CodeAccessDenied:
+		c.render(w, r, http.StatusForbidden, "denied.html", &view{Title: "Access denied", Who: whoOf(v), Data: msg})
+	case code == warden.CodeNoSuchEntity:
+		c.renderError(w, r, v, http.StatusNotFound, "Not found", msg)
+	case ok:
+		c.renderError(w, r, v, http.StatusBadRequest, "Request failed", fmt.Sprintf("%s: %s", code, msg))
+	default:
+		c.log.ErrorContext(r.Context(), "console: operation failed", "path", r.URL.Path, "err", err)
+		c.renderError(w, r, v, http.StatusInternalServerError, "Something went wrong", "The request could not be completed. Try again later.")
+	}
+}
+
+// flashes are the fixed messages a redirect after a successful POST may show
+// (?done=...). Only these can appear, so a link cannot put words in the
+// console's mouth.
+var flashes = map[string]string{
+	"alias":           "The account alias was saved.",
+	"alias-deleted":   "The account alias was deleted.",
+	"user-deleted":    "The user was deleted.",
+	"group-created":   "The group was created.",
+	"group-deleted":   "The group was deleted.",
+	"saved":           "Your changes were saved.",
+	"policy-created":  "The policy was created.",
+	"policy-deleted":  "The policy was deleted.",
+	"version-created": "A new default version of the policy was saved.",
+	"password":        "The password was changed.",
+	"mfa":             "The MFA device was assigned.",
+	"mfa-removed":     "The MFA device was removed.",
+	"key-updated":     "The access key was updated.",
+	"key-deleted":     "The access key was deleted.",
+	"policy-set":      "The password policy was saved.",
+	"policy-removed":  "The password policy was deleted; IAM's default rules apply.",
+	"billing":         "The billing access setting was saved.",
+	"unlocked":        "The user's console sign-in was unlocked.",
+}
+
+func flashOf(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }
+
+// redirect answers a successful POST by sending the browser to a page,
+// optionally with a flash message.
+func redirect(w http.ResponseWriter, r *http.Request, to, done string) {
+	if done != "" {
+		sep := "?"
+		if strings.Contains(to, "?") {
+			sep = "&"
+		}
+		to += sep + "done=" + done
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+}
