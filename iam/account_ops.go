@@ -17,7 +17,6 @@ func (s *Service) accountOperations() map[string]operation {
 	}
 }
 
-
 type getBillingAccessOutput struct {
 	Enabled bool `xml:"Enabled"`
 }
