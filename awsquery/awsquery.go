@@ -189,50 +189,49 @@ func remoteIP(r *http.Request) string {
 
 var errInvalidToken = &warden.Error{Code: warden.CodeInvalidClientTokenID, Message: "The security token included in the request is invalid."}
 
-// authenticate verifies the signature and resolves the principal.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
-	if warden.IsTemporaryKey(sig.AccessKeyID) {
-		return h.authenticateSession(ctx, r, body, sig)
-	}
-	cred, err := h.IAM.Credential(ctx, sig.AccessKeyID)
-	if errors.Is(err, warden.ErrNotFound) {
-		if h.Dev {
-			return h.devRoot(ctx)
-		}
-		return nil, errInvalidToken
-	}
-	if err != nil {
-		return nil, err
-	}
-	if err := sig.CheckTime(h.Now()); err != nil {
-		return nil, skewError(sig, err)
-	}
-	if err := sig.Verify(r, body, cred.Secret, h.keys); err != nil {
-		return nil, err
-	}
-	if !cred.Active {
-		return nil, errInvalidToken
-	}
-	if sig.SecurityToken != "" {
-		// Temporary credentials are issued with ASIA key IDs only; a token
-		// with a long-term key is a forgery.
-		return nil, errInvalidToken
-	}
-	if err := h.IAM.RecordKeyUse(ctx, sig.AccessKeyID, sig.Service, sig.Region); err != nil {
-		h.Log.WarnContext(ctx, "recording access key use", "request_id", warden.RequestID(ctx), "err", err)
-	}
-	p := cred.Principal
-	return &p, nil
+// credential is what authentication needs of an access key, long-term or
+// temporary.
+type credential struct {
+	secret    string
+	principal warden.Principal
+	// refusal, when set, is the error to answer once the signature is known
+	// to be good: an inactive key, or temporary credentials that may not
+	// call this service.
+	refusal error
 }
 
-// authenticateSession authenticates a request signed with temporary
-// credentials (an ASIA key ID), which must carry their session token:
-// InvalidClientTokenId for an unknown key or a missing or wrong token,
-// ExpiredToken past the session's expiration. Credentials that may not call
-// IAM (federated users, GetSessionToken without MFA) are refused there as
-// invalid, as AWS does.
-func (h *Handler) authenticateSession(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
-	cred, err := h.STS.Credential(ctx, sig.AccessKeyID, sig.SecurityToken)
+// lookup finds the credential a request is signed with. Temporary
+// credentials (ASIA key IDs) must carry their session token: an unknown
+// key or a missing or wrong token is InvalidClientTokenId, an expired
+// session ExpiredToken. A session token with a long-term key is a forgery.
+func (h *Handler) lookup(ctx context.Context, sig *sigv4.Signature) (*credential, error) {
+	if warden.IsTemporaryKey(sig.AccessKeyID) {
+		c, err := h.STS.Credential(ctx, sig.AccessKeyID, sig.SecurityToken)
+		if err != nil {
+			return nil, err
+		}
+		cred := &credential{secret: c.Secret, principal: c.Principal}
+		if sig.Service == "iam" && !c.IAM {
+			// Federated users and sessions without MFA from
+			// GetSessionToken may not call IAM, as on AWS.
+			cred.refusal = errInvalidToken
+		}
+		return cred, nil
+	}
+	c, err := h.IAM.Credential(ctx, sig.AccessKeyID)
+	if err != nil {
+		return nil, err
+	}
+	cred := &credential{secret: c.Secret, principal: c.Principal}
+	if !c.Active || sig.SecurityToken != "" {
+		cred.refusal = errInvalidToken
+	}
+	return cred, nil
+}
+
+// authenticate verifies the signature and resolves the principal.
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
+	cred, err := h.lookup(ctx, sig)
 	if errors.Is(err, warden.ErrNotFound) {
 		if h.Dev {
 			return h.devRoot(ctx)
@@ -245,13 +244,18 @@ func (h *Handler) authenticateSession(ctx context.Context, r *http.Request, body
 	if err := sig.CheckTime(h.Now()); err != nil {
 		return nil, skewError(sig, err)
 	}
-	if err := sig.Verify(r, body, cred.Secret, h.keys); err != nil {
+	if err := sig.Verify(r, body, cred.secret, h.keys); err != nil {
 		return nil, err
 	}
-	if sig.Service == "iam" && !cred.IAM {
-		return nil, errInvalidToken
+	if cred.refusal != nil {
+		return nil, cred.refusal
 	}
-	p := cred.Principal
+	if !warden.IsTemporaryKey(sig.AccessKeyID) {
+		if err := h.IAM.RecordKeyUse(ctx, sig.AccessKeyID, sig.Service, sig.Region); err != nil {
+			h.Log.WarnContext(ctx, "recording access key use", "request_id", warden.RequestID(ctx), "err", err)
+		}
+	}
+	p := cred.principal
 	return &p, nil
 }
 

@@ -96,15 +96,11 @@ func (s *Service) getGroup(ctx context.Context, p *warden.Principal, in *getGrou
 	if err != nil {
 		return nil, err
 	}
-	window, pg, err := paginate(users, func(u *warden.User) string { return warden.NameKey(u.Name) }, in.Marker, in.MaxItems)
+	membersPage, pg, err := shapePage(users, in.Marker, in.MaxItems, userPathName, func(u *warden.User) wUser { return userOut(u, false) })
 	if err != nil {
 		return nil, err
 	}
-	out := &getGroupOutput{Group: groupOut(g), Users: list[wUser]{}, page: pg}
-	for _, u := range window {
-		out.Users = append(out.Users, userOut(u, false))
-	}
-	return out, nil
+	return &getGroupOutput{Group: groupOut(g), Users: membersPage, page: pg}, nil
 }
 
 type updateGroupInput struct {
@@ -206,31 +202,20 @@ type listGroupsOutput struct {
 }
 
 func (s *Service) listGroups(ctx context.Context, p *warden.Principal, in *listGroupsInput) (*listGroupsOutput, error) {
-	if err := s.authorize(ctx, p, "ListGroups", arn(p.Account, "group", "/", ""), nil); err != nil {
-		return nil, err
-	}
-	var groups []*warden.Group
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		groups, err = warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
-		return err
-	})
+	groups, pg, err := listByPath(ctx, s, p, pathListing{"ListGroups", "group", in.PathPrefix, in.Marker, in.MaxItems},
+		groupPathName, groupOut)
 	if err != nil {
 		return nil, err
 	}
-	groups = filter(groups, func(g *warden.Group) bool { return hasPathPrefix(g.Path, in.PathPrefix) })
-	return groupPage(groups, in.Marker, in.MaxItems)
+	return &listGroupsOutput{Groups: groups, page: pg}, nil
 }
 
 func groupPage(groups []*warden.Group, marker string, maxItems int) (*listGroupsOutput, error) {
-	window, pg, err := paginate(groups, func(g *warden.Group) string { return warden.NameKey(g.Name) }, marker, maxItems)
+	out, pg, err := shapePage(groups, marker, maxItems, groupPathName, groupOut)
 	if err != nil {
 		return nil, err
 	}
-	out := &listGroupsOutput{Groups: list[wGroup]{}, page: pg}
-	for _, g := range window {
-		out.Groups = append(out.Groups, groupOut(g))
-	}
-	return out, nil
+	return &listGroupsOutput{Groups: out, page: pg}, nil
 }
 
 type userGroupInput struct {

@@ -338,27 +338,12 @@ type listRolesOutput struct {
 }
 
 func (s *Service) listRoles(ctx context.Context, p *warden.Principal, in *listRolesInput) (*listRolesOutput, error) {
-	if err := s.authorize(ctx, p, "ListRoles", arn(p.Account, "role", "/", ""), nil); err != nil {
-		return nil, err
-	}
-	var roles []*warden.Role
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		roles, err = warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
-		return err
-	})
+	roles, pg, err := listByPath(ctx, s, p, pathListing{"ListRoles", "role", in.PathPrefix, in.Marker, in.MaxItems},
+		rolePathName, func(r *warden.Role) wRole { return roleOut(r, roleListed) })
 	if err != nil {
 		return nil, err
 	}
-	roles = filter(roles, func(r *warden.Role) bool { return hasPathPrefix(r.Path, in.PathPrefix) })
-	window, pg, err := paginate(roles, func(r *warden.Role) string { return warden.NameKey(r.Name) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listRolesOutput{Roles: list[wRole]{}, page: pg}
-	for _, r := range window {
-		out.Roles = append(out.Roles, roleOut(r, roleListed))
-	}
-	return out, nil
+	return &listRolesOutput{Roles: roles, page: pg}, nil
 }
 
 type updateAssumeRolePolicyInput struct {

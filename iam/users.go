@@ -325,27 +325,12 @@ type listUsersOutput struct {
 }
 
 func (s *Service) listUsers(ctx context.Context, p *warden.Principal, in *listUsersInput) (*listUsersOutput, error) {
-	if err := s.authorize(ctx, p, "ListUsers", arn(p.Account, "user", "/", ""), nil); err != nil {
-		return nil, err
-	}
-	var users []*warden.User
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		users, err = warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
-		return err
-	})
+	users, pg, err := listByPath(ctx, s, p, pathListing{"ListUsers", "user", in.PathPrefix, in.Marker, in.MaxItems},
+		userPathName, func(u *warden.User) wUser { return userOut(u, false) })
 	if err != nil {
 		return nil, err
 	}
-	users = filter(users, func(u *warden.User) bool { return hasPathPrefix(u.Path, in.PathPrefix) })
-	window, pg, err := paginate(users, func(u *warden.User) string { return warden.NameKey(u.Name) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listUsersOutput{Users: list[wUser]{}, page: pg}
-	for _, u := range window {
-		out.Users = append(out.Users, userOut(u, false))
-	}
-	return out, nil
+	return &listUsersOutput{Users: users, page: pg}, nil
 }
 
 func filter[T any](items []T, keep func(T) bool) []T {
