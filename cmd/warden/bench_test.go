@@ -35,8 +35,14 @@ func BenchmarkGetUserAuthorized(b *testing.B) {
 	s := startServer(b, nil, nil)
 	root := s.root()
 	steps := []func() error{
-		func() error { _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")}); return err },
-		func() error { _, err := root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("readers")}); return err },
+		func() error {
+			_, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+			return err
+		},
+		func() error {
+			_, err := root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("readers")})
+			return err
+		},
 		func() error {
 			_, err := root.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("readers"),
 				PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")})
