@@ -35,6 +35,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
+	var cc console.Config
+	fs.IntVar(&cc.IPAttempts, "signin-ip-attempts", 20, "console sign-in attempts per minute from one source IP")
+	fs.IntVar(&cc.AccountAttempts, "signin-account-attempts", 100, "console sign-in attempts per minute against one account")
+	fs.IntVar(&cc.UserAttempts, "signin-user-attempts", 10, "console sign-in attempts per minute against one user name")
+	fs.IntVar(&cc.MaxFailures, "signin-max-failures", 5, "wrong passwords within --signin-failure-window that lock a user name")
+	fs.DurationVar(&cc.FailureWindow, "signin-failure-window", 15*time.Minute, "window in which wrong passwords are counted")
+	fs.DurationVar(&cc.LockoutDuration, "signin-lockout", 15*time.Minute, "how long a lockout lasts")
+	fs.IntVar(&cc.PermanentLockoutAfter, "signin-permanent-lockout-after", 0, "lockouts in a row that make an IAM user's lockout permanent (0: never)")
+	fs.IntVar(&cc.MFAMaxFailures, "signin-mfa-max-failures", 5, "wrong MFA codes that lock the MFA step (counted apart from passwords)")
+	fs.DurationVar(&cc.IdleTimeout, "session-idle-timeout", 15*time.Minute, "console session idle timeout")
+	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
+	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
+	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -88,7 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount = *dev, accounts[0].ID
 	api.Observe = observer(reg)
-	con := console.New(console.Config{}, iamSvc, store, log)
+	con := console.New(cc, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
