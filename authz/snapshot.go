@@ -210,6 +210,14 @@ func splitPolicyARN(arn string) (owner, name string, ok bool) {
 	return "", "", false
 }
 
+// Generation counts the times the snapshot was dropped. Other caches of the
+// store's contents (iam's credential cache) compare it to know they are stale.
+func (a *Authorizer) Generation() uint64 {
+	a.mu.RLock()
+	defer a.mu.RUnlock()
+	return a.gen
+}
+
 // Invalidate drops the snapshot. Track calls it after every committed write;
 // Watch calls it when another node changed the store.
 func (a *Authorizer) Invalidate() {

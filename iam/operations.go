@@ -12,6 +12,7 @@ func (s *Service) operations() map[string]operation {
 		s.mfaOperations(),
 		s.simulatorOperations(),
 		s.accountOperations(),
+		s.serviceAccessOperations(),
 	} {
 		maps.Copy(all, table)
 	}

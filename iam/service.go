@@ -25,6 +25,7 @@ type Service struct {
 	model *apimodel.Service
 	ops   map[string]operation
 	uses  keyUse
+	creds credCache
 	// awsPolicies gives the catalogue of AWS managed policies, loaded on
 	// first use so that starting a server does not pay for it.
 	awsPolicies func() (*managed.Catalogue, error)

@@ -101,9 +101,7 @@ type Service struct {
 	ResourceTypes []ResourceType
 	ConditionKeys []ConditionKey
 
-	actions map[string]*Action       // by lower-case name
-	keys    map[string]*ConditionKey // by lower-case name, keys without variables
-	vars    []*ConditionKey          // keys with a variable part
+	vars []*ConditionKey // keys with a variable part
 }
 
 // Action is one action of a service.
@@ -266,8 +264,7 @@ func decode(gz []byte) (*Reference, error) {
 		r.addGlobal(&r.globals[i])
 	}
 	for _, fs := range f.Svcs {
-		s := &Service{Prefix: fs.Prefix, Name: fs.Name, actions: make(map[string]*Action, len(fs.Actions)),
-			keys: make(map[string]*ConditionKey, len(fs.Keys))}
+		s := &Service{Prefix: fs.Prefix, Name: fs.Name}
 		s.ConditionKeys = make([]ConditionKey, len(fs.Keys))
 		for i, k := range fs.Keys {
 			s.ConditionKeys[i] = newKey(k.Name, KeyType(k.Type))
@@ -289,8 +286,6 @@ func decode(gz []byte) (*Reference, error) {
 			k := &s.ConditionKeys[i]
 			if k.variable {
 				s.vars = append(s.vars, k)
-			} else {
-				s.keys[strings.ToLower(k.Name)] = k
 			}
 			// Services document the aws: keys they support; they are
 			// global keys all the same.
@@ -334,7 +329,6 @@ func decode(gz []byte) (*Reference, error) {
 				}
 				a.Resources = append(a.Resources, ActionResource{Type: &s.ResourceTypes[ar.Resource], Required: ar.Required, ConditionKeys: rks})
 			}
-			s.actions[strings.ToLower(fa.Name)] = a
 		}
 		r.nActions += len(s.Actions)
 		r.services = append(r.services, s)
@@ -419,7 +413,35 @@ func (r *Reference) Action(name string) *Action {
 }
 
 // Action returns the service's action of that name, or nil.
-func (s *Service) Action(name string) *Action { return s.actions[strings.ToLower(name)] }
+func (s *Service) Action(name string) *Action {
+	i := sort.Search(len(s.Actions), func(i int) bool { return compareFold(s.Actions[i].Name, name) >= 0 })
+	if i < len(s.Actions) && compareFold(s.Actions[i].Name, name) == 0 {
+		return &s.Actions[i]
+	}
+	return nil
+}
+
+// compareFold compares ASCII strings as if both were in lower case, the
+// order the generator sorts names in.
+func compareFold(a, b string) int {
+	for i := 0; i < len(a) && i < len(b); i++ {
+		ca, cb := lower(a[i]), lower(b[i])
+		if ca != cb {
+			if ca < cb {
+				return -1
+			}
+			return 1
+		}
+	}
+	return len(a) - len(b)
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
 
 // Actions returns the actions a policy's action pattern matches: "*" is
 // every action of every service, "s3:*" every action of S3, "s3:Get*" and
@@ -465,10 +487,9 @@ func (s *Service) Match(pattern string) []*Action {
 	if pattern == "*" {
 		return s.All()
 	}
-	lp := strings.ToLower(pattern)
 	var out []*Action
 	for i := range s.Actions {
-		if Like(lp, strings.ToLower(s.Actions[i].Name)) {
+		if LikeFold(pattern, s.Actions[i].Name) {
 			out = append(out, &s.Actions[i])
 		}
 	}
@@ -478,8 +499,10 @@ func (s *Service) Match(pattern string) []*Action {
 // ConditionKey returns the key of the service with that name or, for keys
 // with a variable part, the key that name is an instance of.
 func (s *Service) ConditionKey(name string) *ConditionKey {
-	if k := s.keys[strings.ToLower(name)]; k != nil {
-		return k
+	ks := s.ConditionKeys
+	i := sort.Search(len(ks), func(i int) bool { return compareFold(ks[i].Name, name) >= 0 })
+	if i < len(ks) && compareFold(ks[i].Name, name) == 0 {
+		return &ks[i]
 	}
 	for _, k := range s.vars {
 		if k.Matches(name) {
@@ -593,30 +616,70 @@ func (rt *ResourceType) match(p *pattern) bool {
 	return false
 }
 
-// ARNServices reports how the ARNs of a service (by the service section
-// of the ARN, such as "s3") use their region and account sections: whether
-// any format has a region, whether any has an account, and whether the
-// service has any format at all.
-func (r *Reference) ARNServices(arnService string) (region, account, known bool) {
+// Presence says whether the ARNs of a service have a section.
+type Presence uint8
+
+// Presences.
+const (
+	Never Presence = iota
+	Sometimes
+	Always
+)
+
+// ARNSections reports whether the ARN formats of a service (by the service
+// section of the ARN, such as "s3") have a region and an account section:
+// IAM's never have a region, S3 buckets neither, S3 access points both. known
+// is false when no format has that service.
+func (r *Reference) ARNSections(arnService string) (region, account Presence, known bool) {
+	var n, withRegion, withAccount int
 	for _, rt := range r.byARNService[arnService] {
-		known = true
 		for _, f := range rt.formats {
 			if f.service != arnService {
 				continue
 			}
-			region = region || !f.sections[3].empty()
-			account = account || !f.sections[4].empty()
+			n++
+			if !f.sections[3].empty() {
+				withRegion++
+			}
+			if !f.sections[4].empty() {
+				withAccount++
+			}
 		}
 	}
-	return region, account, known
+	presence := func(k int) Presence {
+		switch k {
+		case 0:
+			return Never
+		case n:
+			return Always
+		}
+		return Sometimes
+	}
+	return presence(withRegion), presence(withAccount), n > 0
 }
 
-// ServiceNames returns every service prefix, sorted.
+// ARNPattern is an ARN or an ARN pattern of a policy, prepared for matching
+// against many resource types.
+type ARNPattern struct{ p pattern }
+
+// CompileARN prepares an ARN pattern; ok is false when s does not have the
+// six sections of an ARN.
+func CompileARN(s string) (*ARNPattern, bool) {
+	p, ok := parsePattern(s)
+	if !ok {
+		return nil, false
+	}
+	return &ARNPattern{p: p}, true
+}
+
+// MatchesPattern is Matches for a compiled pattern.
+func (rt *ResourceType) MatchesPattern(p *ARNPattern) bool { return rt.match(&p.p) }
+
+// ServiceNames returns every service prefix, in order.
 func (r *Reference) ServiceNames() []string {
 	out := make([]string, len(r.services))
 	for i, s := range r.services {
 		out[i] = s.Prefix
 	}
-	sort.Strings(out)
 	return out
 }

@@ -140,9 +140,6 @@ func (p *process) root() *iam.Client {
 // several clients create users, restarts it on the same data directory, and
 // checks that every user whose CreateUser was answered with success is there.
 func TestCrashKeepsAcknowledgedWrites(t *testing.T) {
-	if testing.Short() {
-		t.Skip("builds and runs the binary")
-	}
 	const (
 		workers   = 4
 		perWorker = 2000 // bound on each client's loop; the kill comes far earlier

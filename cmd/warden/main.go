@@ -25,8 +25,9 @@ const usage = `usage:
                [--account-id 123456789012] [--enforce strict|soft|off] [--dev]
   warden account create [--account-id ID] [--name NAME] [--email EMAIL] [--data DIR | --store DSN]
   warden root access-key create [--account-id ID] [--data DIR | --store DSN]
-  warden policy validate FILE
-  warden policy eval --policy FILE... --action ACTION --resource ARN [--context key=value...]
+  warden policy validate [--type identity|resource|trust|boundary|session|scp|rcp] [--format text|json] FILE
+  warden policy summary FILE
+  warden policy eval --policy FILE... --action ACTION --resource ARN [--boundary FILE] [--context key=value...]
 
 Every flag also reads from the environment as WARDEN_<FLAG> (WARDEN_ADDR, WARDEN_DATA, ...).`
 

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -10,6 +11,7 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden/policy"
+	"github.com/warden-iam/warden/validate"
 )
 
 // errFindings makes `warden policy validate` exit non-zero without another message.
@@ -19,10 +21,12 @@ func policyCommand(ctx context.Context, sub string, args []string, stdout, stder
 	switch sub {
 	case "validate":
 		return policyValidate(args, stdout, stderr)
+	case "summary":
+		return policySummary(args, stdout, stderr)
 	case "eval":
 		return policyEval(args, stdout, stderr)
 	}
-	return fmt.Errorf("unknown policy command %q (validate, eval)", sub)
+	return fmt.Errorf("unknown policy command %q (validate, summary, eval)", sub)
 }
 
 func parseKind(s string) (policy.Kind, error) {
@@ -41,33 +45,159 @@ func parseKind(s string) (policy.Kind, error) {
 	return 0, fmt.Errorf("--type must be identity, resource, trust, boundary or session, not %q", s)
 }
 
+// validationType maps --type to the kind of policy Access Analyzer checks;
+// it knows AWS Organizations' policies besides the kinds IAM stores.
+func validationType(s string) (validate.Type, error) {
+	switch strings.ToLower(s) {
+	case "scp":
+		return validate.ServiceControlPolicy, nil
+	case "rcp":
+		return validate.ResourceControlPolicy, nil
+	}
+	kind, err := parseKind(s)
+	if err != nil {
+		return 0, fmt.Errorf("--type must be identity, resource, trust, boundary, session, scp or rcp, not %q", s)
+	}
+	switch kind {
+	case policy.Resource:
+		return validate.ResourcePolicy, nil
+	case policy.Trust:
+		return validate.TrustPolicy, nil
+	}
+	return validate.IdentityPolicy, nil
+}
+
+// policyValidate prints the findings of validate.Document, one a line:
+//
+//	ERROR INVALID_ACTION 7:17 Statement[0].Action[0]: The action s3:GetObjekt does not exist. ...
+//
+// (the position is line:column of the first location, columns from 1 as
+// editors count them), or the findings as Access Analyzer's JSON with
+// --format json. It fails when a finding is an ERROR.
 func policyValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("policy validate", stderr)
-	kindFlag := fs.String("type", "identity", "policy type: identity, resource, trust, boundary, session")
+	typeFlag := fs.String("type", "identity", "policy type: identity, resource, trust, boundary, session, scp, rcp")
+	format := fs.String("format", "text", "output format: text or json")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
-		return errors.New("usage: warden policy validate [--type identity] FILE")
+		return errors.New("usage: warden policy validate [--type identity] [--format text|json] FILE")
 	}
-	kind, err := parseKind(*kindFlag)
+	typ, err := validationType(*typeFlag)
 	if err != nil {
 		return err
+	}
+	if *format != "text" && *format != "json" {
+		return fmt.Errorf("--format must be text or json, not %q", *format)
 	}
 	doc, err := os.ReadFile(fs.Arg(0))
 	if err != nil {
 		return err
 	}
-	if _, err := policy.Parse(doc, kind); err != nil {
-		fmt.Fprintf(stdout, "ERROR MalformedPolicyDocument: %v\n", err)
+	findings := validate.Document(doc, typ)
+	if *format == "json" {
+		if findings == nil {
+			findings = []validate.Finding{}
+		}
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(map[string]any{"findings": findings}); err != nil {
+			return err
+		}
+	} else {
+		for _, f := range findings {
+			loc := f.Locations[0]
+			var where strings.Builder
+			for _, e := range loc.Path {
+				where.WriteString(e.String())
+			}
+			fmt.Fprintf(stdout, "%s %s %d:%d %s: %s\n", f.FindingType, f.IssueCode, loc.Span.Start.Line,
+				loc.Span.Start.Column+1, strings.TrimPrefix(where.String(), "."), f.FindingDetails)
+		}
+		if len(findings) == 0 {
+			fmt.Fprintf(stdout, "OK: no findings for this %s policy of %d characters (not counting white space)\n",
+				strings.ToLower(*typeFlag), policy.Size(doc))
+		}
+	}
+	if validate.HasErrors(findings) {
 		return errFindings
 	}
-	if err := policy.CheckSize(doc, kind); err != nil {
-		fmt.Fprintf(stdout, "ERROR LimitExceeded: %v\n", err)
-		return errFindings
-	}
-	fmt.Fprintf(stdout, "OK: a valid %s policy of %d characters (not counting white space)\n", kind, policy.Size(doc))
 	return nil
+}
+
+// policySummary prints what a policy allows and denies, service by service,
+// as the IAM console's policy summary does, or the summary as JSON.
+func policySummary(args []string, stdout, stderr io.Writer) error {
+	fs := flagSet("policy summary", stderr)
+	format := fs.String("format", "text", "output format: text or json")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 1 {
+		return errors.New("usage: warden policy summary [--format text|json] FILE")
+	}
+	doc, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return err
+	}
+	sum := validate.Summarize(doc)
+	switch *format {
+	case "json":
+		enc := json.NewEncoder(stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(sum)
+	case "text":
+	default:
+		return fmt.Errorf("--format must be text or json, not %q", *format)
+	}
+	section := func(title string, services []validate.ServiceSummary) {
+		fmt.Fprintf(stdout, "%s (%d of %d services)\n", title, len(services), sum.Services)
+		if len(services) == sum.Services && sum.Services > 0 && allFull(services) {
+			fmt.Fprintf(stdout, "  every service: Full access\n")
+			return
+		}
+		for _, s := range services {
+			var levels []string
+			for _, l := range s.Levels {
+				if l.Access == validate.Full {
+					levels = append(levels, "Full: "+l.Level)
+				} else {
+					levels = append(levels, fmt.Sprintf("Limited: %s (%d of %d)", l.Level, l.Granted, l.Total))
+				}
+			}
+			access := strings.Join(levels, ", ")
+			if s.Full() {
+				access = "Full access"
+			}
+			resources := strings.Join(s.Resources, ", ")
+			if resources == "" {
+				resources = "none of the policy's resources"
+			}
+			conditions := "no conditions"
+			if s.Conditions {
+				conditions = "with conditions"
+			}
+			fmt.Fprintf(stdout, "  %s (%s): %s; resources: %s; %s\n", s.Name, s.Prefix, access, resources, conditions)
+		}
+	}
+	section("Allow", sum.Allow)
+	if len(sum.Deny) > 0 {
+		section("Deny", sum.Deny)
+	}
+	if len(sum.Unrecognized) > 0 {
+		fmt.Fprintf(stdout, "Unrecognized actions (they grant nothing): %s\n", strings.Join(sum.Unrecognized, ", "))
+	}
+	return nil
+}
+
+func allFull(services []validate.ServiceSummary) bool {
+	for i := range services {
+		if !services[i].Full() || len(services[i].Resources) != 1 || services[i].Resources[0] != "All resources" || services[i].Conditions {
+			return false
+		}
+	}
+	return true
 }
 
 type multiFlag []string
