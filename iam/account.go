@@ -317,8 +317,8 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			return true
 		}
 		for _, f := range in.Filter {
-			// "ManagedPolicy" items are the account's own (local) policies;
-			// AWSManagedPolicy asks for AWS's, which are none of them.
+			// "ManagedPolicy" items are the account's own (local) policies,
+			// "AWSManagedPolicy" the AWS managed ones in use in the account.
 			if f == t || (t == "ManagedPolicy" && f == "LocalManagedPolicy") {
 				return true
 			}
@@ -392,6 +392,19 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			}
 			for _, mp := range policies {
 				items = append(items, item{key: "4/" + warden.NameKey(mp.Name), policy: mp})
+			}
+		}
+		if want("AWSManagedPolicy") {
+			// Like AWS, list the AWS managed policies attached to something
+			// (or used as a boundary) in the account, not all of them.
+			policies, err := s.awsPoliciesIn(ctx, tx, p.Account)
+			if err != nil {
+				return err
+			}
+			for _, mp := range policies {
+				if mp.AttachmentCount > 0 || mp.BoundaryCount > 0 {
+					items = append(items, item{key: "5/" + mp.Path + mp.Name, policy: mp})
+				}
 			}
 		}
 		return nil

@@ -342,3 +342,50 @@ func TestE2EManagedPolicyEnforced(t *testing.T) {
 	_, err = auditor.ListUsers(ctx, &iam.ListUsersInput{})
 	mgWantCode(t, "ListUsers after detaching", err, "AccessDenied")
 }
+
+// TestE2EGroupWithS3FullAccess: a group with AmazonS3FullAccess lets its
+// users do S3 actions and nothing else, in the simulator and through the API;
+// the account's authorization details list the AWS policy in use.
+func TestE2EGroupWithS3FullAccess(t *testing.T) {
+	ctx := context.Background()
+	s := startServer(t, nil, nil)
+	root := s.root()
+	createUser(t, root, "carol")
+	res(root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("storage")})).must(t)
+	res(root.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("storage"), PolicyArn: aws.String(mgS3Full)})).must(t)
+	res(root.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("storage"), UserName: aws.String("carol")})).must(t)
+
+	sim := res(root.SimulatePrincipalPolicy(ctx, &iam.SimulatePrincipalPolicyInput{
+		PolicySourceArn: aws.String(userARN("/", "carol")),
+		ActionNames:     []string{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteBucket", "iam:ListUsers", "iam:CreateUser", "ec2:DescribeInstances", "sts:AssumeRole"},
+	})).must(t)
+	for _, r := range sim.EvaluationResults {
+		action := aws.ToString(r.EvalActionName)
+		want := types.PolicyEvaluationDecisionTypeImplicitDeny
+		if strings.HasPrefix(action, "s3:") {
+			want = types.PolicyEvaluationDecisionTypeAllowed
+		}
+		if r.EvalDecision != want {
+			t.Errorf("%s: %s, want %s", action, r.EvalDecision, want)
+		}
+		if want == types.PolicyEvaluationDecisionTypeAllowed && (len(r.MatchedStatements) == 0 || aws.ToString(r.MatchedStatements[0].SourcePolicyId) != "AmazonS3FullAccess") {
+			t.Errorf("%s: matched %+v, want AmazonS3FullAccess", action, r.MatchedStatements)
+		}
+	}
+
+	key := res(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("carol")})).must(t).AccessKey
+	carol := s.iamClient(aws.ToString(key.AccessKeyId), aws.ToString(key.SecretAccessKey))
+	_, err := carol.ListUsers(ctx, &iam.ListUsersInput{})
+	wantErr(t, err, "AccessDenied", 403)
+
+	details := res(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
+		Filter: []types.EntityType{types.EntityTypeAWSManagedPolicy}})).must(t)
+	if len(details.Policies) != 1 || aws.ToString(details.Policies[0].Arn) != mgS3Full ||
+		aws.ToInt32(details.Policies[0].AttachmentCount) != 1 || len(details.Policies[0].PolicyVersionList) != 1 {
+		t.Fatalf("AWS managed policies in use = %+v", details.Policies)
+	}
+	doc, err := url.QueryUnescape(aws.ToString(details.Policies[0].PolicyVersionList[0].Document))
+	if err != nil || !strings.Contains(doc, `"s3:*"`) {
+		t.Fatalf("AmazonS3FullAccess document = %q (%v)", doc, err)
+	}
+}
