@@ -119,7 +119,13 @@ func Match(pattern, value string) bool {
 // Like reports whether s matches pattern, where '*' in pattern matches any
 // run of characters (including none) and '?' matches exactly one byte. All
 // other bytes match themselves, case-sensitively.
-func Like(pattern, s string) bool {
+func Like(pattern, s string) bool { return like(pattern, s, false) }
+
+// LikeFold is Like ignoring the case of ASCII letters, as IAM compares
+// action names.
+func LikeFold(pattern, s string) bool { return like(pattern, s, true) }
+
+func like(pattern, s string, fold bool) bool {
 	// Iterative matching with a single backtrack point: on a mismatch the
 	// last '*' absorbs one more byte. This is linear in practice and never
 	// worse than len(pattern)*len(s).
@@ -139,7 +145,7 @@ func Like(pattern, s string) bool {
 					continue
 				}
 			default:
-				if sx < len(s) && s[sx] == c {
+				if sx < len(s) && (s[sx] == c || fold && lower(s[sx]) == lower(c)) {
 					px++
 					sx++
 					continue
@@ -154,4 +160,11 @@ func Like(pattern, s string) bool {
 		return false
 	}
 	return true
+}
+
+func lower(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden"
+	warn "github.com/warden-iam/warden/arn"
 	"github.com/warden-iam/warden/policy"
 	"github.com/warden-iam/warden/servicedata"
 )
@@ -217,7 +218,7 @@ func grantsService(ref *servicedata.Reference, p *policy.Policy, ns string) bool
 			continue
 		}
 		excluded := func(action string) bool {
-			return slices.ContainsFunc(st.NotAction, func(pat string) bool { return servicedata.LikeFold(pat, action) })
+			return slices.ContainsFunc(st.NotAction, func(pat string) bool { return warn.LikeFold(pat, action) })
 		}
 		if svc == nil {
 			if !excluded(ns + ":*") {

@@ -295,42 +295,6 @@ func likePieces(pieces []piece, vals []string, s string) bool {
 	return true
 }
 
-// likeFold is arn.Like with ASCII case folding; pattern must already be
-// lower case. It matches actions, which IAM compares case-insensitively.
-func likeFold(pattern, s string) bool {
-	px, sx := 0, 0
-	starPx, starSx := -1, 0
-	for px < len(pattern) || sx < len(s) {
-		if px < len(pattern) {
-			switch c := pattern[px]; c {
-			case '*':
-				starPx, starSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && lower(s[sx]) == c {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if starPx >= 0 && starSx <= len(s) {
-			px, sx = starPx+1, starSx
-			starSx++
-			continue
-		}
-		return false
-	}
-	return true
-}
-
 func lower(c byte) byte {
 	if 'A' <= c && c <= 'Z' {
 		return c + 'a' - 'A'
@@ -384,7 +348,7 @@ func (p *actionPattern) match(a string) bool {
 	case actionPrefix:
 		return len(a) >= len(p.s) && equalLower(a[:len(p.s)], p.s)
 	}
-	return likeFold(p.s, a)
+	return arn.LikeFold(p.s, a)
 }
 
 // equalLower reports whether s equals l, which is in lower case, under

@@ -5,48 +5,6 @@ import (
 	"strings"
 )
 
-// Like reports whether s matches pattern, where '*' matches any run of bytes
-// (including none) and '?' exactly one byte; other bytes match themselves.
-func Like(pattern, s string) bool { return like(pattern, s, false) }
-
-// LikeFold is Like ignoring the case of ASCII letters, as IAM matches
-// action names.
-func LikeFold(pattern, s string) bool { return like(pattern, s, true) }
-
-func like(pattern, s string, fold bool) bool {
-	px, sx := 0, 0
-	starPx, starSx := -1, 0
-	for px < len(pattern) || sx < len(s) {
-		if px < len(pattern) {
-			switch c := pattern[px]; c {
-			case '*':
-				starPx, starSx = px, sx+1
-				px++
-				continue
-			case '?':
-				if sx < len(s) {
-					px++
-					sx++
-					continue
-				}
-			default:
-				if sx < len(s) && (s[sx] == c || fold && lower(s[sx]) == lower(c)) {
-					px++
-					sx++
-					continue
-				}
-			}
-		}
-		if starPx >= 0 && starSx <= len(s) {
-			px, sx = starPx+1, starSx
-			starSx++
-			continue
-		}
-		return false
-	}
-	return true
-}
-
 // A tok is one element of an ARN pattern or format: a literal byte, a
 // policy wildcard ('?' one byte, '*' any run) or a format variable such as
 // ${BucketName}, which stands for a run of bytes of its class.

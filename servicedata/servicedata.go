@@ -19,6 +19,8 @@ import (
 	"sort"
 	"strings"
 	"sync"
+
+	"github.com/warden-iam/warden/arn"
 )
 
 //go:embed data.json.gz
@@ -489,7 +491,7 @@ func (s *Service) Match(pattern string) []*Action {
 	}
 	var out []*Action
 	for i := range s.Actions {
-		if LikeFold(pattern, s.Actions[i].Name) {
+		if arn.LikeFold(pattern, s.Actions[i].Name) {
 			out = append(out, &s.Actions[i])
 		}
 	}

@@ -341,48 +341,6 @@ func TestResourceTypes(t *testing.T) {
 	}
 }
 
-func TestARNSections(t *testing.T) {
-	r := mustLoad(t)
-	tests := []struct {
-		service         string
-		region, account Presence
-		known           bool
-	}{
-		{"iam", Never, Always, true},
-		{"s3", Sometimes, Sometimes, true}, // buckets have neither, access points both
-		{"lambda", Always, Always, true},
-		{"nosuch", Never, Never, false},
-	}
-	for _, tt := range tests {
-		region, account, known := r.ARNSections(tt.service)
-		if region != tt.region || account != tt.account || known != tt.known {
-			t.Errorf("ARNSections(%s) = %v %v %v", tt.service, region, account, known)
-		}
-	}
-}
-
-func TestLike(t *testing.T) {
-	tests := []struct {
-		pattern, s string
-		want, fold bool
-	}{
-		{"Get*", "GetObject", true, true},
-		{"get*", "GetObject", false, true},
-		{"?etObject", "GetObject", true, true},
-		{"*Object", "GetObject", true, true},
-		{"*", "", true, true},
-		{"Get", "GetObject", false, false},
-	}
-	for _, tt := range tests {
-		if got := Like(tt.pattern, tt.s); got != tt.want {
-			t.Errorf("Like(%q, %q) = %v", tt.pattern, tt.s, got)
-		}
-		if got := LikeFold(tt.pattern, tt.s); got != tt.fold {
-			t.Errorf("LikeFold(%q, %q) = %v", tt.pattern, tt.s, got)
-		}
-	}
-}
-
 // BenchmarkLoad measures decoding and indexing the embedded reference, and
 // the heap it keeps.
 func BenchmarkLoad(b *testing.B) {
@@ -433,6 +391,26 @@ func BenchmarkResourceTypes(b *testing.B) {
 	for b.Loop() {
 		if len(r.ResourceTypes("arn:aws:ec2:us-east-1:123456789012:instance/*")) == 0 {
 			b.Fatal("none")
+		}
+	}
+}
+
+func TestARNSections(t *testing.T) {
+	r := mustLoad(t)
+	tests := []struct {
+		service         string
+		region, account Presence
+		known           bool
+	}{
+		{"iam", Never, Always, true},
+		{"s3", Sometimes, Sometimes, true}, // buckets have neither, access points both
+		{"lambda", Always, Always, true},
+		{"nosuch", Never, Never, false},
+	}
+	for _, tt := range tests {
+		region, account, known := r.ARNSections(tt.service)
+		if region != tt.region || account != tt.account || known != tt.known {
+			t.Errorf("ARNSections(%s) = %v %v %v", tt.service, region, account, known)
 		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/warden-iam/warden/arn"
 	"github.com/warden-iam/warden/servicedata"
 )
 
@@ -140,7 +141,7 @@ func (c *checker) expand(pattern string) *actionSet {
 	b := newBitset(len(svc.Actions))
 	n := 0
 	for i := range svc.Actions {
-		if servicedata.LikeFold(name, svc.Actions[i].Name) {
+		if arn.LikeFold(name, svc.Actions[i].Name) {
 			b.set(i)
 			n++
 		}
@@ -411,7 +412,7 @@ func (c *checker) roleCheck(s *statement, rc *roleCheck) {
 	if s.notAction() {
 		notAction = true
 		for _, it := range s.actions {
-			if servicedata.LikeFold(it.text, rc.action) {
+			if arn.LikeFold(it.text, rc.action) {
 				return // excluded
 			}
 		}
@@ -420,7 +421,7 @@ func (c *checker) roleCheck(s *statement, rc *roleCheck) {
 			switch {
 			case strings.EqualFold(it.text, rc.action):
 				explicit = true
-			case strings.ContainsAny(it.text, "*?") && servicedata.LikeFold(it.text, rc.action):
+			case strings.ContainsAny(it.text, "*?") && arn.LikeFold(it.text, rc.action):
 				star = true
 			}
 		}

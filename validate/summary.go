@@ -4,6 +4,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/warden-iam/warden/arn"
 	"github.com/warden-iam/warden/servicedata"
 )
 
@@ -167,7 +168,7 @@ func (a *accumulator) statement(ref *servicedata.Reference, sn *node, unknown ma
 			}
 			n := 0
 			for i := range svc.Actions {
-				if servicedata.LikeFold(name, svc.Actions[i].Name) {
+				if arn.LikeFold(name, svc.Actions[i].Name) {
 					b.set(i)
 					n++
 				}
@@ -185,7 +186,7 @@ func (a *accumulator) statement(ref *servicedata.Reference, sn *node, unknown ma
 			n := 0
 			for i := range svc.Actions {
 				name := svc.Actions[i].String()
-				if !slices.ContainsFunc(pats, func(p string) bool { return servicedata.LikeFold(p, name) }) {
+				if !slices.ContainsFunc(pats, func(p string) bool { return arn.LikeFold(p, name) }) {
 					b.set(i)
 					n++
 				}
