@@ -52,18 +52,8 @@ func (s *Service) createGroup(ctx context.Context, p *warden.Principal, in *crea
 	}
 	g := &warden.Group{Account: p.Account, ID: s.NewID("AGPA", 21), Name: in.GroupName, Path: path, CreateDate: s.now()}
 	err := s.update(ctx, p, "CreateGroup", target, func(tx warden.Tx) error {
-		n, err := tx.Count(ctx, warden.KindGroup, p.Account)
-		if err != nil {
-			return err
-		}
-		if n >= maxGroupsPerAccount {
-			return limitExceeded("Cannot exceed quota for GroupsPerAccount: %d", maxGroupsPerAccount)
-		}
-		err = warden.Insert(ctx, tx, g)
-		if errors.Is(err, warden.ErrAlreadyExists) {
-			return alreadyExists("Group with name %s already exists.", in.GroupName)
-		}
-		return err
+		return insertWithin(ctx, tx, g, warden.KindGroup, p.Account, maxGroupsPerAccount, "GroupsPerAccount",
+			alreadyExists("Group with name %s already exists.", in.GroupName))
 	})
 	if err != nil {
 		return nil, err

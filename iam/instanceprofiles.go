@@ -119,18 +119,8 @@ func (s *Service) createInstanceProfile(ctx context.Context, p *warden.Principal
 	ip := &warden.InstanceProfile{Account: p.Account, ID: s.NewID("AIPA", 21), Name: in.InstanceProfileName, Path: path,
 		CreateDate: s.now(), Tags: tags}
 	err := s.update(ctx, p, "CreateInstanceProfile", target, func(tx warden.Tx) error {
-		n, err := tx.Count(ctx, warden.KindInstanceProfile, p.Account)
-		if err != nil {
-			return err
-		}
-		if n >= maxInstanceProfiles {
-			return limitExceeded("Cannot exceed quota for InstanceProfilesPerAccount: %d", maxInstanceProfiles)
-		}
-		err = warden.Insert(ctx, tx, ip)
-		if errors.Is(err, warden.ErrAlreadyExists) {
-			return alreadyExists("Instance Profile %s already exists.", in.InstanceProfileName)
-		}
-		return err
+		return insertWithin(ctx, tx, ip, warden.KindInstanceProfile, p.Account, maxInstanceProfiles, "InstanceProfilesPerAccount",
+			alreadyExists("Instance Profile %s already exists.", in.InstanceProfileName))
 	})
 	if err != nil {
 		return nil, err

@@ -217,18 +217,8 @@ func (s *Service) createPolicy(ctx context.Context, p *warden.Principal, in *cre
 		Description: in.Description, CreateDate: now, UpdateDate: now, DefaultVersion: "v1", NextVersion: 2,
 		Versions: []warden.PolicyVersion{{ID: "v1", Document: in.PolicyDocument, CreateDate: now}}, Tags: tags}
 	err := s.update(ctx, p, "CreatePolicy", target, func(tx warden.Tx) error {
-		n, err := tx.Count(ctx, warden.KindPolicy, p.Account)
-		if err != nil {
-			return err
-		}
-		if n >= maxPolicies {
-			return limitExceeded("Cannot exceed quota for PoliciesPerAccount: %d", maxPolicies)
-		}
-		err = warden.Insert(ctx, tx, mp)
-		if errors.Is(err, warden.ErrAlreadyExists) {
-			return alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName)
-		}
-		return err
+		return insertWithin(ctx, tx, mp, warden.KindPolicy, p.Account, maxPolicies, "PoliciesPerAccount",
+			alreadyExists("A policy called %s already exists. Duplicate names are not allowed.", in.PolicyName))
 	})
 	if err != nil {
 		return nil, err

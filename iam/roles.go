@@ -2,7 +2,6 @@ package iam
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"time"
 
@@ -152,13 +151,7 @@ func (s *Service) createRole(ctx context.Context, p *warden.Principal, in *creat
 	path := orDefault(in.Path)
 	target := arn(p.Account, "role", path, in.RoleName)
 	tags := tagsIn(in.Tags)
-	keys := tagKeys(tags)
-	if in.PermissionsBoundary != "" {
-		if keys == nil {
-			keys = map[string][]string{}
-		}
-		keys["iam:PermissionsBoundary"] = []string{in.PermissionsBoundary}
-	}
+	keys := creationKeys(tags, in.PermissionsBoundary)
 	if err := s.authorize(ctx, p, "CreateRole", target, keys); err != nil {
 		return nil, err
 	}
@@ -194,18 +187,8 @@ func (s *Service) createRole(ctx context.Context, p *warden.Principal, in *creat
 
 // insertRole stores a new role within the account's quota.
 func (s *Service) insertRole(ctx context.Context, tx warden.Tx, r *warden.Role) error {
-	n, err := tx.Count(ctx, warden.KindRole, r.Account)
-	if err != nil {
-		return err
-	}
-	if n >= maxRolesPerAccount {
-		return limitExceeded("Cannot exceed quota for RolesPerAccount: %d", maxRolesPerAccount)
-	}
-	err = warden.Insert(ctx, tx, r)
-	if errors.Is(err, warden.ErrAlreadyExists) {
-		return alreadyExists("Role with name %s already exists.", r.Name)
-	}
-	return err
+	return insertWithin(ctx, tx, r, warden.KindRole, r.Account, maxRolesPerAccount, "RolesPerAccount",
+		alreadyExists("Role with name %s already exists.", r.Name))
 }
 
 type roleNameInput struct {

@@ -198,3 +198,20 @@ func (s *Service) loadAccount(ctx context.Context, tx warden.Tx, id string) (*wa
 func hasPathPrefix(path, prefix string) bool {
 	return prefix == "" || strings.HasPrefix(path, prefix)
 }
+
+// insertWithin stores a new entity of kind unless account already holds
+// quota of them (LimitExceeded, naming quotaName) or one of its name (exists).
+func insertWithin(ctx context.Context, tx warden.Tx, e warden.Entity, kind warden.Kind, account string, quota int, quotaName string, exists error) error {
+	n, err := tx.Count(ctx, kind, account)
+	if err != nil {
+		return err
+	}
+	if n >= quota {
+		return limitExceeded("Cannot exceed quota for %s: %d", quotaName, quota)
+	}
+	err = warden.Insert(ctx, tx, e)
+	if errors.Is(err, warden.ErrAlreadyExists) {
+		return exists
+	}
+	return err
+}

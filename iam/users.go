@@ -106,6 +106,19 @@ func tagKeys(tags []warden.Tag) map[string][]string {
 	return keys
 }
 
+// creationKeys are the request context keys of creating a user or role: its
+// tags and, when given, its permissions boundary.
+func creationKeys(tags []warden.Tag, boundary string) map[string][]string {
+	keys := tagKeys(tags)
+	if boundary != "" {
+		if keys == nil {
+			keys = map[string][]string{}
+		}
+		keys["iam:PermissionsBoundary"] = []string{boundary}
+	}
+	return keys
+}
+
 type createUserInput struct {
 	UserName            string
 	Path                string
@@ -121,13 +134,7 @@ func (s *Service) createUser(ctx context.Context, p *warden.Principal, in *creat
 	path := orDefault(in.Path)
 	target := arn(p.Account, "user", path, in.UserName)
 	tags := tagsIn(in.Tags)
-	keys := tagKeys(tags)
-	if in.PermissionsBoundary != "" {
-		if keys == nil {
-			keys = map[string][]string{}
-		}
-		keys["iam:PermissionsBoundary"] = []string{in.PermissionsBoundary}
-	}
+	keys := creationKeys(tags, in.PermissionsBoundary)
 	if err := s.authorize(ctx, p, "CreateUser", target, keys); err != nil {
 		return nil, err
 	}
@@ -142,18 +149,8 @@ func (s *Service) createUser(ctx context.Context, p *warden.Principal, in *creat
 				return err
 			}
 		}
-		n, err := tx.Count(ctx, warden.KindUser, p.Account)
-		if err != nil {
-			return err
-		}
-		if n >= maxUsersPerAccount {
-			return limitExceeded("Cannot exceed quota for UsersPerAccount: %d", maxUsersPerAccount)
-		}
-		err = warden.Insert(ctx, tx, u)
-		if errors.Is(err, warden.ErrAlreadyExists) {
-			return alreadyExists("User with name %s already exists.", in.UserName)
-		}
-		return err
+		return insertWithin(ctx, tx, u, warden.KindUser, p.Account, maxUsersPerAccount, "UsersPerAccount",
+			alreadyExists("User with name %s already exists.", in.UserName))
 	})
 	if err != nil {
 		return nil, err
