@@ -40,6 +40,9 @@ type pager struct {
 	Marker      string `xml:"Marker"`
 }
 
+// page is promoted to every result that embeds a pager.
+func (p pager) page() pager { return p }
+
 // callAll calls a list operation page by page and gathers the items each
 // page's items function returns.
 func callAll[T any, R interface{ page() pager }](ctx context.Context, c *Console, p *warden.Principal, action string, form url.Values,
@@ -99,8 +102,6 @@ type usersResult struct {
 	pager
 }
 
-func (r *usersResult) page() pager { return r.pager }
-
 type groupView struct {
 	Path       string    `xml:"Path"`
 	GroupName  string    `xml:"GroupName"`
@@ -114,15 +115,11 @@ type groupsResult struct {
 	pager
 }
 
-func (r *groupsResult) page() pager { return r.pager }
-
 type groupResult struct {
 	Group groupView  `xml:"Group"`
 	Users []userView `xml:"Users>member"`
 	pager
 }
-
-func (r *groupResult) page() pager { return r.pager }
 
 type attachedView struct {
 	PolicyName string `xml:"PolicyName"`
@@ -134,14 +131,10 @@ type attachedResult struct {
 	pager
 }
 
-func (r *attachedResult) page() pager { return r.pager }
-
 type namesResult struct {
 	PolicyNames []string `xml:"PolicyNames>member"`
 	pager
 }
-
-func (r *namesResult) page() pager { return r.pager }
 
 type policyView struct {
 	PolicyName       string    `xml:"PolicyName"`
@@ -164,8 +157,6 @@ type policiesResult struct {
 	pager
 }
 
-func (r *policiesResult) page() pager { return r.pager }
-
 type policyResult struct {
 	Policy policyView `xml:"Policy"`
 }
@@ -181,8 +172,6 @@ type versionsResult struct {
 	Versions []versionView `xml:"Versions>member"`
 	pager
 }
-
-func (r *versionsResult) page() pager { return r.pager }
 
 type versionResult struct {
 	PolicyVersion versionView `xml:"PolicyVersion"`
@@ -220,8 +209,6 @@ type keysResult struct {
 	pager
 }
 
-func (r *keysResult) page() pager { return r.pager }
-
 type keyResult struct {
 	AccessKey keyView `xml:"AccessKey"`
 }
@@ -246,8 +233,6 @@ type mfaResult struct {
 	MFADevices []mfaView `xml:"MFADevices>member"`
 	pager
 }
-
-func (r *mfaResult) page() pager { return r.pager }
 
 type virtualMFAResult struct {
 	Device struct {
@@ -301,5 +286,3 @@ type authDetailsResult struct {
 	} `xml:"UserDetailList>member"`
 	pager
 }
-
-func (r *authDetailsResult) page() pager { return r.pager }
