@@ -82,7 +82,8 @@ func TestGroupsAndPolicies(t *testing.T) {
 		doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers"}]}`
 		p := b.post("/console/policies/new", url.Values{"name": {"ListUsers"}, "document": {doc}}, "/console/policies/new")
 		expect(t, p, http.StatusBadRequest, "")
-		if !strings.Contains(p.body, "MalformedPolicyDocument") || !strings.Contains(p.body, html.EscapeString(doc)) {
+		// The editor's check finds it before CreatePolicy would refuse it.
+		if !strings.Contains(p.body, "MISSING_RESOURCE") || !strings.Contains(p.body, html.EscapeString(doc)) {
 			t.Errorf("editor does not show the error and the text:\n%s", excerpt(p.body))
 		}
 	})

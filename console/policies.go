@@ -11,10 +11,13 @@ import (
 	"github.com/warden-iam/warden"
 )
 
-// Policies: the list with AWS's filters, a policy's JSON and versions, and
-// creating or editing customer managed policies in a JSON text area. The
-// document is validated by the operation itself: a MalformedPolicyDocument
-// comes back with the text as typed, so nothing is saved until it is valid.
+// Policies: the list with AWS's filters, a policy's summary, JSON and
+// versions, and creating or editing customer managed policies in a JSON text
+// area. The editor checks the document with package validate on request
+// ("Check policy") and before every save: errors block the save, other
+// findings are shown on the policy page after it. The operation validates
+// the document once more: a MalformedPolicyDocument comes back with the text
+// as typed, so nothing is saved until it is valid.
 
 func (c *Console) policyRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/policies", c.authed(c.listPolicies))
@@ -88,6 +91,8 @@ type policyData struct {
 	Versions []versionView
 	Shown    versionView
 	Document string
+	Summary  *summaryView  // of the default version
+	Findings *findingsView // of the default version, after a save that had some
 	Entities *entitiesResult
 	Denied   map[string]string
 	CSRF     string
@@ -120,6 +125,27 @@ func (c *Console) renderPolicy(w http.ResponseWriter, r *http.Request, v *visit,
 	} else {
 		d.Shown, d.Document = ver.PolicyVersion, prettyDocument(ver.PolicyVersion.Document)
 	}
+	// The summary and findings are of the default version, whichever one
+	// the JSON shows; the document is the indented one, so that the lines
+	// of findings are those of the JSON view.
+	defaultDoc, haveDefault := d.Document, d.Shown.IsDefaultVersion
+	if why, denied := d.Denied["document"]; denied && version == pol.Policy.DefaultVersionID {
+		d.Denied["summary"] = why
+	} else if !haveDefault {
+		var def versionResult
+		if err := c.call(ctx, p, "GetPolicyVersion", form("PolicyArn", arn, "VersionId", pol.Policy.DefaultVersionID), &def); err != nil {
+			d.Denied["summary"] = denialOr(err, "iam:GetPolicyVersion")
+		} else {
+			defaultDoc, haveDefault = prettyDocument(def.PolicyVersion.Document), true
+		}
+	}
+	if haveDefault {
+		d.Summary = summarize(defaultDoc)
+		if r.URL.Query().Get("findings") == "show" && !pol.Policy.AWSManaged() {
+			f := checkDocument(defaultDoc)
+			d.Findings = &f
+		}
+	}
 	var ents entitiesResult
 	if err := c.call(ctx, p, "ListEntitiesForPolicy", form("PolicyArn", arn), &ents); err != nil {
 		d.Denied["entities"] = denialOr(err, "iam:ListEntitiesForPolicy")
@@ -137,6 +163,8 @@ type editorData struct {
 	Path        string
 	Description string
 	Document    string
+	Prune       bool          // delete the oldest version when there are five
+	Findings    *findingsView // nil until the document is checked
 	CSRF        string
 }
 
@@ -164,9 +192,38 @@ func (c *Console) renderEditor(w http.ResponseWriter, r *http.Request, v *visit,
 	c.render(w, r, status, "policyedit.html", &view{Title: title, Nav: "policies", Who: whoOf(v), Error: errMsg, Data: d})
 }
 
+// checkEditor checks the editor's document. For "Check policy" it shows the
+// findings and saves nothing; before a save, errors stop it and are shown
+// with the document as typed. It reports whether it answered the request.
+func (c *Console) checkEditor(w http.ResponseWriter, r *http.Request, v *visit, d *editorData) bool {
+	f := checkDocument(d.Document)
+	d.Findings = &f
+	switch {
+	case r.PostFormValue("op") == "check":
+		c.renderEditor(w, r, v, http.StatusOK, *d, "")
+		return true
+	case f.Errors:
+		c.renderEditor(w, r, v, http.StatusBadRequest, *d, "The policy has errors, listed below. Nothing was saved: fix them and save again.")
+		return true
+	}
+	return false
+}
+
+// savedURL is the policy page to show after a save: with the document's
+// findings when it has some (all of them warnings or suggestions).
+func savedURL(arn string, d editorData) string {
+	if d.Findings != nil && len(d.Findings.List) > 0 {
+		return policyURL(arn) + "&findings=show"
+	}
+	return policyURL(arn)
+}
+
 func (c *Console) createPolicy(w http.ResponseWriter, r *http.Request, v *visit) {
 	d := editorData{Name: strings.TrimSpace(r.PostFormValue("name")), Path: strings.TrimSpace(r.PostFormValue("path")),
 		Description: r.PostFormValue("description"), Document: r.PostFormValue("document")}
+	if c.checkEditor(w, r, v, &d) {
+		return
+	}
 	var res policyResult
 	err := c.call(r.Context(), &v.p, "CreatePolicy", form("PolicyName", d.Name, "Path", d.Path, "Description", d.Description,
 		"PolicyDocument", d.Document), &res)
@@ -174,7 +231,7 @@ func (c *Console) createPolicy(w http.ResponseWriter, r *http.Request, v *visit)
 		c.failOn(w, r, v, err, func(msg string) { c.renderEditor(w, r, v, http.StatusBadRequest, d, msg) })
 		return
 	}
-	redirect(w, r, policyURL(res.Policy.Arn), "policy-created")
+	redirect(w, r, savedURL(res.Policy.Arn, d), "policy-created")
 }
 
 func (c *Console) editPolicyPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -190,7 +247,7 @@ func (c *Console) editPolicyPage(w http.ResponseWriter, r *http.Request, v *visi
 		return
 	}
 	c.renderEditor(w, r, v, http.StatusOK, editorData{ARN: arn, Name: pol.Policy.PolicyName,
-		Document: prettyDocument(ver.PolicyVersion.Document)}, "")
+		Document: prettyDocument(ver.PolicyVersion.Document), Prune: true}, "")
 }
 
 // savePolicyVersion saves an edited document as the new default version.
@@ -198,11 +255,14 @@ func (c *Console) editPolicyPage(w http.ResponseWriter, r *http.Request, v *visi
 // first when the form asks for it.
 func (c *Console) savePolicyVersion(w http.ResponseWriter, r *http.Request, v *visit) {
 	ctx, arn := r.Context(), r.PostFormValue("arn")
-	d := editorData{ARN: arn, Name: r.PostFormValue("name"), Document: r.PostFormValue("document")}
+	d := editorData{ARN: arn, Name: r.PostFormValue("name"), Document: r.PostFormValue("document"), Prune: r.PostFormValue("prune") == "on"}
+	if c.checkEditor(w, r, v, &d) {
+		return
+	}
 	show := func(msg string) { c.renderEditor(w, r, v, http.StatusBadRequest, d, msg) }
 	params := form("PolicyArn", arn, "PolicyDocument", d.Document, "SetAsDefault", "true")
 	err := c.call(ctx, &v.p, "CreatePolicyVersion", params, nil)
-	if warden.ErrorCode(err) == warden.CodeLimitExceeded && r.PostFormValue("prune") == "on" {
+	if warden.ErrorCode(err) == warden.CodeLimitExceeded && d.Prune {
 		versions, lerr := callAll(ctx, c, &v.p, "ListPolicyVersions", form("PolicyArn", arn), func() *versionsResult { return &versionsResult{} },
 			func(r *versionsResult) []versionView { return r.Versions })
 		if lerr != nil {
@@ -227,7 +287,7 @@ func (c *Console) savePolicyVersion(w http.ResponseWriter, r *http.Request, v *v
 		c.failOn(w, r, v, err, show)
 		return
 	}
-	redirect(w, r, policyURL(arn), "version-created")
+	redirect(w, r, savedURL(arn, d), "version-created")
 }
 
 func (c *Console) policyVersionAction(w http.ResponseWriter, r *http.Request, v *visit) {

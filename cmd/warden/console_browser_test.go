@@ -189,6 +189,32 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.click("#attach-submit", "#members")
 	p.contains("IAMReadOnlyAccess")
 
+	// The policy editor checks a pasted policy without saving it, then saves
+	// a good one; its page summarizes what it grants.
+	p.open("/console/policies/new", "#document")
+	p.fill("#name", "reports-reader")
+	p.do(chromedp.SetValue(chromedp.CSS("#document"),
+		`{"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "s3:GetObjekt", "Resource": "*"}]}`))
+	p.click("#check-policy", "#policy-check")
+	p.contains("INVALID_ACTION")
+	p.contains("The action s3:GetObjekt does not exist. Did you mean s3:GetObject?")
+	p.screenshot("policy-check")
+	p.do(chromedp.SetValue(chromedp.CSS("#document"), `{
+  "Version": "2012-10-17",
+  "Statement": [
+    {"Effect": "Allow", "Action": ["s3:GetObject", "s3:ListBucket"], "Resource": ["arn:aws:s3:::reports", "arn:aws:s3:::reports/*"]},
+    {"Effect": "Allow", "Action": ["iam:Get*", "iam:List*", "iam:PassRole"], "Resource": "*"},
+    {"Effect": "Deny", "Action": "s3:DeleteBucket", "Resource": "*"}
+  ]
+}`))
+	p.click("#save-policy", "#policy-summary")
+	p.contains("The policy was created.")
+	p.contains("PASS_ROLE_WITH_STAR_IN_RESOURCE") // a security warning does not stop the save
+	if row := p.text(`#summary-allow tr[data-service="s3"]`); !strings.Contains(row, "Limited") || !strings.Contains(row, "arn:aws:s3:::reports/*") {
+		t.Errorf("the summary's S3 row: %q", row)
+	}
+	p.screenshot("policy-summary")
+
 	// A user with console and programmatic access, in the group.
 	p.open("/console/users/new", "#name")
 	p.fill("#name", "alice")
