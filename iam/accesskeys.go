@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
 )
 
 type wAccessKey struct {
@@ -402,7 +403,9 @@ func (s *Service) RecordKeyUse(ctx context.Context, accessKeyID, service, region
 		clear(s.uses.last)
 	}
 	s.uses.mu.Unlock()
-	return s.store.Update(ctx, func(tx warden.Tx) error {
+	// Last use decides nothing, so the write leaves this node's
+	// authorization snapshot and credential cache in place.
+	return authz.Untracked(s.store).Update(ctx, func(tx warden.Tx) error {
 		k, err := warden.Load[warden.AccessKey](ctx, tx, "", accessKeyID)
 		if err != nil {
 			return err
