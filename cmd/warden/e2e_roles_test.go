@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/url"
 	"slices"
@@ -11,10 +10,8 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
-	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
-	"github.com/aws/smithy-go"
 )
 
 // Helpers of the role tests. They carry an rl prefix so that they stay out
@@ -26,42 +23,6 @@ const rlEC2Trust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Prin
 // rlLambdaTrust lets Lambda assume a role.
 const rlLambdaTrust = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"lambda.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
 
-// rlOutcome is the result of an SDK call, checked with ok.
-type rlOutcome[T any] struct {
-	v   T
-	err error
-}
-
-func rlRes[T any](v T, err error) rlOutcome[T] { return rlOutcome[T]{v, err} }
-
-func (o rlOutcome[T]) ok(t *testing.T) T {
-	t.Helper()
-	if o.err != nil {
-		t.Fatalf("unexpected error: %v", o.err)
-	}
-	return o.v
-}
-
-// rlErr checks that err is the AWS error code with the HTTP status, and that
-// its message contains msg.
-func rlErr(t *testing.T, err error, code string, status int, msg string) {
-	t.Helper()
-	if err == nil {
-		t.Fatalf("want %s (%d), got success", code, status)
-	}
-	if got := apiCode(t, err); got != code {
-		t.Fatalf("error code = %s, want %s (%v)", got, code, err)
-	}
-	var re *awshttp.ResponseError
-	if errors.As(err, &re) && re.HTTPStatusCode() != status {
-		t.Errorf("%s: HTTP status = %d, want %d", code, re.HTTPStatusCode(), status)
-	}
-	var ae smithy.APIError
-	if errors.As(err, &ae) && !strings.Contains(ae.ErrorMessage(), msg) {
-		t.Errorf("%s message = %q, want it to contain %q", code, ae.ErrorMessage(), msg)
-	}
-}
-
 func rlARN(path, name string) string { return "arn:aws:iam::" + testAccount + ":role" + path + name }
 
 func rlCreateRole(t *testing.T, c *iam.Client, name, path string) *types.Role {
@@ -70,13 +31,13 @@ func rlCreateRole(t *testing.T, c *iam.Client, name, path string) *types.Role {
 	if path != "" {
 		in.Path = aws.String(path)
 	}
-	return rlRes(c.CreateRole(context.Background(), in)).ok(t).Role
+	return res(c.CreateRole(context.Background(), in)).must(t).Role
 }
 
 func rlPolicy(t *testing.T, c *iam.Client, name string) string {
 	t.Helper()
 	doc := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
-	out := rlRes(c.CreatePolicy(context.Background(), &iam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})).ok(t)
+	out := res(c.CreatePolicy(context.Background(), &iam.CreatePolicyInput{PolicyName: aws.String(name), PolicyDocument: aws.String(doc)})).must(t)
 	return aws.ToString(out.Policy.Arn)
 }
 
@@ -122,9 +83,9 @@ func TestE2ERoleLifecycle(t *testing.T) {
 	s := startServer(t, nil, nil)
 	root := s.root()
 
-	created := rlRes(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), Path: aws.String("/svc/"),
+	created := res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), Path: aws.String("/svc/"),
 		AssumeRolePolicyDocument: aws.String(rlEC2Trust), Description: aws.String("the app"),
-		Tags: []types.Tag{rlTag("team", "core")}})).ok(t).Role
+		Tags: []types.Tag{rlTag("team", "core")}})).must(t).Role
 	if aws.ToString(created.Arn) != rlARN("/svc/", "app") || aws.ToString(created.Path) != "/svc/" {
 		t.Errorf("created role = %s %s", aws.ToString(created.Arn), aws.ToString(created.Path))
 	}
@@ -138,7 +99,7 @@ func TestE2ERoleLifecycle(t *testing.T) {
 		t.Errorf("CreateDate = %v", created.CreateDate)
 	}
 
-	got := rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("APP")})).ok(t).Role
+	got := res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("APP")})).must(t).Role
 	if aws.ToString(got.RoleId) != aws.ToString(created.RoleId) || aws.ToString(got.RoleName) != "app" {
 		t.Errorf("GetRole = %s %s", aws.ToString(got.RoleId), aws.ToString(got.RoleName))
 	}
@@ -159,36 +120,36 @@ func TestE2ERoleLifecycle(t *testing.T) {
 	}
 
 	// UpdateRole and UpdateRoleDescription.
-	rlRes(root.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("app"), MaxSessionDuration: aws.Int32(7200)})).ok(t)
-	got = rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t).Role
+	res(root.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("app"), MaxSessionDuration: aws.Int32(7200)})).must(t)
+	got = res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t).Role
 	if aws.ToInt32(got.MaxSessionDuration) != 7200 || aws.ToString(got.Description) != "the app" {
 		t.Errorf("after UpdateRole: MaxSessionDuration %d, Description %q", aws.ToInt32(got.MaxSessionDuration), aws.ToString(got.Description))
 	}
-	rlRes(root.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("app"), Description: aws.String("")})).ok(t)
-	got = rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t).Role
+	res(root.UpdateRole(ctx, &iam.UpdateRoleInput{RoleName: aws.String("app"), Description: aws.String("")})).must(t)
+	got = res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t).Role
 	if got.Description != nil || aws.ToInt32(got.MaxSessionDuration) != 7200 {
 		t.Errorf("after clearing the description: %q, %d", aws.ToString(got.Description), aws.ToInt32(got.MaxSessionDuration))
 	}
-	desc := rlRes(root.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: aws.String("app"), Description: aws.String("new words")})).ok(t)
+	desc := res(root.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: aws.String("app"), Description: aws.String("new words")})).must(t)
 	if aws.ToString(desc.Role.Description) != "new words" || aws.ToString(desc.Role.Arn) != rlARN("/svc/", "app") {
 		t.Errorf("UpdateRoleDescription role = %+v", desc.Role)
 	}
 
 	// UpdateAssumeRolePolicy keeps the document as sent.
-	rlRes(root.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("app"), PolicyDocument: aws.String(rlLambdaTrust)})).ok(t)
-	got = rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t).Role
+	res(root.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("app"), PolicyDocument: aws.String(rlLambdaTrust)})).must(t)
+	got = res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t).Role
 	if d := rlDecode(t, got.AssumeRolePolicyDocument); d != rlLambdaTrust {
 		t.Errorf("trust policy after UpdateAssumeRolePolicy = %s", d)
 	}
 
 	// Tags.
-	rlRes(root.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("app"), Tags: []types.Tag{rlTag("TEAM", "edge"), rlTag("env", "dev")}})).ok(t)
-	tags := rlRes(root.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("app")})).ok(t)
+	res(root.TagRole(ctx, &iam.TagRoleInput{RoleName: aws.String("app"), Tags: []types.Tag{rlTag("TEAM", "edge"), rlTag("env", "dev")}})).must(t)
+	tags := res(root.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("app")})).must(t)
 	if m := rlTags(tags.Tags); len(m) != 2 || m["team"] != "edge" || m["env"] != "dev" {
 		t.Errorf("tags after TagRole = %v", m)
 	}
-	rlRes(root.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String("app"), TagKeys: []string{"Team"}})).ok(t)
-	tags = rlRes(root.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("app")})).ok(t)
+	res(root.UntagRole(ctx, &iam.UntagRoleInput{RoleName: aws.String("app"), TagKeys: []string{"Team"}})).must(t)
+	tags = res(root.ListRoleTags(ctx, &iam.ListRoleTagsInput{RoleName: aws.String("app")})).must(t)
 	if m := rlTags(tags.Tags); len(m) != 1 || m["env"] != "dev" {
 		t.Errorf("tags after UntagRole = %v", m)
 	}
@@ -196,77 +157,77 @@ func TestE2ERoleLifecycle(t *testing.T) {
 	// Inline policies.
 	inline := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":"*"}]}`
 	for _, name := range []string{"send", "another"} {
-		rlRes(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String(name), PolicyDocument: aws.String(inline)})).ok(t)
+		res(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String(name), PolicyDocument: aws.String(inline)})).must(t)
 	}
-	gp := rlRes(root.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("send")})).ok(t)
+	gp := res(root.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("send")})).must(t)
 	if aws.ToString(gp.RoleName) != "app" || aws.ToString(gp.PolicyName) != "send" || rlDecode(t, gp.PolicyDocument) != inline {
 		t.Errorf("GetRolePolicy = %s %s %s", aws.ToString(gp.RoleName), aws.ToString(gp.PolicyName), aws.ToString(gp.PolicyDocument))
 	}
-	lp := rlRes(root.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("app")})).ok(t)
+	lp := res(root.ListRolePolicies(ctx, &iam.ListRolePoliciesInput{RoleName: aws.String("app")})).must(t)
 	if !slices.Equal(lp.PolicyNames, []string{"another", "send"}) {
 		t.Errorf("ListRolePolicies = %v", lp.PolicyNames)
 	}
-	rlRes(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("another")})).ok(t)
+	res(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("another")})).must(t)
 	_, err := root.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("another")})
-	rlErr(t, err, "NoSuchEntity", 404, "The role policy with name another cannot be found.")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "The role policy with name another cannot be found.")
 
 	// Managed policies.
 	pol := rlPolicy(t, root, "reader")
-	rlRes(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).ok(t)
-	att := rlRes(root.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("app")})).ok(t)
+	res(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).must(t)
+	att := res(root.ListAttachedRolePolicies(ctx, &iam.ListAttachedRolePoliciesInput{RoleName: aws.String("app")})).must(t)
 	if len(att.AttachedPolicies) != 1 || aws.ToString(att.AttachedPolicies[0].PolicyArn) != pol || aws.ToString(att.AttachedPolicies[0].PolicyName) != "reader" {
 		t.Errorf("ListAttachedRolePolicies = %+v", att.AttachedPolicies)
 	}
-	if p := rlRes(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).ok(t).Policy; aws.ToInt32(p.AttachmentCount) != 1 {
+	if p := res(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).must(t).Policy; aws.ToInt32(p.AttachmentCount) != 1 {
 		t.Errorf("AttachmentCount = %d, want 1", aws.ToInt32(p.AttachmentCount))
 	}
-	ents := rlRes(root.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(pol)})).ok(t)
+	ents := res(root.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(pol)})).must(t)
 	if len(ents.PolicyRoles) != 1 || aws.ToString(ents.PolicyRoles[0].RoleName) != "app" || aws.ToString(ents.PolicyRoles[0].RoleId) != aws.ToString(created.RoleId) {
 		t.Errorf("ListEntitiesForPolicy roles = %+v", ents.PolicyRoles)
 	}
-	rlRes(root.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).ok(t)
+	res(root.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).must(t)
 	_, err = root.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})
-	rlErr(t, err, "NoSuchEntity", 404, "was not found")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "was not found")
 
 	// Permissions boundary.
-	rlRes(root.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String(pol)})).ok(t)
-	got = rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t).Role
+	res(root.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("app"), PermissionsBoundary: aws.String(pol)})).must(t)
+	got = res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t).Role
 	if got.PermissionsBoundary == nil || aws.ToString(got.PermissionsBoundary.PermissionsBoundaryArn) != pol ||
 		got.PermissionsBoundary.PermissionsBoundaryType != types.PermissionsBoundaryAttachmentTypePolicy {
 		t.Errorf("GetRole boundary = %+v", got.PermissionsBoundary)
 	}
-	ents = rlRes(root.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(pol),
-		PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary, EntityFilter: types.EntityTypeRole})).ok(t)
+	ents = res(root.ListEntitiesForPolicy(ctx, &iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(pol),
+		PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary, EntityFilter: types.EntityTypeRole})).must(t)
 	if len(ents.PolicyRoles) != 1 {
 		t.Errorf("roles using the policy as boundary = %+v", ents.PolicyRoles)
 	}
 	_, err = root.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(pol)})
-	rlErr(t, err, "DeleteConflict", 409, "")
-	rlRes(root.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("app")})).ok(t)
-	got = rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t).Role
+	wantErrMessage(t, err, "DeleteConflict", 409, "")
+	res(root.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("app")})).must(t)
+	got = res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t).Role
 	if got.PermissionsBoundary != nil {
 		t.Errorf("boundary after DeleteRolePermissionsBoundary = %+v", got.PermissionsBoundary)
 	}
 	_, err = root.DeleteRolePermissionsBoundary(ctx, &iam.DeleteRolePermissionsBoundaryInput{RoleName: aws.String("app")})
-	rlErr(t, err, "NoSuchEntity", 404, "")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "")
 
 	// A role created with a boundary counts as a use of the policy.
-	rlRes(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bounded"), AssumeRolePolicyDocument: aws.String(rlEC2Trust),
-		PermissionsBoundary: aws.String(pol), MaxSessionDuration: aws.Int32(43200)})).ok(t)
-	if p := rlRes(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).ok(t).Policy; aws.ToInt32(p.PermissionsBoundaryUsageCount) != 1 {
+	res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("bounded"), AssumeRolePolicyDocument: aws.String(rlEC2Trust),
+		PermissionsBoundary: aws.String(pol), MaxSessionDuration: aws.Int32(43200)})).must(t)
+	if p := res(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).must(t).Policy; aws.ToInt32(p.PermissionsBoundaryUsageCount) != 1 {
 		t.Errorf("PermissionsBoundaryUsageCount = %d, want 1", aws.ToInt32(p.PermissionsBoundaryUsageCount))
 	}
-	rlRes(root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("bounded")})).ok(t)
-	if p := rlRes(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).ok(t).Policy; aws.ToInt32(p.PermissionsBoundaryUsageCount) != 0 {
+	res(root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("bounded")})).must(t)
+	if p := res(root.GetPolicy(ctx, &iam.GetPolicyInput{PolicyArn: aws.String(pol)})).must(t).Policy; aws.ToInt32(p.PermissionsBoundaryUsageCount) != 0 {
 		t.Errorf("PermissionsBoundaryUsageCount after DeleteRole = %d, want 0", aws.ToInt32(p.PermissionsBoundaryUsageCount))
 	}
 
 	// Delete.
-	rlRes(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("send")})).ok(t)
-	rlRes(root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("app")})).ok(t)
+	res(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("send")})).must(t)
+	res(root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("app")})).must(t)
 	_, err = root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})
-	rlErr(t, err, "NoSuchEntity", 404, "The role with name app cannot be found.")
-	rlRes(root.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(pol)})).ok(t)
+	wantErrMessage(t, err, "NoSuchEntity", 404, "The role with name app cannot be found.")
+	res(root.DeletePolicy(ctx, &iam.DeletePolicyInput{PolicyArn: aws.String(pol)})).must(t)
 }
 
 func TestE2ERoleErrors(t *testing.T) {
@@ -367,7 +328,7 @@ func TestE2ERoleErrors(t *testing.T) {
 		}(), "InvalidInput", 400, "Duplicate tag keys"},
 	}
 	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) { rlErr(t, c.err, c.code, c.status, c.msg) })
+		t.Run(c.name, func(t *testing.T) { wantErrMessage(t, c.err, c.code, c.status, c.msg) })
 	}
 
 	// Ten managed policies per role, then LimitExceeded.
@@ -378,7 +339,7 @@ func TestE2ERoleErrors(t *testing.T) {
 			t.Fatalf("attaching policy %d: %v", i+1, err)
 		}
 		if i == 10 {
-			rlErr(t, err, "LimitExceeded", 409, "Cannot exceed quota for PoliciesPerRole: 10")
+			wantErrMessage(t, err, "LimitExceeded", 409, "Cannot exceed quota for PoliciesPerRole: 10")
 		}
 	}
 }
@@ -395,23 +356,23 @@ func TestE2EDeleteRoleConflicts(t *testing.T) {
 
 	rlCreateRole(t, root, "attached", "")
 	pol := rlPolicy(t, root, "reader")
-	rlRes(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("attached"), PolicyArn: aws.String(pol)})).ok(t)
-	rlErr(t, del("attached"), "DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")
+	res(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("attached"), PolicyArn: aws.String(pol)})).must(t)
+	wantErrMessage(t, del("attached"), "DeleteConflict", 409, "Cannot delete entity, must detach all policies first.")
 
 	rlCreateRole(t, root, "inline", "")
-	rlRes(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("inline"), PolicyName: aws.String("p"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})).ok(t)
-	rlErr(t, del("inline"), "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
+	res(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("inline"), PolicyName: aws.String("p"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:*","Resource":"*"}]}`)})).must(t)
+	wantErrMessage(t, del("inline"), "DeleteConflict", 409, "Cannot delete entity, must delete policies first.")
 
 	rlCreateRole(t, root, "profiled", "")
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t)
-	rlRes(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("profiled")})).ok(t)
-	rlErr(t, del("profiled"), "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first.")
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t)
+	res(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("profiled")})).must(t)
+	wantErrMessage(t, del("profiled"), "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first.")
 
 	// Once cleared, each goes.
-	rlRes(root.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("attached"), PolicyArn: aws.String(pol)})).ok(t)
-	rlRes(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("inline"), PolicyName: aws.String("p")})).ok(t)
-	rlRes(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("profiled")})).ok(t)
+	res(root.DetachRolePolicy(ctx, &iam.DetachRolePolicyInput{RoleName: aws.String("attached"), PolicyArn: aws.String(pol)})).must(t)
+	res(root.DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("inline"), PolicyName: aws.String("p")})).must(t)
+	res(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("profiled")})).must(t)
 	for _, name := range []string{"attached", "inline", "profiled"} {
 		if err := del(name); err != nil {
 			t.Errorf("DeleteRole(%s) after clearing: %v", name, err)
@@ -428,7 +389,7 @@ func TestE2EListRoles(t *testing.T) {
 		rlCreateRole(t, root, r.name, r.path)
 	}
 
-	all := rlRes(root.ListRoles(ctx, &iam.ListRolesInput{})).ok(t)
+	all := res(root.ListRoles(ctx, &iam.ListRolesInput{})).must(t)
 	if names := rlRoleNames(all.Roles); !slices.Equal(names, []string{"Alpha", "beta", "mid", "omega", "zeta"}) || all.IsTruncated {
 		t.Errorf("ListRoles = %v (truncated %v)", names, all.IsTruncated)
 	}
@@ -441,7 +402,7 @@ func TestE2EListRoles(t *testing.T) {
 		}
 	}
 
-	ops := rlRes(root.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/ops/")})).ok(t)
+	ops := res(root.ListRoles(ctx, &iam.ListRolesInput{PathPrefix: aws.String("/ops/")})).must(t)
 	if names := rlRoleNames(ops.Roles); !slices.Equal(names, []string{"Alpha", "mid"}) {
 		t.Errorf("ListRoles /ops/ = %v", names)
 	}
@@ -453,7 +414,7 @@ func TestE2EListRoles(t *testing.T) {
 		if pages > 5 {
 			t.Fatal("pagination does not end")
 		}
-		out := rlRes(root.ListRoles(ctx, in)).ok(t)
+		out := res(root.ListRoles(ctx, in)).must(t)
 		seen = append(seen, rlRoleNames(out.Roles)...)
 		if !out.IsTruncated {
 			break
@@ -482,7 +443,7 @@ func TestE2EListRoles(t *testing.T) {
 	}
 
 	_, err := root.ListRoles(ctx, &iam.ListRolesInput{Marker: aws.String("!!!")})
-	rlErr(t, err, "ValidationError", 400, "Marker")
+	wantErrMessage(t, err, "ValidationError", 400, "Marker")
 }
 
 func TestE2EInstanceProfiles(t *testing.T) {
@@ -493,8 +454,8 @@ func TestE2EInstanceProfiles(t *testing.T) {
 	rlCreateRole(t, root, "web-role", "/app/")
 	rlCreateRole(t, root, "other-role", "")
 
-	ip := rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web"),
-		Path: aws.String("/app/"), Tags: []types.Tag{rlTag("tier", "front")}})).ok(t).InstanceProfile
+	ip := res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web"),
+		Path: aws.String("/app/"), Tags: []types.Tag{rlTag("tier", "front")}})).must(t).InstanceProfile
 	if aws.ToString(ip.Arn) != "arn:aws:iam::"+testAccount+":instance-profile/app/web" || len(ip.Roles) != 0 {
 		t.Errorf("created profile = %s with roles %v", aws.ToString(ip.Arn), rlRoleNames(ip.Roles))
 	}
@@ -502,20 +463,20 @@ func TestE2EInstanceProfiles(t *testing.T) {
 		t.Errorf("InstanceProfileId = %q, want AIPA + 17 characters", id)
 	}
 	_, err := root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("WEB")})
-	rlErr(t, err, "EntityAlreadyExists", 409, "WEB")
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("batch")})).ok(t)
+	wantErrMessage(t, err, "EntityAlreadyExists", 409, "WEB")
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("batch")})).must(t)
 
-	rlRes(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("web-role")})).ok(t)
+	res(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("web-role")})).must(t)
 	_, err = root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("other-role")})
-	rlErr(t, err, "LimitExceeded", 409, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
+	wantErrMessage(t, err, "LimitExceeded", 409, "Cannot exceed quota for InstanceSessionsPerInstanceProfile: 1")
 	_, err = root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("batch"), RoleName: aws.String("ghost")})
-	rlErr(t, err, "NoSuchEntity", 404, "The role with name ghost cannot be found.")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "The role with name ghost cannot be found.")
 	_, err = root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("nope"), RoleName: aws.String("web-role")})
-	rlErr(t, err, "NoSuchEntity", 404, "nope")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "nope")
 	// A role may sit in several profiles.
-	rlRes(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("batch"), RoleName: aws.String("web-role")})).ok(t)
+	res(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("batch"), RoleName: aws.String("web-role")})).must(t)
 
-	got := rlRes(root.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t).InstanceProfile
+	got := res(root.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t).InstanceProfile
 	if len(got.Roles) != 1 || aws.ToString(got.Roles[0].RoleName) != "web-role" || aws.ToString(got.Roles[0].Arn) != rlARN("/app/", "web-role") ||
 		rlDecode(t, got.Roles[0].AssumeRolePolicyDocument) != rlEC2Trust {
 		t.Errorf("GetInstanceProfile roles = %+v", got.Roles)
@@ -524,50 +485,50 @@ func TestE2EInstanceProfiles(t *testing.T) {
 		t.Errorf("GetInstanceProfile tags = %v", m)
 	}
 
-	list := rlRes(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{})).ok(t)
+	list := res(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{})).must(t)
 	if names := rlProfileNames(list.InstanceProfiles); !slices.Equal(names, []string{"batch", "web"}) {
 		t.Errorf("ListInstanceProfiles = %v", names)
 	}
-	list = rlRes(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{PathPrefix: aws.String("/app/")})).ok(t)
+	list = res(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{PathPrefix: aws.String("/app/")})).must(t)
 	if names := rlProfileNames(list.InstanceProfiles); !slices.Equal(names, []string{"web"}) {
 		t.Errorf("ListInstanceProfiles /app/ = %v", names)
 	}
-	list = rlRes(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{MaxItems: aws.Int32(1)})).ok(t)
+	list = res(root.ListInstanceProfiles(ctx, &iam.ListInstanceProfilesInput{MaxItems: aws.Int32(1)})).must(t)
 	if names := rlProfileNames(list.InstanceProfiles); !slices.Equal(names, []string{"batch"}) || !list.IsTruncated {
 		t.Errorf("first page of profiles = %v (truncated %v)", names, list.IsTruncated)
 	}
-	forRole := rlRes(root.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("web-role")})).ok(t)
+	forRole := res(root.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("web-role")})).must(t)
 	if names := rlProfileNames(forRole.InstanceProfiles); !slices.Equal(names, []string{"batch", "web"}) {
 		t.Errorf("ListInstanceProfilesForRole = %v", names)
 	}
-	forRole = rlRes(root.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("other-role")})).ok(t)
+	forRole = res(root.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("other-role")})).must(t)
 	if len(forRole.InstanceProfiles) != 0 {
 		t.Errorf("profiles of other-role = %v", rlProfileNames(forRole.InstanceProfiles))
 	}
 	_, err = root.ListInstanceProfilesForRole(ctx, &iam.ListInstanceProfilesForRoleInput{RoleName: aws.String("ghost")})
-	rlErr(t, err, "NoSuchEntity", 404, "ghost")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "ghost")
 
 	// Tags.
-	rlRes(root.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: aws.String("web"), Tags: []types.Tag{rlTag("env", "prod")}})).ok(t)
-	rlRes(root.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: aws.String("web"), TagKeys: []string{"TIER"}})).ok(t)
-	tags := rlRes(root.ListInstanceProfileTags(ctx, &iam.ListInstanceProfileTagsInput{InstanceProfileName: aws.String("web")})).ok(t)
+	res(root.TagInstanceProfile(ctx, &iam.TagInstanceProfileInput{InstanceProfileName: aws.String("web"), Tags: []types.Tag{rlTag("env", "prod")}})).must(t)
+	res(root.UntagInstanceProfile(ctx, &iam.UntagInstanceProfileInput{InstanceProfileName: aws.String("web"), TagKeys: []string{"TIER"}})).must(t)
+	tags := res(root.ListInstanceProfileTags(ctx, &iam.ListInstanceProfileTagsInput{InstanceProfileName: aws.String("web")})).must(t)
 	if m := rlTags(tags.Tags); len(m) != 1 || m["env"] != "prod" {
 		t.Errorf("ListInstanceProfileTags = %v", m)
 	}
 
 	// Deleting a profile that holds a role conflicts.
 	_, err = root.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("web")})
-	rlErr(t, err, "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first.")
+	wantErrMessage(t, err, "DeleteConflict", 409, "Cannot delete entity, must remove roles from instance profile first.")
 	_, err = root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("other-role")})
-	rlErr(t, err, "NoSuchEntity", 404, "other-role")
-	rlRes(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("WEB-ROLE")})).ok(t)
-	got = rlRes(root.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t).InstanceProfile
+	wantErrMessage(t, err, "NoSuchEntity", 404, "other-role")
+	res(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("WEB-ROLE")})).must(t)
+	got = res(root.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t).InstanceProfile
 	if len(got.Roles) != 0 {
 		t.Errorf("roles after RemoveRoleFromInstanceProfile = %v", rlRoleNames(got.Roles))
 	}
-	rlRes(root.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t)
+	res(root.DeleteInstanceProfile(ctx, &iam.DeleteInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t)
 	_, err = root.GetInstanceProfile(ctx, &iam.GetInstanceProfileInput{InstanceProfileName: aws.String("web")})
-	rlErr(t, err, "NoSuchEntity", 404, "web")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "web")
 }
 
 func TestE2EServiceLinkedRoles(t *testing.T) {
@@ -576,8 +537,8 @@ func TestE2EServiceLinkedRoles(t *testing.T) {
 	s := startServer(t, nil, nil)
 	root := s.root()
 
-	slr := rlRes(root.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticbeanstalk.amazonaws.com"),
-		Description: aws.String("for beanstalk")})).ok(t).Role
+	slr := res(root.CreateServiceLinkedRole(ctx, &iam.CreateServiceLinkedRoleInput{AWSServiceName: aws.String("elasticbeanstalk.amazonaws.com"),
+		Description: aws.String("for beanstalk")})).must(t).Role
 	const ebPath = "/aws-service-role/elasticbeanstalk.amazonaws.com/"
 	if aws.ToString(slr.RoleName) != "AWSServiceRoleForElasticBeanstalk" || aws.ToString(slr.Path) != ebPath ||
 		aws.ToString(slr.Arn) != rlARN(ebPath, "AWSServiceRoleForElasticBeanstalk") {
@@ -598,14 +559,14 @@ func TestE2EServiceLinkedRoles(t *testing.T) {
 		_, err := root.CreateServiceLinkedRole(ctx, in)
 		return err
 	}
-	rlErr(t, create("elasticbeanstalk.amazonaws.com", ""), "InvalidInput", 400,
+	wantErrMessage(t, create("elasticbeanstalk.amazonaws.com", ""), "InvalidInput", 400,
 		"Service role name AWSServiceRoleForElasticBeanstalk has been taken in this account, please try a different suffix.")
-	rlErr(t, create("not-a-service", ""), "InvalidInput", 400, "not-a-service")
-	rlErr(t, create("ecs.amazonaws.com", "x"), "InvalidInput", 400, "Custom suffix is not allowed for ecs.amazonaws.com")
+	wantErrMessage(t, create("not-a-service", ""), "InvalidInput", 400, "not-a-service")
+	wantErrMessage(t, create("ecs.amazonaws.com", "x"), "InvalidInput", 400, "Custom suffix is not allowed for ecs.amazonaws.com")
 	if err := create("autoscaling.amazonaws.com", "fleet"); err != nil {
 		t.Fatalf("CreateServiceLinkedRole with a suffix: %v", err)
 	}
-	as := rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("AWSServiceRoleForAutoScaling_fleet")})).ok(t).Role
+	as := res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("AWSServiceRoleForAutoScaling_fleet")})).must(t).Role
 	if aws.ToString(as.Path) != "/aws-service-role/autoscaling.amazonaws.com/" {
 		t.Errorf("suffixed role path = %s", aws.ToString(as.Path))
 	}
@@ -613,52 +574,52 @@ func TestE2EServiceLinkedRoles(t *testing.T) {
 	// Only the service may change it; its description is the customer's.
 	name := aws.String("AWSServiceRoleForElasticBeanstalk")
 	_, err := root.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: name})
-	rlErr(t, err, "UnmodifiableEntity", 400, "Cannot perform the operation on the protected role 'AWSServiceRoleForElasticBeanstalk' - this role is only modifiable by AWS")
+	wantErrMessage(t, err, "UnmodifiableEntity", 400, "Cannot perform the operation on the protected role 'AWSServiceRoleForElasticBeanstalk' - this role is only modifiable by AWS")
 	pol := rlPolicy(t, root, "extra")
 	_, err = root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: name, PolicyArn: aws.String(pol)})
-	rlErr(t, err, "UnmodifiableEntity", 400, "protected role")
+	wantErrMessage(t, err, "UnmodifiableEntity", 400, "protected role")
 	_, err = root.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: name, PolicyDocument: aws.String(rlEC2Trust)})
-	rlErr(t, err, "UnmodifiableEntity", 400, "protected role")
+	wantErrMessage(t, err, "UnmodifiableEntity", 400, "protected role")
 	_, err = root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: name, PolicyName: aws.String("x"), PolicyDocument: aws.String(rlAllowS3)})
-	rlErr(t, err, "UnmodifiableEntity", 400, "protected role")
-	rlRes(root.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: name, Description: aws.String("mine")})).ok(t)
+	wantErrMessage(t, err, "UnmodifiableEntity", 400, "protected role")
+	res(root.UpdateRoleDescription(ctx, &iam.UpdateRoleDescriptionInput{RoleName: name, Description: aws.String("mine")})).must(t)
 
 	// A deletion fails while the service still uses the role.
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("eb")})).ok(t)
-	rlRes(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("eb"), RoleName: name})).ok(t)
-	task := aws.ToString(rlRes(root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: name})).ok(t).DeletionTaskId)
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("eb")})).must(t)
+	res(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("eb"), RoleName: name})).must(t)
+	task := aws.ToString(res(root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: name})).must(t).DeletionTaskId)
 	if !strings.HasPrefix(task, "task"+ebPath+"AWSServiceRoleForElasticBeanstalk/") || len(task) != len("task"+ebPath+"AWSServiceRoleForElasticBeanstalk/")+36 {
 		t.Errorf("DeletionTaskId = %s", task)
 	}
-	st := rlRes(root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})).ok(t)
+	st := res(root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})).must(t)
 	if st.Status != types.DeletionTaskStatusTypeFailed || st.Reason == nil || !strings.Contains(aws.ToString(st.Reason.Reason), "instance profile") {
 		t.Fatalf("status of a blocked deletion = %s %+v", st.Status, st.Reason)
 	}
 	if len(st.Reason.RoleUsageList) != 1 || !slices.Equal(st.Reason.RoleUsageList[0].Resources, []string{"arn:aws:iam::" + testAccount + ":instance-profile/eb"}) {
 		t.Errorf("RoleUsageList = %+v", st.Reason.RoleUsageList)
 	}
-	rlRes(root.GetRole(ctx, &iam.GetRoleInput{RoleName: name})).ok(t)
+	res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: name})).must(t)
 
 	// Freed, it goes.
-	rlRes(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("eb"), RoleName: name})).ok(t)
-	task = aws.ToString(rlRes(root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: name})).ok(t).DeletionTaskId)
-	st = rlRes(root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})).ok(t)
+	res(root.RemoveRoleFromInstanceProfile(ctx, &iam.RemoveRoleFromInstanceProfileInput{InstanceProfileName: aws.String("eb"), RoleName: name})).must(t)
+	task = aws.ToString(res(root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: name})).must(t).DeletionTaskId)
+	st = res(root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String(task)})).must(t)
 	if st.Status != types.DeletionTaskStatusTypeSucceeded || st.Reason != nil {
 		t.Errorf("status of a deletion = %s %+v", st.Status, st.Reason)
 	}
 	_, err = root.GetRole(ctx, &iam.GetRoleInput{RoleName: name})
-	rlErr(t, err, "NoSuchEntity", 404, "AWSServiceRoleForElasticBeanstalk")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "AWSServiceRoleForElasticBeanstalk")
 
 	_, err = root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{
 		DeletionTaskId: aws.String("task" + ebPath + "AWSServiceRoleForElasticBeanstalk/00000000-0000-4000-8000-000000000000")})
-	rlErr(t, err, "NoSuchEntity", 404, "")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "")
 	_, err = root.GetServiceLinkedRoleDeletionStatus(ctx, &iam.GetServiceLinkedRoleDeletionStatusInput{DeletionTaskId: aws.String("garbage")})
-	rlErr(t, err, "InvalidInput", 400, "garbage")
+	wantErrMessage(t, err, "InvalidInput", 400, "garbage")
 	rlCreateRole(t, root, "plain", "")
 	_, err = root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String("plain")})
-	rlErr(t, err, "NoSuchEntity", 404, "not a service-linked role")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "not a service-linked role")
 	_, err = root.DeleteServiceLinkedRole(ctx, &iam.DeleteServiceLinkedRoleInput{RoleName: aws.String("ghost")})
-	rlErr(t, err, "NoSuchEntity", 404, "ghost")
+	wantErrMessage(t, err, "NoSuchEntity", 404, "ghost")
 }
 
 const rlAllowS3 = `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}]}`
@@ -670,27 +631,27 @@ func TestE2ERolesInAccountDetails(t *testing.T) {
 	root := s.root()
 
 	summary := func() map[string]int32 {
-		return rlRes(root.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})).ok(t).SummaryMap
+		return res(root.GetAccountSummary(ctx, &iam.GetAccountSummaryInput{})).must(t).SummaryMap
 	}
 	if m := summary(); m["Roles"] != 0 || m["InstanceProfiles"] != 0 || m["RolesQuota"] != 1000 {
 		t.Errorf("empty account summary: Roles %d, InstanceProfiles %d, RolesQuota %d", m["Roles"], m["InstanceProfiles"], m["RolesQuota"])
 	}
 
 	pol := rlPolicy(t, root, "reader")
-	rlRes(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), Path: aws.String("/svc/"), AssumeRolePolicyDocument: aws.String(rlEC2Trust),
-		PermissionsBoundary: aws.String(pol), Tags: []types.Tag{rlTag("team", "core")}})).ok(t)
-	rlRes(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).ok(t)
-	rlRes(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("inline"), PolicyDocument: aws.String(rlAllowS3)})).ok(t)
+	res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("app"), Path: aws.String("/svc/"), AssumeRolePolicyDocument: aws.String(rlEC2Trust),
+		PermissionsBoundary: aws.String(pol), Tags: []types.Tag{rlTag("team", "core")}})).must(t)
+	res(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("app"), PolicyArn: aws.String(pol)})).must(t)
+	res(root.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("app"), PolicyName: aws.String("inline"), PolicyDocument: aws.String(rlAllowS3)})).must(t)
 	rlCreateRole(t, root, "bare", "")
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t)
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("empty")})).ok(t)
-	rlRes(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")})).ok(t)
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t)
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("empty")})).must(t)
+	res(root.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")})).must(t)
 
 	if m := summary(); m["Roles"] != 2 || m["InstanceProfiles"] != 2 {
 		t.Errorf("summary: Roles %d, InstanceProfiles %d, want 2 and 2", m["Roles"], m["InstanceProfiles"])
 	}
 
-	details := rlRes(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Filter: []types.EntityType{types.EntityTypeRole}})).ok(t)
+	details := res(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{Filter: []types.EntityType{types.EntityTypeRole}})).must(t)
 	if len(details.UserDetailList) != 0 || len(details.GroupDetailList) != 0 || len(details.Policies) != 0 {
 		t.Errorf("Role filter returned users %d, groups %d, policies %d", len(details.UserDetailList), len(details.GroupDetailList), len(details.Policies))
 	}
@@ -729,17 +690,17 @@ func TestE2ERolesInAccountDetails(t *testing.T) {
 	}
 
 	// Without a filter, roles come with everything else, and paginate.
-	everything := rlRes(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{})).ok(t)
+	everything := res(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{})).must(t)
 	if len(everything.RoleDetailList) != 2 || len(everything.Policies) != 1 {
 		t.Errorf("unfiltered details: %d roles, %d policies", len(everything.RoleDetailList), len(everything.Policies))
 	}
-	first := rlRes(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
-		Filter: []types.EntityType{types.EntityTypeRole}, MaxItems: aws.Int32(1)})).ok(t)
+	first := res(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
+		Filter: []types.EntityType{types.EntityTypeRole}, MaxItems: aws.Int32(1)})).must(t)
 	if len(first.RoleDetailList) != 1 || !first.IsTruncated {
 		t.Fatalf("first page of role details: %d roles, truncated %v", len(first.RoleDetailList), first.IsTruncated)
 	}
-	rest := rlRes(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
-		Filter: []types.EntityType{types.EntityTypeRole}, Marker: first.Marker})).ok(t)
+	rest := res(root.GetAccountAuthorizationDetails(ctx, &iam.GetAccountAuthorizationDetailsInput{
+		Filter: []types.EntityType{types.EntityTypeRole}, Marker: first.Marker})).must(t)
 	if len(rest.RoleDetailList) != 1 || aws.ToString(rest.RoleDetailList[0].RoleName) != "bare" || rest.IsTruncated {
 		t.Errorf("second page of role details = %d roles", len(rest.RoleDetailList))
 	}
@@ -754,34 +715,34 @@ func TestE2ERoleAuthorization(t *testing.T) {
 	root := s.root()
 	rlCreateRole(t, root, "app", "/team/")
 	rlCreateRole(t, root, "secret", "/admin/")
-	rlRes(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).ok(t)
+	res(root.CreateInstanceProfile(ctx, &iam.CreateInstanceProfileInput{InstanceProfileName: aws.String("web")})).must(t)
 
-	rlRes(root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("dev")})).ok(t)
-	key := rlRes(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("dev")})).ok(t).AccessKey
+	res(root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("dev")})).must(t)
+	key := res(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("dev")})).must(t).AccessKey
 	doc := `{"Version":"2012-10-17","Statement":[` +
 		`{"Effect":"Allow","Action":["iam:GetRole","iam:TagRole","iam:AddRoleToInstanceProfile"],"Resource":["arn:aws:iam::` + testAccount + `:role/team/*","arn:aws:iam::` + testAccount + `:instance-profile/*"]},` +
 		`{"Effect":"Allow","Action":"iam:CreateRole","Resource":"arn:aws:iam::` + testAccount + `:role/team/*"}]}`
-	rlRes(root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("roles"), PolicyDocument: aws.String(doc)})).ok(t)
+	res(root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("roles"), PolicyDocument: aws.String(doc)})).must(t)
 	dev := s.iamClient(aws.ToString(key.AccessKeyId), aws.ToString(key.SecretAccessKey))
 
-	rlRes(dev.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).ok(t)
+	res(dev.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("app")})).must(t)
 	_, err := dev.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("secret")})
-	rlErr(t, err, "AccessDenied", 403, "")
+	wantErrMessage(t, err, "AccessDenied", 403, "")
 	// Not being allowed to read a role hides whether it exists.
 	_, err = dev.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("ghost")})
-	rlErr(t, err, "AccessDenied", 403, "")
+	wantErrMessage(t, err, "AccessDenied", 403, "")
 	_, err = dev.DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("app")})
-	rlErr(t, err, "AccessDenied", 403, "")
+	wantErrMessage(t, err, "AccessDenied", 403, "")
 	_, err = dev.ListRoles(ctx, &iam.ListRolesInput{})
-	rlErr(t, err, "AccessDenied", 403, "")
-	rlRes(dev.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("mine"), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(rlEC2Trust)})).ok(t)
+	wantErrMessage(t, err, "AccessDenied", 403, "")
+	res(dev.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("mine"), Path: aws.String("/team/"), AssumeRolePolicyDocument: aws.String(rlEC2Trust)})).must(t)
 	_, err = dev.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("theirs"), AssumeRolePolicyDocument: aws.String(rlEC2Trust)})
-	rlErr(t, err, "AccessDenied", 403, "")
+	wantErrMessage(t, err, "AccessDenied", 403, "")
 
 	// Without iam:PassRole the role cannot go into a profile.
 	_, err = dev.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")})
-	rlErr(t, err, "AccessDenied", 403, "")
+	wantErrMessage(t, err, "AccessDenied", 403, "")
 	pass := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"arn:aws:iam::` + testAccount + `:role/team/*"}]}`
-	rlRes(root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("pass"), PolicyDocument: aws.String(pass)})).ok(t)
-	rlRes(dev.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")})).ok(t)
+	res(root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("dev"), PolicyName: aws.String("pass"), PolicyDocument: aws.String(pass)})).must(t)
+	res(dev.AddRoleToInstanceProfile(ctx, &iam.AddRoleToInstanceProfileInput{InstanceProfileName: aws.String("web"), RoleName: aws.String("app")})).must(t)
 }

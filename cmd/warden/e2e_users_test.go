@@ -14,6 +14,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
 )
 
 // Helpers shared by the e2e_*_test.go files.
@@ -55,6 +56,16 @@ func wantErr(t *testing.T, err error, code string, status int) {
 	}
 	if re.ServiceRequestID() == "" {
 		t.Errorf("%s: no request ID", code)
+	}
+}
+
+// wantErrMessage is wantErr that also wants msg in the error's message.
+func wantErrMessage(t *testing.T, err error, code string, status int, msg string) {
+	t.Helper()
+	wantErr(t, err, code, status)
+	var ae smithy.APIError
+	if errors.As(err, &ae) && !strings.Contains(ae.ErrorMessage(), msg) {
+		t.Errorf("%s message = %q, want it to contain %q", code, ae.ErrorMessage(), msg)
 	}
 }
 
