@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/jackc/pgx/v5"
+)
+
+// pgSchema creates an empty schema in the test PostgreSQL (WARDEN_TEST_POSTGRES,
+// default the machine's), dropped when the test ends, and returns a DSN whose
+// search_path is that schema. It fails the test when PostgreSQL is not there.
+func pgSchema(t *testing.T) string {
+	t.Helper()
+	dsn := os.Getenv("WARDEN_TEST_POSTGRES")
+	if dsn == "" {
+		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
+	}
+	schema := "wt_" + strings.ToLower(rand.Text())
+	exec := func(ctx context.Context, sql string) error {
+		conn, err := pgx.Connect(ctx, dsn)
+		if err != nil {
+			return err
+		}
+		defer conn.Close(ctx)
+		_, err = conn.Exec(ctx, sql)
+		return err
+	}
+	if err := exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
+		t.Fatalf("PostgreSQL at %s: %v", dsn, err)
+	}
+	t.Cleanup(func() {
+		if err := exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
+			t.Errorf("drop schema %s: %v", schema, err)
+		}
+	})
+	u, err := url.Parse(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
+// TestTwoNodesOnPostgreSQL runs two `warden serve` nodes on one PostgreSQL
+// with one master key: they bootstrap one account between them, and what one
+// node writes the other serves, keys included.
+func TestTwoNodesOnPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	dsn := pgSchema(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
+	a := startServer(t, []string{"--store", dsn}, env)
+	b := startServer(t, []string{"--store", dsn}, env)
+	if !strings.Contains(a.Stdout.String(), "Created account") || strings.Contains(b.Stdout.String(), "Created account") {
+		t.Fatalf("bootstrap: node A said %q, node B said %q", a.Stdout.String(), b.Stdout.String())
+	}
+
+	// Node A creates a user and a key; node B serves both.
+	res(a.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("shared")})).must(t)
+	k := res(a.root().CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("shared")})).must(t).AccessKey
+	got := res(b.root().GetUser(ctx, &iam.GetUserInput{UserName: aws.String("shared")})).must(t)
+	if aws.ToString(got.User.Arn) != userARN("/", "shared") {
+		t.Fatalf("node B sees %s", aws.ToString(got.User.Arn))
+	}
+	id := res(b.stsClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey)).
+		GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})).must(t)
+	if aws.ToString(id.Arn) != userARN("/", "shared") {
+		t.Fatalf("the key made on A is %s on B", aws.ToString(id.Arn))
+	}
+
+	// Uniqueness holds across nodes: B cannot create the same user again.
+	_, err := b.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("SHARED")})
+	wantErr(t, err, "EntityAlreadyExists", 409)
+
+	// A key deactivated on B is refused by B at once.
+	res(b.root().UpdateAccessKey(ctx, &iam.UpdateAccessKeyInput{UserName: aws.String("shared"),
+		AccessKeyId: k.AccessKeyId, Status: "Inactive"})).must(t)
+	_, err = b.stsClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
+	wantErr(t, err, "InvalidClientTokenId", 403)
+}
