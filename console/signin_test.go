@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/storetest"
 	"github.com/warden-iam/warden/totp"
 )
 
@@ -174,7 +175,7 @@ func TestParallelAttemptsCannotPassTheLimit(t *testing.T) {
 // TestParallelAttemptsTwoNodes is the same race against two consoles (two
 // nodes) sharing one PostgreSQL.
 func TestParallelAttemptsTwoNodes(t *testing.T) {
-	dsn := postgresSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	cfg := Config{MaxFailures: 5, IPAttempts: 1000, UserAttempts: 1000, AccountAttempts: 1000}
 	a := newStackOn(t, cfg, openPostgres(t, dsn), true)
 	a.user("alice", userPass, "")

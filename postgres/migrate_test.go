@@ -3,10 +3,12 @@ package postgres
 import (
 	"strings"
 	"testing"
+
+	"github.com/warden-iam/warden/storetest"
 )
 
 func TestMigrateTwice(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	openTest(t, dsn).Close()
 	s := openTest(t, dsn)
 	if err := migrate(t.Context(), s.pool, 1); err != nil {
@@ -26,7 +28,7 @@ func TestMigrateTwice(t *testing.T) {
 }
 
 func TestMigrateRefusesNewerSchema(t *testing.T) {
-	dsn := newSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	s := openTest(t, dsn)
 	if _, err := s.pool.Exec(t.Context(), `INSERT INTO schema_migrations (version) VALUES (9999)`); err != nil {
 		t.Fatal(err)
@@ -38,7 +40,7 @@ func TestMigrateRefusesNewerSchema(t *testing.T) {
 }
 
 func TestOpenMissingSchema(t *testing.T) {
-	dsn := withSearchPath(t, testDSN(), "wt_does_not_exist")
+	dsn := storetest.WithSearchPath(t, storetest.PostgresDSN(), "wt_does_not_exist")
 	if s, err := Open(t.Context(), dsn); err == nil {
 		s.Close()
 		t.Fatal("Open with a search_path of no existing schema succeeded")
@@ -48,7 +50,7 @@ func TestOpenMissingSchema(t *testing.T) {
 // TestSchemasAreSeparate checks that stores in two schemas of one database
 // neither see nor wait for each other.
 func TestSchemasAreSeparate(t *testing.T) {
-	a, b := openTest(t, newSchema(t)), openTest(t, newSchema(t))
+	a, b := openTest(t, storetest.PostgresSchema(t)), openTest(t, storetest.PostgresSchema(t))
 	if a.writeLock == b.writeLock {
 		t.Errorf("both schemas use write lock %d", a.writeLock)
 	}

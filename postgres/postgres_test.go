@@ -8,11 +8,11 @@ import (
 )
 
 func TestStore(t *testing.T) {
-	storetest.RunTests(t, func(t *testing.T) warden.Store { return openTest(t, newSchema(t)) })
+	storetest.RunTests(t, func(t *testing.T) warden.Store { return openTest(t, storetest.PostgresSchema(t)) })
 }
 
 func TestShared(t *testing.T) { storetest.RunSharedTests(t, openShared) }
 
 func BenchmarkStore(b *testing.B) {
-	storetest.RunBenchmarks(b, func(tb testing.TB) warden.Store { return openTest(tb, newSchema(tb)) })
+	storetest.RunBenchmarks(b, func(tb testing.TB) warden.Store { return openTest(tb, storetest.PostgresSchema(tb)) })
 }

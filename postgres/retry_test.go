@@ -8,6 +8,7 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/storetest"
 )
 
 func TestIsRetryable(t *testing.T) {
@@ -49,7 +50,7 @@ func interfere(t *testing.T, s *Store, n int) {
 
 func newCounter(t *testing.T) *Store {
 	t.Helper()
-	s := openTest(t, newSchema(t))
+	s := openTest(t, storetest.PostgresSchema(t))
 	err := s.Update(t.Context(), func(tx warden.Tx) error {
 		return warden.Insert(t.Context(), tx, &warden.Counter{Account: acct, Name: "c"})
 	})

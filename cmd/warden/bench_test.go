@@ -34,30 +34,7 @@ func BenchmarkGetUserAuthorized(b *testing.B) {
 	ctx := context.Background()
 	s := startServer(b, nil, nil)
 	root := s.root()
-	steps := []func() error{
-		func() error {
-			_, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
-			return err
-		},
-		func() error {
-			_, err := root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("readers")})
-			return err
-		},
-		func() error {
-			_, err := root.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("readers"),
-				PolicyArn: aws.String("arn:aws:iam::aws:policy/IAMReadOnlyAccess")})
-			return err
-		},
-		func() error {
-			_, err := root.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("readers"), UserName: aws.String("alice")})
-			return err
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			b.Fatal(err)
-		}
-	}
+	benchReader(b, root, "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
 	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")})
 	if err != nil {
 		b.Fatal(err)
@@ -95,6 +72,37 @@ func BenchmarkDevStartup(b *testing.B) {
 		}
 		cancel()
 		if err := <-done; err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// benchReader makes user alice a member of group readers, which has the
+// managed policy policyARN attached.
+func benchReader(b *testing.B, root *iam.Client, policyARN string) {
+	b.Helper()
+	ctx := context.Background()
+	steps := []func() error{
+		func() error {
+			_, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
+			return err
+		},
+		func() error {
+			_, err := root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("readers")})
+			return err
+		},
+		func() error {
+			_, err := root.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("readers"),
+				PolicyArn: aws.String(policyARN)})
+			return err
+		},
+		func() error {
+			_, err := root.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("readers"), UserName: aws.String("alice")})
+			return err
+		},
+	}
+	for _, step := range steps {
+		if err := step(); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -4,60 +4,21 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"net/url"
-	"os"
 	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/jackc/pgx/v5"
+	"github.com/warden-iam/warden/storetest"
 )
-
-// pgSchema creates an empty schema in the test PostgreSQL (WARDEN_TEST_POSTGRES,
-// default the machine's), dropped when the test ends, and returns a DSN whose
-// search_path is that schema. It fails the test when PostgreSQL is not there.
-func pgSchema(t *testing.T) string {
-	t.Helper()
-	dsn := os.Getenv("WARDEN_TEST_POSTGRES")
-	if dsn == "" {
-		dsn = "postgres://postgres@127.0.0.1:5432/test?sslmode=disable"
-	}
-	schema := "wt_" + strings.ToLower(rand.Text())
-	exec := func(ctx context.Context, sql string) error {
-		conn, err := pgx.Connect(ctx, dsn)
-		if err != nil {
-			return err
-		}
-		defer conn.Close(ctx)
-		_, err = conn.Exec(ctx, sql)
-		return err
-	}
-	if err := exec(context.Background(), "CREATE SCHEMA "+schema); err != nil {
-		t.Fatalf("PostgreSQL at %s: %v", dsn, err)
-	}
-	t.Cleanup(func() {
-		if err := exec(context.Background(), "DROP SCHEMA "+schema+" CASCADE"); err != nil {
-			t.Errorf("drop schema %s: %v", schema, err)
-		}
-	})
-	u, err := url.Parse(dsn)
-	if err != nil {
-		t.Fatal(err)
-	}
-	q := u.Query()
-	q.Set("search_path", schema)
-	u.RawQuery = q.Encode()
-	return u.String()
-}
 
 // TestTwoNodesOnPostgreSQL runs two `warden serve` nodes on one PostgreSQL
 // with one master key: they bootstrap one account between them, and what one
 // node writes the other serves, keys included.
 func TestTwoNodesOnPostgreSQL(t *testing.T) {
 	ctx := context.Background()
-	dsn := pgSchema(t)
+	dsn := storetest.PostgresSchema(t)
 	key := make([]byte, 32)
 	rand.Read(key)
 	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}

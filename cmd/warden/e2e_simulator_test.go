@@ -536,34 +536,10 @@ func BenchmarkSimulatePrincipalPolicy(b *testing.B) {
 	ctx := context.Background()
 	s := startServer(b, nil, nil)
 	root := s.root()
-	steps := []func() error{
-		func() error {
-			_, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("alice")})
-			return err
-		},
-		func() error {
-			_, err := root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("readers")})
-			return err
-		},
-		func() error {
-			_, err := root.AttachGroupPolicy(ctx, &iam.AttachGroupPolicyInput{GroupName: aws.String("readers"),
-				PolicyArn: aws.String("arn:aws:iam::aws:policy/ReadOnlyAccess")})
-			return err
-		},
-		func() error {
-			_, err := root.AddUserToGroup(ctx, &iam.AddUserToGroupInput{GroupName: aws.String("readers"), UserName: aws.String("alice")})
-			return err
-		},
-		func() error {
-			_, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("Own"),
-				PolicyDocument: aws.String(conditionDoc)})
-			return err
-		},
-	}
-	for _, step := range steps {
-		if err := step(); err != nil {
-			b.Fatal(err)
-		}
+	benchReader(b, root, "arn:aws:iam::aws:policy/ReadOnlyAccess")
+	if _, err := root.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("alice"), PolicyName: aws.String("Own"),
+		PolicyDocument: aws.String(conditionDoc)}); err != nil {
+		b.Fatal(err)
 	}
 	in := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(userARN("/", "alice")),
 		ActionNames: []string{"s3:GetObject", "s3:PutObject", "s3:ListBucket", "s3:DeleteObject", "iam:GetUser",
