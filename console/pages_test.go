@@ -236,3 +236,32 @@ func TestDashboard(t *testing.T) {
 	expect(t, b.post("/console/settings/password-policy", url.Values{"min": {"12"}, "upper": {"on"}, "numbers": {"on"}},
 		"/console/settings"), http.StatusSeeOther, "/console/settings?done=policy-set")
 }
+
+// TestInlinePolicySections adds and deletes an inline policy through the
+// section the user and group pages share.
+func TestInlinePolicySections(t *testing.T) {
+	s := newStack(t, Config{})
+	s.user("alice", userPass, "")
+	b := s.signedIn()
+	expect(t, b.post("/console/groups", url.Values{"name": {"readers"}}, "/console/groups"), http.StatusSeeOther, "")
+	for _, page := range []string{"/console/users/alice", "/console/groups/readers"} {
+		t.Run(page, func(t *testing.T) {
+			before := b.get(page)
+			expect(t, before, http.StatusOK, "")
+			if !strings.Contains(before.body, `action="`+page+`/policies"`) || !strings.Contains(before.body, "No inline policies.") {
+				t.Fatalf("no inline policy section:\n%s", excerpt(before.body))
+			}
+			p := b.post(page+"/policies", url.Values{"op": {"put-inline"}, "policy": {"own"}, "document": {adminPolicy}}, page)
+			expect(t, p, http.StatusSeeOther, "")
+			after := b.get(page)
+			if !strings.Contains(after.body, "<summary>own</summary>") || strings.Contains(after.body, "No inline policies.") {
+				t.Fatalf("the inline policy is not shown:\n%s", excerpt(after.body))
+			}
+			p = b.post(page+"/policies", url.Values{"op": {"delete-inline"}, "policy": {"own"}}, page)
+			expect(t, p, http.StatusSeeOther, "")
+			if gone := b.get(page); !strings.Contains(gone.body, "No inline policies.") {
+				t.Fatalf("the inline policy is still shown:\n%s", excerpt(gone.body))
+			}
+		})
+	}
+}

@@ -60,6 +60,11 @@ var funcs = template.FuncMap{
 		return "-"
 	},
 	"join": strings.Join,
+	// inlineSection is the data of the "inline-policies" partial, shared by
+	// the user and group pages.
+	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string) inlineSectionView {
+		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied}
+	},
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
@@ -72,6 +77,12 @@ var funcs = template.FuncMap{
 		}
 		return pc / 5 * 5
 	},
+}
+
+type inlineSectionView struct {
+	Action, CSRF string
+	Inline       []inlinePolicy
+	Denied       string
 }
 
 // parsePages parses every page template together with the layout and the
