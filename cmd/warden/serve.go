@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	addr := fs.String("addr", ":8080", "address to listen on")
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
+	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
 	var cc console.Config
 	fs.IntVar(&cc.IPAttempts, "signin-ip-attempts", 20, "console sign-in attempts per minute from one source IP")
@@ -55,6 +56,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mode, ok := authz.ParseMode(*enforce)
 	if !ok {
 		return fmt.Errorf("--enforce must be strict, soft or off, not %q", *enforce)
+	}
+	if *changePoll <= 0 {
+		return fmt.Errorf("--change-poll must be a positive duration, not %s", *changePoll)
 	}
 	if *accountID == "" {
 		*accountID = newAccountID()
@@ -85,7 +89,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	az := authz.New(store, mode, log)
 	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
-	go az.Watch(ctx, time.Second)
+	go az.Watch(ctx, *changePoll)
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
 	stsSvc := sts.New(tracked, az, iamSvc, box)
