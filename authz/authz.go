@@ -86,6 +86,7 @@ type Authorizer struct {
 	policies  *Cache[*principalPolicies]
 	billing   *Cache[bool]
 	flight    singleflight.Group
+	followMu  sync.Mutex
 	followers []interface {
 		Invalidate([]warden.Ref)
 		Clear()

@@ -298,7 +298,18 @@ func (a *Authorizer) Follow(c interface {
 	Invalidate([]warden.Ref)
 	Clear()
 }) {
+	a.followMu.Lock()
+	defer a.followMu.Unlock()
 	a.followers = append(a.followers, c)
+}
+
+func (a *Authorizer) following() []interface {
+	Invalidate([]warden.Ref)
+	Clear()
+} {
+	a.followMu.Lock()
+	defer a.followMu.Unlock()
+	return a.followers
 }
 
 // invalidate drops what was computed from refs, in the snapshot and in every
@@ -306,7 +317,7 @@ func (a *Authorizer) Follow(c interface {
 func (a *Authorizer) invalidate(refs []warden.Ref) {
 	a.policies.Invalidate(refs)
 	a.billing.Invalidate(refs)
-	for _, c := range a.followers {
+	for _, c := range a.following() {
 		c.Invalidate(refs)
 	}
 }
@@ -317,7 +328,7 @@ func (a *Authorizer) invalidate(refs []warden.Ref) {
 func (a *Authorizer) Invalidate() {
 	a.policies.Clear()
 	a.billing.Clear()
-	for _, c := range a.followers {
+	for _, c := range a.following() {
 		c.Clear()
 	}
 }

@@ -89,10 +89,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	az := authz.New(store, mode, log)
 	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
-	go az.Watch(ctx, *changePoll)
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
 	stsSvc := sts.New(tracked, az, iamSvc, box)
+	go az.Watch(ctx, *changePoll)
 	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
 		return err
 	}
