@@ -252,3 +252,53 @@ func mustSet(t *testing.T, trust string) *policy.Set {
 	}
 	return policy.Compile(policy.Named{Name: "trust", Policy: p})
 }
+
+// BenchmarkAuthorizeAfterUnrelatedWrite is BenchmarkAuthorizeWarm with a
+// write to another account's user before every decision: what precise
+// invalidation costs a warm principal (the entry survives).
+func BenchmarkAuthorizeAfterUnrelatedWrite(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	a := New(s, Strict, slog.New(slog.DiscardHandler))
+	u := user("bench")
+	u.Groups = []string{"admins"}
+	u.InlinePolicies = []warden.InlinePolicy{{Name: "self", Document: selfOnly}}
+	put(b, s, u, &warden.Group{Account: acct, ID: "AGPAADMINS", Name: "admins", Path: "/",
+		InlinePolicies: []warden.InlinePolicy{{Name: "all", Document: allowIAM}}})
+	p := principal(u)
+	req := Request{Action: "iam:GetUser", Resource: u.ARN()}
+	if err := a.Authorize(ctx, p, req); err != nil {
+		b.Fatal(err)
+	}
+	elsewhere := []warden.Ref{{Kind: warden.KindUser, Account: "210987654321", Key: "someone"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.invalidate(elsewhere)
+		if err := a.Authorize(ctx, p, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchmarkAuthorizeAfterOwnWrite drops the principal's own entry before
+// every decision: the cost of reloading it from SQLite.
+func BenchmarkAuthorizeAfterOwnWrite(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	a := New(s, Strict, slog.New(slog.DiscardHandler))
+	u := user("bench")
+	u.Groups = []string{"admins"}
+	u.InlinePolicies = []warden.InlinePolicy{{Name: "self", Document: selfOnly}}
+	put(b, s, u, &warden.Group{Account: acct, ID: "AGPAADMINS", Name: "admins", Path: "/",
+		InlinePolicies: []warden.InlinePolicy{{Name: "all", Document: allowIAM}}})
+	p := principal(u)
+	req := Request{Action: "iam:GetUser", Resource: u.ARN()}
+	own := []warden.Ref{{Kind: warden.KindGroup, Account: acct, Key: "admins"}}
+	b.ReportAllocs()
+	for b.Loop() {
+		a.invalidate(own)
+		if err := a.Authorize(ctx, p, req); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -21,6 +22,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
 	"github.com/warden-iam/warden/storetest"
 )
@@ -218,6 +220,75 @@ func TestRecreatedUserAcrossNodes(t *testing.T) {
 			func(o *sts.Options) { o.BaseEndpoint = aws.String(n.URL) })
 		_, err := s.AssumeRole(ctx, assume)
 		wantErr(t, err, "AccessDenied", 403)
+	}
+}
+
+// TestRecreatedRoleAndIssuerAcrossNodes: a role session whose role is
+// deleted and created again on another node may do nothing on either node,
+// though the new role may do everything; the federated user of a re-created
+// issuer still knows who it is.
+func TestRecreatedRoleAndIssuerAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresSchema(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
+	a := startServer(t, []string{"--store", dsn}, env)
+	b := startServer(t, []string{"--store", dsn}, env)
+	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}]}`
+	mkRole := func(c *iam.Client) {
+		res(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(trust)})).must(t)
+		res(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ops"), PolicyName: aws.String("all"),
+			PolicyDocument: aws.String(allowDoc("*"))})).must(t)
+	}
+	mkRole(a.root())
+	k, _ := userWithKey(t, a, "issuer")
+	res(a.root().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("issuer"),
+		PolicyName: aws.String("all"), PolicyDocument: aws.String(allowDoc("*"))})).must(t)
+	st := a.stsClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey))
+	role := res(st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + testAccount + ":role/ops"),
+		RoleSessionName: aws.String("before")})).must(t).Credentials
+	fed := res(st.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: aws.String("app"),
+		Policy: aws.String(allowDoc("*"))})).must(t).Credentials
+	clientOf := func(n *server, c *ststypes.Credentials) *iam.Client {
+		return iam.NewFromConfig(n.config(aws.ToString(c.AccessKeyId), aws.ToString(c.SecretAccessKey), aws.ToString(c.SessionToken)),
+			func(o *iam.Options) { o.BaseEndpoint = aws.String(n.URL) })
+	}
+	res(clientOf(a, role).ListUsers(ctx, &iam.ListUsersInput{})).must(t)
+
+	// On node B both are replaced by namesakes with every permission.
+	res(b.root().DeleteRolePolicy(ctx, &iam.DeleteRolePolicyInput{RoleName: aws.String("ops"), PolicyName: aws.String("all")})).must(t)
+	res(b.root().DeleteRole(ctx, &iam.DeleteRoleInput{RoleName: aws.String("ops")})).must(t)
+	mkRole(b.root())
+	res(b.root().DeleteUserPolicy(ctx, &iam.DeleteUserPolicyInput{UserName: aws.String("issuer"), PolicyName: aws.String("all")})).must(t)
+	res(b.root().DeleteAccessKey(ctx, &iam.DeleteAccessKeyInput{UserName: aws.String("issuer"), AccessKeyId: k.AccessKeyId})).must(t)
+	res(b.root().DeleteUser(ctx, &iam.DeleteUserInput{UserName: aws.String("issuer")})).must(t)
+	createUser(t, b.root(), "issuer")
+	res(b.root().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("issuer"),
+		PolicyName: aws.String("all"), PolicyDocument: aws.String(allowDoc("*"))})).must(t)
+
+	for _, n := range []*server{b, a} { // B at once; A once its change feed is read
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			_, err := clientOf(n, role).ListUsers(ctx, &iam.ListUsersInput{})
+			if err != nil {
+				wantErr(t, err, "AccessDenied", 403)
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatal("the old role's session acts as the new role")
+			}
+			time.Sleep(10 * time.Millisecond)
+		}
+		// A federated user may only ask who it is here (no permission
+		// needed, as on AWS); that its permissions went with the issuing
+		// user's unique ID is TestRecreatedUserIsAnotherPrincipal's (authz).
+		fedSTS := sts.NewFromConfig(n.config(aws.ToString(fed.AccessKeyId), aws.ToString(fed.SecretAccessKey), aws.ToString(fed.SessionToken)),
+			func(o *sts.Options) { o.BaseEndpoint = aws.String(n.URL) })
+		id := res(fedSTS.GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})).must(t)
+		if !strings.HasSuffix(aws.ToString(id.Arn), ":federated-user/app") {
+			t.Errorf("federated identity %s", aws.ToString(id.Arn))
+		}
 	}
 }
 
