@@ -93,7 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	iamSvc := iam.New(tracked, az, box)
 	stsSvc := sts.New(tracked, az, iamSvc, box)
 	go az.Watch(ctx, *changePoll)
-	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
+	if err := bootstrap(ctx, iamSvc, *accountID, given["account-id"], getenv, stdout); err != nil {
 		return err
 	}
 	accounts, err := iamSvc.Accounts(ctx)
@@ -163,19 +163,32 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 
 // bootstrap creates the first account on the first start, printing a
 // generated root password once.
-func bootstrap(ctx context.Context, svc *iam.Service, accountID string, getenv func(string) string, stdout io.Writer) error {
+func bootstrap(ctx context.Context, svc *iam.Service, accountID string, accountGiven bool, getenv func(string) string, stdout io.Writer) error {
 	password := getenv("WARDEN_ROOT_PASSWORD")
+	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
+	if (keyID == "") != (secret == "") {
+		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
+	}
+	seed := iam.Bootstrap{RootEmail: getenv("WARDEN_ROOT_EMAIL"), RootAccessKeyID: keyID, RootSecretAccessKey: secret}
+	if accountGiven {
+		seed.AccountID = accountID
+	}
+	// A start with data already there: the seed must agree with it, or it
+	// would be silently ignored (and the credentials it names not work).
+	if err := svc.CheckSeed(ctx, seed, password); err != nil {
+		var mismatch *iam.SeedMismatch
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("refusing to start: %w", err)
+		}
+		return fmt.Errorf("bootstrap: %w", err)
+	}
 	generated := password == ""
 	if generated {
 		password = secrets.NewPassword(20)
 	}
-	email := getenv("WARDEN_ROOT_EMAIL")
+	email := seed.RootEmail
 	if email == "" {
 		email = "root@warden.local"
-	}
-	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
-	if (keyID == "") != (secret == "") {
-		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
 	}
 	created, err := svc.Bootstrap(ctx, iam.Bootstrap{AccountID: accountID, RootEmail: email,
 		RootPasswordHash: iam.HashPassword(password), RootAccessKeyID: keyID, RootSecretAccessKey: secret})
