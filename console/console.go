@@ -149,6 +149,7 @@ func (c *Console) routes() {
 
 	c.userRoutes(m)
 	c.groupRoutes(m)
+	c.roleRoutes(m)
 	c.policyRoutes(m)
 	c.accountRoutes(m)
 
