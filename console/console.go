@@ -176,6 +176,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	c.maybeSweep()
+	if acceptsGzip(r) {
+		gz := &gzipResponse{ResponseWriter: w}
+		defer gz.close()
+		w = gz
+	}
 	c.mux.ServeHTTP(w, r)
 }
 

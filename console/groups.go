@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/warden-iam/warden"
@@ -24,6 +25,7 @@ func groupURL(name string) string { return "/console/groups/" + url.PathEscape(n
 
 type groupsData struct {
 	Groups []groupView
+	List   listPage
 	CSRF   string
 	Name   string
 }
@@ -39,8 +41,24 @@ func (c *Console) renderGroups(w http.ResponseWriter, r *http.Request, v *visit,
 		c.fail(w, r, v, err)
 		return
 	}
+	lp := readListPage(r, "name", "created")
+	if lp.Query != "" {
+		q := strings.ToLower(lp.Query)
+		groups = slices.DeleteFunc(groups, func(g groupView) bool { return !strings.Contains(strings.ToLower(g.GroupName), q) })
+	}
+	slices.SortStableFunc(groups, func(a, b groupView) int {
+		d := strings.Compare(strings.ToLower(a.GroupName), strings.ToLower(b.GroupName))
+		if lp.Sort == "created" {
+			d = a.CreateDate.Compare(b.CreateDate)
+		}
+		if lp.Desc {
+			d = -d
+		}
+		return d
+	})
+	groups = window(&lp, groups)
 	c.render(w, r, status, "groups.html", &view{Title: "User groups", Nav: "groups", Who: whoOf(v), Flash: flashOf(r),
-		Error: errMsg, Data: groupsData{Groups: groups, CSRF: v.sess.CSRF, Name: name}})
+		Error: errMsg, Data: groupsData{Groups: groups, List: lp, CSRF: v.sess.CSRF, Name: name}})
 }
 
 func (c *Console) createGroup(w http.ResponseWriter, r *http.Request, v *visit) {

@@ -117,3 +117,33 @@ func TestTrustTemplates(t *testing.T) {
 		}
 	}
 }
+
+// TestUsersList: the users list searches, sorts and pages on the server and
+// shows AWS's columns for the users of the page.
+func TestUsersList(t *testing.T) {
+	s := newStack(t, Config{})
+	s.user("alice", "Alice-Passw0rd!x", "")
+	s.as(&s.root, "CreateGroup", "GroupName", "devs")
+	s.as(&s.root, "AddUserToGroup", "GroupName", "devs", "UserName", "alice")
+	s.as(&s.root, "CreateAccessKey", "UserName", "alice")
+	for i := range 40 {
+		s.as(&s.root, "CreateUser", "UserName", "user-"+strconv.Itoa(100+i))
+	}
+	b := s.signedIn()
+	p := b.get("/console/users?q=alice")
+	for _, want := range []string{">alice<", "devs", "Today", "AKIA"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("users list for alice lacks %q: %s", want, excerpt(p.body))
+		}
+	}
+	if strings.Contains(p.body, "user-100") {
+		t.Error("the search kept user-100")
+	}
+	p = b.get("/console/users?size=10&sort=name&dir=desc")
+	if !strings.Contains(p.body, "Page 1 of 5") || !strings.Contains(p.body, ">user-139<") || strings.Contains(p.body, ">user-100<") {
+		t.Errorf("page 1 sorted by name descending: %s", excerpt(p.body))
+	}
+	if len(p.body) > 200<<10 {
+		t.Errorf("a page of 10 users weighs %d bytes", len(p.body))
+	}
+}

@@ -29,21 +29,6 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	c.credentialRoutes(m)
 }
 
-type usersData struct {
-	Users []userView
-}
-
-func (c *Console) listUsers(w http.ResponseWriter, r *http.Request, v *visit) {
-	users, err := callAll(r.Context(), c, &v.p, "ListUsers", nil, func() *usersResult { return &usersResult{} },
-		func(r *usersResult) []userView { return r.Users })
-	if err != nil {
-		c.fail(w, r, v, err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "users.html", &view{Title: "Users", Nav: "users", Who: whoOf(v), Flash: flashOf(r),
-		Data: usersData{Users: users}})
-}
-
 type newUserData struct {
 	Name          string
 	Path          string
