@@ -22,7 +22,7 @@ func RefOf(e Entity) Ref {
 // they never make other nodes drop their caches.
 func (k Kind) Decides() bool {
 	switch k {
-	case KindConsoleSession, KindSignInCounter:
+	case KindConsoleSession, KindSignInCounter, KindUsage:
 		return false
 	}
 	return true

@@ -35,6 +35,7 @@ func (c *Console) accountRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/root/mfa/enable", c.authed(c.enableRootMFA))
 	m.HandleFunc("POST /console/root/mfa/remove", c.authed(c.removeRootMFA))
 	m.HandleFunc("GET /console/billing", c.authed(c.billingPage))
+	m.HandleFunc("GET /console/bills", c.authed(c.billsPage))
 	m.HandleFunc("POST /console/billing", c.authed(c.setBilling))
 	m.HandleFunc("GET /console/close-account", c.authed(c.closePage))
 	m.HandleFunc("POST /console/close-account", c.authed(c.closeAccount))

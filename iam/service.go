@@ -25,6 +25,7 @@ type Service struct {
 	model *apimodel.Service
 	ops   map[string]operation
 	uses  keyUse
+	usage usageCounter
 	// creds keeps the credentials of recent requests so that authenticating
 	// one reads no database; it follows the authorization snapshot.
 	creds *authz.Cache[*Credential]

@@ -93,6 +93,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	iamSvc := iam.New(tracked, az, box)
 	stsSvc := sts.New(tracked, az, iamSvc, box)
 	go az.Watch(ctx, *changePoll)
+	go iamSvc.WatchUsage(ctx, 30*time.Second)
 	if err := bootstrap(ctx, iamSvc, *accountID, given["account-id"], getenv, stdout); err != nil {
 		return err
 	}
