@@ -150,6 +150,7 @@ func (c *Console) routes() {
 	c.userRoutes(m)
 	c.groupRoutes(m)
 	c.roleRoutes(m)
+	c.simulatorRoutes(m)
 	c.policyRoutes(m)
 	c.accountRoutes(m)
 
