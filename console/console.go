@@ -145,7 +145,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/mfa-offer", c.authed(c.mfaOffer))
 	m.HandleFunc("POST /console/mfa-offer/skip", c.authed(c.mfaOfferSkip))
 	m.HandleFunc("POST /console/alias", c.authed(c.setAlias))
-	m.HandleFunc("POST /console/alias/delete", c.authed(c.deleteAlias))
+	m.HandleFunc("POST /console/alias/delete", c.authed(c.confirmed(dangerDeleteAlias, c.deleteAlias)))
 
 	c.userRoutes(m)
 	c.groupRoutes(m)

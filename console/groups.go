@@ -17,8 +17,8 @@ func (c *Console) groupRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/groups", c.authed(c.createGroup))
 	m.HandleFunc("GET /console/groups/{name}", c.authed(c.groupPage))
 	m.HandleFunc("POST /console/groups/{name}/delete", c.authed(c.deleteGroup))
-	m.HandleFunc("POST /console/groups/{name}/members", c.authed(c.groupMemberAction))
-	m.HandleFunc("POST /console/groups/{name}/policies", c.authed(c.groupPolicyAction))
+	m.HandleFunc("POST /console/groups/{name}/members", c.authed(c.confirmed(dangerRemoveMember, c.groupMemberAction)))
+	m.HandleFunc("POST /console/groups/{name}/policies", c.authed(c.confirmed(dangerPolicies("group"), c.groupPolicyAction)))
 }
 
 func groupURL(name string) string { return "/console/groups/" + url.PathEscape(name) }

@@ -27,7 +27,7 @@ func (c *Console) policyRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/policy/edit", c.authed(c.editPolicyPage))
 	m.HandleFunc("POST /console/policy/edit", c.authed(c.savePolicyVersion))
 	m.HandleFunc("POST /console/policy/versions", c.authed(c.policyVersionAction))
-	m.HandleFunc("POST /console/policy/delete", c.authed(c.deletePolicy))
+	m.HandleFunc("POST /console/policy/delete", c.authed(c.confirmed(dangerDeletePolicy, c.deletePolicy)))
 }
 
 func policyURL(arn string) string { return "/console/policy?arn=" + url.QueryEscape(arn) }

@@ -23,8 +23,8 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/users/new", c.authed(c.createUser))
 	m.HandleFunc("GET /console/users/{name}", c.authed(c.userPage))
 	m.HandleFunc("POST /console/users/{name}/delete", c.authed(c.deleteUser))
-	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.userGroupAction))
-	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.userPolicyAction))
+	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.confirmed(dangerUserGroup, c.userGroupAction)))
+	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.confirmed(dangerPolicies("user"), c.userPolicyAction)))
 	m.HandleFunc("POST /console/users/{name}/tags", c.authed(c.userTagAction))
 	c.credentialRoutes(m)
 }
