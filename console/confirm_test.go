@@ -51,3 +51,13 @@ func TestDestructiveActionsAsk(t *testing.T) {
 	expect(t, b.post("/console/groups/ops/members", url.Values{"csrf": {tok}, "op": {"add"}, "user": {"bob"}}, "/console/groups/ops"),
 		http.StatusSeeOther, "/console/groups/ops?done=saved")
 }
+
+func TestOversizedFormSaysSo(t *testing.T) {
+	s := newStack(t, Config{})
+	b := s.signedIn()
+	tok := b.token("/console/policies/new")
+	p := b.post("/console/policies/new", url.Values{"csrf": {tok}, "document": {strings.Repeat("x", 1<<20)}}, "/console/policies/new")
+	if p.status != http.StatusRequestEntityTooLarge || !strings.Contains(p.body, "larger than the console accepts") {
+		t.Errorf("a 1 MiB form: %d %s", p.status, excerpt(p.body))
+	}
+}

@@ -189,6 +189,14 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 			http.Redirect(w, r, "/signin/"+s.SignInAs, http.StatusSeeOther)
 			return
 		}
+		if r.Method == http.MethodPost {
+			var tooLarge *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+				c.renderError(w, r, &visit{sess: s, p: s.Principal()}, http.StatusRequestEntityTooLarge, "Form too large",
+					"The form sent is larger than the console accepts (1 MiB). Policy documents are at most 6,144 characters for a managed policy and 10,240 for a user's inline policies together.")
+				return
+			}
+		}
 		if r.Method == http.MethodPost && !c.checkCSRF(r, s.CSRF) {
 			c.renderError(w, r, nil, http.StatusForbidden, "Invalid request",
 				"The form was not sent by this session of the console (missing or invalid CSRF token). Reload the page and try again.")
