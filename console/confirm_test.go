@@ -61,3 +61,30 @@ func TestOversizedFormSaysSo(t *testing.T) {
 		t.Errorf("a 1 MiB form: %d %s", p.status, excerpt(p.body))
 	}
 }
+
+// TestAttachByName: a policy is found by its name in the picker and attached
+// from there, or typed by name (not ARN) in the attach field.
+func TestAttachByName(t *testing.T) {
+	s := newStack(t, Config{})
+	s.user("carol", "", "")
+	s.as(&s.root, "CreatePolicy", "PolicyName", "S3Reader", "PolicyDocument",
+		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"s3:Get*","Resource":"*"}]}`)
+	b := s.signedIn()
+	pick := b.get("/console/policies?attach-to=user/carol&q=s3read")
+	if !strings.Contains(pick.body, "S3Reader") || !strings.Contains(pick.body, `action="/console/users/carol/policies"`) {
+		t.Fatalf("the picker: %s", excerpt(pick.body))
+	}
+	tok := b.token("/console/users/carol")
+	expect(t, b.post("/console/users/carol/policies", url.Values{"csrf": {tok}, "op": {"attach"}, "arn-typed": {"s3reader"}}, "/console/users/carol"),
+		http.StatusSeeOther, "/console/users/carol?done=saved")
+	if p := b.get("/console/users/carol"); !strings.Contains(p.body, "arn:aws:iam::"+testAccount+":policy/S3Reader") {
+		t.Error("the policy typed by name was not attached")
+	}
+	p := b.post("/console/users/carol/policies", url.Values{"csrf": {tok}, "op": {"attach"}, "arn-typed": {"NoSuchPolicy"}}, "/console/users/carol")
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "No policy is named NoSuchPolicy") {
+		t.Errorf("an unknown name: %d %s", p.status, excerpt(p.body))
+	}
+	if p := b.get("/console/policies?attach-to=../../x&q=s3"); strings.Contains(p.body, `action="/console/users/`) {
+		t.Error("a bad attach-to target was used")
+	}
+}

@@ -159,7 +159,10 @@ func (c *Console) groupPolicyAction(w http.ResponseWriter, r *http.Request, v *v
 	var err error
 	switch r.PostFormValue("op") {
 	case "attach":
-		err = c.call(ctx, &v.p, "AttachGroupPolicy", form("GroupName", name, "PolicyArn", policyARNField(r)), nil)
+		var arn string
+		if arn, err = c.policyARNField(ctx, &v.p, r); err == nil {
+			err = c.call(ctx, &v.p, "AttachGroupPolicy", form("GroupName", name, "PolicyArn", arn), nil)
+		}
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachGroupPolicy", form("GroupName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 	case "put-inline":

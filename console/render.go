@@ -60,6 +60,8 @@ var funcs = template.FuncMap{
 		return "-"
 	},
 	"join": strings.Join,
+	// trimPolicies turns an entity's policies form address into its page.
+	"trimPolicies": func(s string) string { return strings.TrimSuffix(s, "/policies") },
 	// inlineSection is the data of the "inline-policies" partial, shared by
 	// the user and group pages.
 	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string) inlineSectionView {

@@ -102,7 +102,8 @@ func window[T any](lp *listPage, items []T) []T {
 
 // Link returns the list's address with one parameter changed.
 func (lp listPage) Link(base, key, value string) string {
-	q := url.Values{}
+	path, rawQuery, _ := strings.Cut(base, "?")
+	q, _ := url.ParseQuery(rawQuery)
 	set := func(k, v string) {
 		if v != "" {
 			q.Set(k, v)
@@ -126,7 +127,7 @@ func (lp listPage) Link(base, key, value string) string {
 		q.Set("page", "1")
 	}
 	q.Set(key, value)
-	return base + "?" + q.Encode()
+	return path + "?" + q.Encode()
 }
 
 type rolesData struct {
@@ -285,11 +286,14 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 		c.failOn(w, r, v, err, func(msg string) { c.renderNewRole(w, r, v, http.StatusBadRequest, d, msg) })
 		return
 	}
-	if arn := policyARNField(r); arn != "" {
-		if err := c.call(ctx, &v.p, "AttachRolePolicy", form("RoleName", d.Name, "PolicyArn", arn), nil); err != nil {
-			c.failOn(w, r, v, err, func(msg string) { c.renderRole(w, r, v, http.StatusBadRequest, d.Name, msg) })
-			return
-		}
+	arn, err := c.policyARNField(ctx, &v.p, r)
+	if err == nil && arn != "" {
+		err = c.call(ctx, &v.p, "AttachRolePolicy", form("RoleName", d.Name, "PolicyArn", arn), nil)
+	}
+	if err != nil {
+		// The role exists; its page says what went wrong with the policy.
+		c.failOn(w, r, v, err, func(msg string) { c.renderRole(w, r, v, http.StatusBadRequest, d.Name, msg) })
+		return
 	}
 	redirect(w, r, roleURL(d.Name), "role-created")
 }
@@ -361,7 +365,10 @@ func (c *Console) rolePolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 	done := "saved"
 	switch r.PostFormValue("op") {
 	case "attach":
-		err = c.call(ctx, &v.p, "AttachRolePolicy", form("RoleName", name, "PolicyArn", policyARNField(r)), nil)
+		var arn string
+		if arn, err = c.policyARNField(ctx, &v.p, r); err == nil {
+			err = c.call(ctx, &v.p, "AttachRolePolicy", form("RoleName", name, "PolicyArn", arn), nil)
+		}
 		done = "policy-attached"
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachRolePolicy", form("RoleName", name, "PolicyArn", r.PostFormValue("arn")), nil)
