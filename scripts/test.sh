@@ -133,4 +133,4 @@ say "go vet ./..."
 go vet ./...
 say "go test -race ./... (the first run compiles for a few minutes; then each test is listed as it ends)"
 # shellcheck disable=SC2086 # GOTESTFLAGS is a list of flags
-go test -race -count=1 -json ${GOTESTFLAGS:-} ./... | go run scripts/progress.go
+go test -race -count=1 -timeout 30m -json ${GOTESTFLAGS:-} ./... | go run scripts/progress.go
