@@ -63,9 +63,6 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	if *dev {
-		if !given["addr"] {
-			*addr = "127.0.0.1:8080"
-		}
 		if !validDevUser(*devUser) {
 			return fmt.Errorf("--dev-user must be an IAM user name (1-64 of A-Z a-z 0-9 +=,.@_-), not %q", *devUser)
 		}
@@ -74,6 +71,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 			"and POST /warden/reset wipes everything. Never expose this server to a network.")
 	}
 
+	*addr = listenAddr(*addr, given["addr"], *dev)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -147,6 +145,16 @@ func bootstrapConfig(accountID string, getenv func(string) string) (b iam.Bootst
 	}
 	return iam.Bootstrap{AccountID: accountID, RootEmail: email, RootPasswordHash: iam.HashPassword(password),
 		RootAccessKeyID: keyID, RootSecretAccessKey: secret}, generated, nil
+}
+
+// listenAddr is the address serve listens on: --addr when given (also as
+// WARDEN_ADDR); otherwise loopback only in --dev, where any credentials are
+// accepted, and all interfaces in production.
+func listenAddr(addr string, given, dev bool) string {
+	if dev && !given {
+		return "127.0.0.1:8080"
+	}
+	return addr
 }
 
 // validDevUser reports whether name is a valid IAM user name.
