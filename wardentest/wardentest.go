@@ -50,7 +50,8 @@ type Server struct {
 	RootEmail           string
 	RootPassword        string
 
-	w *server.Server
+	w    *server.Server
+	stop func() error
 }
 
 type options struct {
@@ -73,7 +74,8 @@ func WithRootKey(keyID, secret string) Option {
 	return func(o *options) { o.keyID, o.secret = keyID, secret }
 }
 
-// WithRootPassword sets the root user's console password (default: random).
+// WithRootPassword sets the root user's console password (default: random,
+// the same for every server of the process).
 func WithRootPassword(password string) Option { return func(o *options) { o.password = password } }
 
 // WithMode sets the authorization mode (default authz.Strict).
@@ -97,17 +99,31 @@ func WithLog(w io.Writer) Option { return func(o *options) { o.log = w } }
 // when the test ends. It fails the test when the server cannot start.
 func Start(t testing.TB, opts ...Option) *Server {
 	t.Helper()
-	s, stop, err := start(opts...)
+	s, err := New(opts...)
 	if err != nil {
 		t.Fatalf("wardentest: %v", err)
 	}
 	t.Cleanup(func() {
-		if err := stop(); err != nil {
+		if err := s.Close(); err != nil {
 			t.Errorf("wardentest: stopping the server: %v", err)
 		}
 	})
 	return s
 }
+
+// New is Start for servers that outlive one test (TestMain): the caller
+// stops it with Close.
+func New(opts ...Option) (*Server, error) {
+	s, stop, err := start(opts...)
+	if err != nil {
+		return nil, err
+	}
+	s.stop = stop
+	return s, nil
+}
+
+// Close stops the server and removes its in-memory store.
+func (s *Server) Close() error { return s.stop() }
 
 func start(opts ...Option) (*Server, func() error, error) {
 	o := options{cfg: server.Config{Bootstrap: wiam.Bootstrap{AccountID: DefaultAccountID, RootEmail: "root@warden.local"}}}
@@ -118,7 +134,7 @@ func start(opts ...Option) (*Server, func() error, error) {
 		o.keyID, o.secret = "AKIA"+random(16, upper), random(40, mixed)
 	}
 	if o.password == "" {
-		o.password = random(20, mixed) + "!1aA"
+		o.password = defaultPassword()
 	}
 	if o.log != nil {
 		o.cfg.Log = slog.New(slog.NewJSONHandler(o.log, nil))
@@ -228,6 +244,10 @@ func passwordHash(password string) string {
 }
 
 var hashes sync.Map // password -> argon2id hash
+
+// defaultPassword is the root password of servers whose test did not choose
+// one: random, and one per process so that it is hashed once.
+var defaultPassword = sync.OnceValue(func() string { return random(20, mixed) + "!1aA" })
 
 const (
 	upper = "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
