@@ -147,3 +147,29 @@ func BenchmarkStartFirstCall(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkReset is the time of a reset of a store holding 50 users with a
+// key each.
+func BenchmarkReset(b *testing.B) {
+	s := wardentest.Start(b, wardentest.WithDev(""))
+	ctx := context.Background()
+	root := iam.NewFromConfig(s.RootConfig())
+	for b.Loop() {
+		b.StopTimer()
+		for i := range 50 {
+			name := aws.String("user" + string(rune('a'+i%26)) + string(rune('a'+i/26)))
+			if _, err := root.CreateUser(ctx, &iam.CreateUserInput{UserName: name}); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: name}); err != nil {
+				b.Fatal(err)
+			}
+		}
+		b.StartTimer()
+		resp, err := http.Post(s.Endpoint+"/warden/reset", "", nil)
+		if err != nil || resp.StatusCode != 200 {
+			b.Fatalf("reset: %v %v", resp, err)
+		}
+		resp.Body.Close()
+	}
+}

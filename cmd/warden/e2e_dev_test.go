@@ -73,6 +73,9 @@ func TestE2EDevIdentity(t *testing.T) {
 	}
 	_, err := s.root().GetUser(ctx, &iam.GetUserInput{UserName: aws.String("dev")})
 	wantErr(t, err, "NoSuchEntity", 404)
+	// Not stored, so it holds no keys of its own.
+	_, err = ic.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{})
+	wantErr(t, err, "NoSuchEntity", 404)
 
 	// The same ID on another server of the same account.
 	s2 := devServer(t)
