@@ -272,7 +272,6 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 // both as clock skew.)
 func skewError(_ *sigv4.Signature, err error) error { return err }
 
-
 func namespace(service string) string {
 	if service == "sts" {
 		return stsNamespace
