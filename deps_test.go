@@ -47,15 +47,44 @@ func TestRoomsStayHonest(t *testing.T) {
 			}
 		}
 	}
-	// Operations never reach a front end or a store; only cmd/ picks stores.
+	// Operations never reach a front end or a store; only cmd/ and the
+	// assembly rooms (server, wardentest) pick stores.
 	for _, pkg := range []string{"/iam", "/sts", "/authz", "/awsquery"} {
 		for _, d := range deps(t, pkg) {
 			switch d {
-			case "/sqlite", "/postgres", "/console":
+			case "/sqlite", "/postgres", "/console", "/server", "/wardentest":
 				t.Errorf("%s must not import %s", pkg, d)
 			case "/awsquery":
 				if pkg != "/awsquery" {
 					t.Errorf("%s must not import the front end %s", pkg, d)
+				}
+			}
+		}
+	}
+}
+
+// TestOnlyAssemblyPicksStores: of the project's packages only cmd/warden,
+// server (which assembles a Warden) and wardentest (which runs one in tests)
+// import a store; nothing but cmd/warden and wardentest imports server.
+func TestOnlyAssemblyPicksStores(t *testing.T) {
+	out, err := exec.Command("go", "list", "-f", `{{.ImportPath}}{{range .Imports}} {{.}}{{end}}`, module+"/...").Output()
+	if err != nil {
+		t.Fatalf("go list: %v", err)
+	}
+	mayStore := map[string]bool{"/cmd/warden": true, "/server": true, "/wardentest": true}
+	mayServer := map[string]bool{"/cmd/warden": true, "/wardentest": true}
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		f := strings.Fields(line)
+		pkg := strings.TrimPrefix(f[0], module)
+		for _, imp := range f[1:] {
+			switch strings.TrimPrefix(imp, module) {
+			case "/sqlite", "/postgres":
+				if !mayStore[pkg] {
+					t.Errorf("%s must not import the store %s", pkg, imp)
+				}
+			case "/server":
+				if !mayServer[pkg] {
+					t.Errorf("%s must not import %s", pkg, imp)
 				}
 			}
 		}

@@ -28,6 +28,8 @@ type Principal struct {
 	SourceIP        string
 	UserAgent       string
 	SecureTransport bool
+	// Virtual marks the --dev user (see DevUser), which is not stored.
+	Virtual bool
 }
 
 // IsRoot reports whether p is an account's root user.

@@ -11,13 +11,17 @@ import (
 // Authenticate verifies the Signature Version 4 signature of a request that
 // another front end has read (body) and parsed (sig), and resolves the
 // caller exactly as the Query API does: long-term and temporary credentials,
-// the clock skew check, --dev mode, and the record of the key's last use.
+// the clock skew check, --dev mode (cross-site requests refused with
+// ErrCrossSite), and the record of the key's last use.
 // The principal carries the request's source IP, user agent and transport.
 //
 // Errors are *warden.Error (InvalidClientTokenId, ExpiredToken) or
 // *sigv4.Error (SignatureDoesNotMatch, RequestExpired, ...); other errors
 // come from the store.
 func (h *Handler) Authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
+	if h.Dev && CrossSite(r) {
+		return nil, ErrCrossSite
+	}
 	p, err := h.authenticate(ctx, r, body, sig)
 	if err != nil {
 		return nil, err

@@ -39,10 +39,14 @@ const (
 type Handler struct {
 	IAM *iam.Service
 	STS *sts.Service
-	// Dev accepts any well-formed SigV4 credentials that are not a known key
-	// as the root user of DevAccount, without checking signature or time.
+	// Dev accepts requests signed with credentials that are not a known key
+	// as DevUser, the virtual IAM user of DevAccount (see warden.DevUser):
+	// their signature cannot be verified without a secret, so it must be
+	// well formed and the request time within 15 minutes. Dev also refuses
+	// cross-site browser requests (see CrossSite).
 	Dev        bool
 	DevAccount string
+	DevUser    string // default warden.DefaultDevUser
 	Log        *slog.Logger
 	Now        func() time.Time
 	// NewRequestID is replaceable for stable golden files.
@@ -103,6 +107,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 }
 
 func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, error) {
+	if h.Dev && CrossSite(r) {
+		return nil, ErrCrossSite
+	}
 	if r.Method != http.MethodPost && r.Method != http.MethodGet {
 		return nil, warden.Errorf(warden.CodeInvalidAction, "Unsupported HTTP method %s", r.Method)
 	}
@@ -234,7 +241,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 	cred, err := h.lookup(ctx, sig)
 	if errors.Is(err, warden.ErrNotFound) {
 		if h.Dev {
-			return h.devRoot(ctx)
+			return h.devUser(sig)
 		}
 		return nil, errInvalidToken
 	}
@@ -265,12 +272,6 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 // on AWS has also been seen to answer SignatureDoesNotMatch here; SDKs treat
 // both as clock skew.)
 func skewError(_ *sigv4.Signature, err error) error { return err }
-
-func (h *Handler) devRoot(ctx context.Context) (*warden.Principal, error) {
-	p := warden.Principal{Type: warden.PrincipalRoot, Account: h.DevAccount, ID: h.DevAccount,
-		ARN: "arn:aws:iam::" + h.DevAccount + ":root"}
-	return &p, nil
-}
 
 func namespace(service string) string {
 	if service == "sts" {

@@ -117,7 +117,7 @@ func New(cfg Config, iamSvc *iam.Service, store warden.Store, log *slog.Logger) 
 	if log == nil {
 		log = slog.Default()
 	}
-	c := &Console{cfg: cfg.withDefaults(), iam: iamSvc, store: store, log: log, pages: parsePages()}
+	c := &Console{cfg: cfg.withDefaults(), iam: iamSvc, store: store, log: log, pages: sharedPages()}
 	c.mux = http.NewServeMux()
 	c.routes()
 	return c

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"path"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/warden-iam/warden"
@@ -93,6 +94,10 @@ type inlineSectionView struct {
 	Inline       []inlinePolicy
 	Denied       string
 }
+
+// sharedPages are the parsed pages, once per process: templates are safe for
+// concurrent use, and parsing them is most of the time a new Console takes.
+var sharedPages = sync.OnceValue(parsePages)
 
 // parsePages parses every page template together with the layout and the
 // shared partials.

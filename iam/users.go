@@ -183,6 +183,9 @@ func (s *Service) getUser(ctx context.Context, p *warden.Principal, in *getUserI
 		if p.Type != warden.PrincipalUser {
 			return nil, warden.Errorf(warden.CodeValidationError, "Must specify userName when calling with non-User credentials")
 		}
+		if p.Virtual { // the --dev user, which is not stored
+			return &getUserOutput{User: wUser{Path: "/", UserName: p.Name, UserID: p.ID, Arn: p.ARN}}, nil
+		}
 		name = p.Name
 	}
 	var u *warden.User

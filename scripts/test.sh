@@ -2,7 +2,8 @@
 # test.sh: Warden's one test command, for developers and CI alike.
 #
 # As root it first installs what the tests need and the machine lacks, from
-# Debian's packages: the aws CLI (awscli) and a PostgreSQL server on
+# Debian's packages: the aws CLI (awscli), Chromium, boto3 (python3-boto3)
+# and a PostgreSQL server on
 # 127.0.0.1:5432 with a database "test" that user postgres reaches with trust
 # auth. Then it runs go vet and the whole test suite with the race detector.
 # It says nothing about what is already there, lists every test as it ends,
@@ -109,6 +110,8 @@ setup_postgres() {
 [[ -x /usr/bin/aws ]] || apt_install awscli
 # Debian's Chromium runs the console's browser tests (cmd/warden/console_browser_test.go).
 [[ -x /usr/bin/chromium ]] || apt_install chromium
+# Debian's boto3 runs the emulator-style suite (wardentest/testdata/emulator_suite.py).
+/usr/bin/python3 -c 'import boto3' 2>/dev/null || apt_install python3-boto3
 [[ -n "${WARDEN_TEST_POSTGRES:-}" ]] || setup_postgres
 
 if ! command -v go >/dev/null; then

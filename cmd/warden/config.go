@@ -3,19 +3,15 @@ package main
 import (
 	"context"
 	"crypto/rand"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"math/big"
-	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/warden-iam/warden"
-	"github.com/warden-iam/warden/postgres"
 	"github.com/warden-iam/warden/secrets"
-	"github.com/warden-iam/warden/sqlite"
+	wserver "github.com/warden-iam/warden/server"
 )
 
 // storeFlags are the flags every command that opens the store shares.
@@ -60,47 +56,7 @@ func parseFlags(fs *flag.FlagSet, args []string, getenv func(string) string) (ma
 // openStore opens the store the flags name, and the master key that protects
 // its secrets. memory selects an in-memory SQLite store (--dev).
 func openStore(ctx context.Context, f storeFlags, memory bool, getenv func(string) string) (warden.Store, *secrets.Box, error) {
-	var key []byte
-	var err error
-	switch {
-	case getenv("WARDEN_MASTER_KEY") != "":
-		key, err = secrets.ParseKey(getenv("WARDEN_MASTER_KEY"))
-		if err != nil {
-			return nil, nil, fmt.Errorf("WARDEN_MASTER_KEY: %w", err)
-		}
-	case memory:
-		key = make([]byte, secrets.KeySize)
-		if _, err := rand.Read(key); err != nil {
-			return nil, nil, err
-		}
-	default:
-		key, err = secrets.LoadOrCreateKey(f.data)
-		if err != nil {
-			return nil, nil, fmt.Errorf("master key: %w", err)
-		}
-	}
-	box, err := secrets.NewBox(key)
-	if err != nil {
-		return nil, nil, err
-	}
-	var store warden.Store
-	switch {
-	case strings.HasPrefix(f.store, "postgres://") || strings.HasPrefix(f.store, "postgresql://"):
-		store, err = postgres.Open(ctx, f.store)
-	case f.store != "":
-		return nil, nil, errors.New("--store must be a postgres:// DSN (SQLite is chosen with --data)")
-	case memory:
-		store, err = sqlite.Open(ctx, ":memory:")
-	default:
-		if err := os.MkdirAll(f.data, 0o700); err != nil {
-			return nil, nil, err
-		}
-		store, err = sqlite.Open(ctx, filepath.Join(f.data, "warden.db"))
-	}
-	if err != nil {
-		return nil, nil, fmt.Errorf("opening store: %w", err)
-	}
-	return store, box, nil
+	return wserver.OpenStore(ctx, wserver.StoreConfig{Data: f.data, DSN: f.store, Memory: memory, MasterKey: getenv("WARDEN_MASTER_KEY")})
 }
 
 // newAccountID returns a random 12-digit account ID that does not start with 0.

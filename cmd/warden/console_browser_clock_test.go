@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/base32"
-	"log/slog"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -14,16 +13,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/chromedp/chromedp"
-	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/warden-iam/warden/accessanalyzer"
-	"github.com/warden-iam/warden/authz"
-	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/console"
 	wiam "github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/secrets"
+	wserver "github.com/warden-iam/warden/server"
 	"github.com/warden-iam/warden/sqlite"
-	wsts "github.com/warden-iam/warden/sts"
 	"github.com/warden-iam/warden/totp"
 )
 
@@ -46,21 +41,16 @@ func startClockedConsole(t *testing.T) (*server, *testClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	quiet := slog.New(slog.DiscardHandler)
 	clock := &testClock{}
-	az := authz.New(store, authz.Strict, quiet)
-	tracked := az.Track(store)
-	iamSvc := wiam.New(tracked, az, box)
-	iamSvc.Now = clock.Now
-	stsSvc := wsts.New(tracked, az, iamSvc, box)
-	stsSvc.Now = clock.Now
-	if _, err := iamSvc.Bootstrap(ctx, wiam.Bootstrap{AccountID: testAccount, RootEmail: "root@warden.local",
-		RootPasswordHash: wiam.HashPassword(rootPass), RootAccessKeyID: rootKeyID, RootSecretAccessKey: rootSecret}); err != nil {
+	ctx, stop := context.WithCancel(ctx)
+	t.Cleanup(stop)
+	w, err := wserver.New(ctx, store, box, wserver.Config{Console: console.Config{Now: clock.Now}, Now: clock.Now,
+		Bootstrap: wiam.Bootstrap{AccountID: testAccount, RootEmail: "root@warden.local",
+			RootPasswordHash: wiam.HashPassword(rootPass), RootAccessKeyID: rootKeyID, RootSecretAccessKey: rootSecret}})
+	if err != nil {
 		t.Fatal(err)
 	}
-	api := awsquery.NewHandler(iamSvc, stsSvc, quiet)
-	con := console.New(console.Config{Now: clock.Now}, iamSvc, store, quiet)
-	hs := httptest.NewServer(mount(api, con, accessanalyzer.New(api, az, quiet), prometheus.NewRegistry(), store))
+	hs := httptest.NewServer(w.Handler)
 	t.Cleanup(hs.Close)
 	return &server{URL: hs.URL, Data: dir}, clock
 }

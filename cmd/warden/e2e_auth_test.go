@@ -348,14 +348,14 @@ func TestE2EDevMode(t *testing.T) {
 	}
 
 	id := res(s.stsClient("AKIAFAKEFAKEFAKE0001", "any-secret-at-all").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})).must(t)
-	if aws.ToString(id.Account) != testAccount || aws.ToString(id.Arn) != "arn:aws:iam::"+testAccount+":root" {
-		t.Errorf("made-up credentials are %s %s, want the root of %s", aws.ToString(id.Account), aws.ToString(id.Arn), testAccount)
+	if aws.ToString(id.Account) != testAccount || aws.ToString(id.Arn) != "arn:aws:iam::"+testAccount+":user/dev" {
+		t.Errorf("made-up credentials are %s %s, want the dev user of %s", aws.ToString(id.Account), aws.ToString(id.Arn), testAccount)
 	}
 	fake := s.iamClient("AKIAFAKEFAKEFAKE0002", "x")
 	res(fake.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("dev-user")})).must(t)
 	res(s.root().GetUser(ctx, &iam.GetUserInput{UserName: aws.String("dev-user")})).must(t)
 
-	// Even a signature no secret could make is accepted for a made-up key.
+	// A well-formed signature is accepted for a made-up key, whatever its value.
 	form := url.Values{"Action": {"GetCallerIdentity"}, "Version": {"2011-06-15"}}
 	req := formRequest(t, s, form)
 	sign(t, req, form, "sts", "AKIAFAKEFAKEFAKE0003", "whatever", time.Now())
@@ -378,8 +378,8 @@ func TestE2EDevModeDefaultAccount(t *testing.T) {
 	ctx := context.Background()
 	s, _ := runServer(t, "", []string{"serve", "--dev", "--addr", "127.0.0.1:0"}, nil)
 	id := res(s.stsClient("AKIAFAKEFAKEFAKE0001", "secret").GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})).must(t)
-	if aws.ToString(id.Account) != "000000000000" || aws.ToString(id.Arn) != "arn:aws:iam::000000000000:root" {
-		t.Errorf("dev identity = %s %s, want the root of 000000000000", aws.ToString(id.Account), aws.ToString(id.Arn))
+	if aws.ToString(id.Account) != "000000000000" || aws.ToString(id.Arn) != "arn:aws:iam::000000000000:user/dev" {
+		t.Errorf("dev identity = %s %s, want the dev user of 000000000000", aws.ToString(id.Account), aws.ToString(id.Arn))
 	}
 	u := res(s.iamClient("AKIAFAKEFAKEFAKE0001", "secret").CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("local")})).must(t).User
 	if aws.ToString(u.Arn) != "arn:aws:iam::000000000000:user/local" {

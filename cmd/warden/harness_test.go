@@ -13,6 +13,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/warden-iam/warden/wardentest"
 )
 
 // Root credentials every test server is seeded with.
@@ -54,10 +56,17 @@ type server struct {
 }
 
 // startServer boots `warden serve` with extra arguments and environment, and
-// stops it when the test ends.
+// stops it when the test ends. Without either it is a wardentest server over
+// SQLite in s.Data, the same Warden without the command line around it.
 func startServer(t testing.TB, args []string, env map[string]string) *server {
 	t.Helper()
 	s := &server{Data: t.TempDir(), Stdout: &syncBuffer{}, Stderr: &syncBuffer{}}
+	if len(args) == 0 && len(env) == 0 {
+		w := wardentest.Start(t, wardentest.WithAccountID(testAccount), wardentest.WithRootKey(rootKeyID, rootSecret),
+			wardentest.WithRootPassword(rootPass), wardentest.WithDataDir(s.Data), wardentest.WithLog(s.Stderr))
+		s.URL = w.Endpoint
+		return s
+	}
 	base := map[string]string{
 		"WARDEN_ROOT_PASSWORD":          rootPass,
 		"WARDEN_ROOT_ACCESS_KEY_ID":     rootKeyID,

@@ -22,7 +22,7 @@ func main() {
 
 const usage = `usage:
   warden serve [--addr :8080] [--data ./warden-data | --store postgres://...]
-               [--account-id 123456789012] [--enforce strict|soft|off] [--dev]
+               [--account-id 123456789012] [--enforce strict|soft|off] [--dev [--dev-user NAME]]
   warden account create [--account-id ID] [--name NAME] [--email EMAIL] [--data DIR | --store DSN]
   warden root access-key create [--account-id ID] [--data DIR | --store DSN]
   warden policy validate [--type identity|resource|trust|boundary|session|scp|rcp] [--format text|json] FILE

@@ -8,20 +8,15 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
-	"github.com/prometheus/client_golang/prometheus"
-	"github.com/prometheus/client_golang/prometheus/promhttp"
-
 	"github.com/warden-iam/warden"
-	"github.com/warden-iam/warden/accessanalyzer"
 	"github.com/warden-iam/warden/authz"
-	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
-	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
-	"github.com/warden-iam/warden/sts"
+	wserver "github.com/warden-iam/warden/server"
 )
 
 // devAccountID is the account --dev serves unless --account-id says otherwise.
@@ -35,7 +30,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
 	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
-	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
+	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, binds 127.0.0.1, unknown well-signed credentials act as the IAM user --dev-user with AdministratorAccess, POST /warden/reset wipes the store")
+	devUser := fs.String("dev-user", warden.DefaultDevUser, "name of the virtual IAM user of --dev")
 	var cc console.Config
 	fs.IntVar(&cc.IPAttempts, "signin-ip-attempts", 20, "console sign-in attempts per minute from one source IP")
 	fs.IntVar(&cc.AccountAttempts, "signin-account-attempts", 100, "console sign-in attempts per minute against one account")
@@ -71,10 +67,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	if *dev {
-		fmt.Fprintln(stderr, "WARNING: --dev mode: any well-formed AWS credentials are accepted as root of account "+
-			*accountID+" WITHOUT checking signatures. Never expose this server to a network.")
+		if !validDevUser(*devUser) {
+			return fmt.Errorf("--dev-user must be an IAM user name (1-64 of A-Z a-z 0-9 +=,.@_-), not %q", *devUser)
+		}
+		fmt.Fprintln(stderr, "WARNING: --dev mode: any signed request with unknown AWS credentials acts as IAM user "+
+			*devUser+" with AdministratorAccess in account "+*accountID+", WITHOUT a secret to check its signature against, "+
+			"and POST /warden/reset wipes everything. Never expose this server to a network.")
 	}
 
+	*addr = listenAddr(*addr, given["addr"], *dev)
 	ln, err := net.Listen("tcp", *addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", *addr, err)
@@ -87,33 +88,35 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	}
 	defer store.Close()
 
-	az := authz.New(store, mode, log)
-	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
-	tracked := az.Track(store)
-	iamSvc := iam.New(tracked, az, box)
-	stsSvc := sts.New(tracked, az, iamSvc, box)
-	go az.Watch(ctx, *changePoll)
-	go iamSvc.WatchUsage(ctx, 30*time.Second)
-	if err := bootstrap(ctx, iamSvc, *accountID, given["account-id"], getenv, stdout); err != nil {
-		return err
-	}
-	accounts, err := iamSvc.Accounts(ctx)
+	b, printed, err := bootstrapConfig(*accountID, getenv)
 	if err != nil {
 		return err
 	}
-
-	reg := prometheus.NewRegistry()
-	api := awsquery.NewHandler(iamSvc, stsSvc, log)
-	api.Dev, api.DevAccount = *dev, accounts[0].ID
-	api.Observe = observer(reg)
-	con := console.New(cc, iamSvc, store, log)
-	analyzer := accessanalyzer.New(api, az, log)
-	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
+	srvCtx, stop := context.WithCancel(ctx)
+	defer stop()
+	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
+		Console: cc, Log: log, PollInterval: *changePoll,
+		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
+		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})
+	var mismatch *iam.SeedMismatch
+	if errors.As(err, &mismatch) {
+		return fmt.Errorf("refusing to start: %w", err)
+	}
+	if err != nil {
+		return err
+	}
+	if w.Created {
+		fmt.Fprintf(stdout, "Created account %s with root user %s.\n", *accountID, b.RootEmail)
+		if printed != "" {
+			fmt.Fprintf(stdout, "Root password (shown once, store it safely): %s\n", printed)
+		}
+	}
+	srv := &http.Server{Handler: w.Handler, ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
-	log.Info("warden ready", "addr", ln.Addr().String(), "account", accounts[0].ID, "dev", *dev, "enforce", *enforce)
+	log.Info("warden ready", "addr", ln.Addr().String(), "account", w.Account, "dev", *dev, "enforce", *enforce)
 	if ready != nil {
 		ready(ln.Addr().String())
 	}
@@ -133,86 +136,47 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// mount is the one place where handlers are attached to paths.
-func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
-	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
-	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
-		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
-		defer cancel()
-		if _, err := store.Generation(ctx); err != nil {
-			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
-			return
-		}
-		io.WriteString(w, "ok\n")
-	})
-	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
-	mux.Handle("/signin/", con)
-	mux.Handle("/console/", con)
-	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		// A browser opening the bare address goes to the console; API calls
-		// (signed, or with a query string) go to the API.
-		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
-			http.Redirect(w, r, "/console/", http.StatusFound)
-			return
-		}
-		api.ServeHTTP(w, r)
-	}))
-	return mux
-}
-
-// bootstrap creates the first account on the first start, printing a
-// generated root password once.
-func bootstrap(ctx context.Context, svc *iam.Service, accountID string, accountGiven bool, getenv func(string) string, stdout io.Writer) error {
+// bootstrapConfig is what the first start creates: the first account, its
+// root user's email and password (generated, and returned to print once,
+// unless WARDEN_ROOT_PASSWORD is set) and root access key.
+func bootstrapConfig(accountID string, getenv func(string) string) (b iam.Bootstrap, generated string, err error) {
 	password := getenv("WARDEN_ROOT_PASSWORD")
-	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
-	if (keyID == "") != (secret == "") {
-		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
-	}
-	seed := iam.Bootstrap{RootEmail: getenv("WARDEN_ROOT_EMAIL"), RootAccessKeyID: keyID, RootSecretAccessKey: secret}
-	if accountGiven {
-		seed.AccountID = accountID
-	}
-	// A start with data already there: the seed must agree with it, or it
-	// would be silently ignored (and the credentials it names not work).
-	if err := svc.CheckSeed(ctx, seed, password); err != nil {
-		var mismatch *iam.SeedMismatch
-		if errors.As(err, &mismatch) {
-			return fmt.Errorf("refusing to start: %w", err)
-		}
-		return fmt.Errorf("bootstrap: %w", err)
-	}
-	generated := password == ""
-	if generated {
+	if password == "" {
 		password = secrets.NewPassword(20)
+		generated = password
 	}
-	email := seed.RootEmail
+	email := getenv("WARDEN_ROOT_EMAIL")
 	if email == "" {
 		email = "root@warden.local"
 	}
-	created, err := svc.Bootstrap(ctx, iam.Bootstrap{AccountID: accountID, RootEmail: email,
-		RootPasswordHash: iam.HashPassword(password), RootAccessKeyID: keyID, RootSecretAccessKey: secret})
-	if err != nil {
-		return fmt.Errorf("bootstrap: %w", err)
+	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
+	if (keyID == "") != (secret == "") {
+		return b, "", errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
 	}
-	if created {
-		fmt.Fprintf(stdout, "Created account %s with root user %s.\n", accountID, email)
-		if generated {
-			fmt.Fprintf(stdout, "Root password (shown once, store it safely): %s\n", password)
-		}
-	}
-	return nil
+	return iam.Bootstrap{AccountID: accountID, RootEmail: email, RootPasswordHash: iam.HashPassword(password),
+		RootAccessKeyID: keyID, RootSecretAccessKey: secret}, generated, nil
 }
 
-func observer(reg *prometheus.Registry) func(service, action, code string, status int, d time.Duration) {
-	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_requests_total",
-		Help: "API requests by service, action and error code."}, []string{"service", "action", "code"})
-	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "warden_request_duration_seconds",
-		Help: "API request latency.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}, []string{"service"})
-	reg.MustRegister(requests, latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
-	return func(service, action, code string, status int, d time.Duration) {
-		requests.WithLabelValues(service, action, code).Inc()
-		latency.WithLabelValues(service).Observe(d.Seconds())
+// listenAddr is the address serve listens on: --addr when given (also as
+// WARDEN_ADDR); otherwise loopback only in --dev, where any credentials are
+// accepted, and all interfaces in production.
+func listenAddr(addr string, given, dev bool) string {
+	if dev && !given {
+		return "127.0.0.1:8080"
 	}
+	return addr
+}
+
+// validDevUser reports whether name is a valid IAM user name.
+func validDevUser(name string) bool {
+	if name == "" || len(name) > 64 {
+		return false
+	}
+	for _, c := range name {
+		ok := c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune("+=,.@_-", c)
+		if !ok {
+			return false
+		}
+	}
+	return true
 }

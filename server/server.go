@@ -1,0 +1,184 @@
+// Package server assembles a whole Warden from a store: the authorizer, the
+// IAM and STS operations, the Query API, the console, Access Analyzer, the
+// metrics and health endpoints and, in dev mode, the reset endpoints, all
+// mounted on one http.Handler. cmd/warden serves it on a port; wardentest
+// serves it inside Go tests.
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/accessanalyzer"
+	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/console"
+	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/managed"
+	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/sts"
+)
+
+// Config is what a Warden is built from besides its store.
+type Config struct {
+	// Bootstrap creates the first account and its root user when the store
+	// has no account yet (its AccountID is the first account's ID).
+	Bootstrap iam.Bootstrap
+	Mode      authz.Mode
+	// Dev is the local-emulator mode: unknown, well-signed credentials act
+	// as the virtual IAM user DevUser (default "dev") holding
+	// AdministratorAccess, cross-site browser requests are refused, and
+	// POST /warden/reset and /moto-api/reset wipe the store.
+	Dev     bool
+	DevUser string
+	Console console.Config
+	Log     *slog.Logger
+	// Now, when set, is the clock of the IAM and STS operations (tests move
+	// it; SigV4 keeps real time).
+	Now func() time.Time
+	// PollInterval is how often the store's change feed is read to notice
+	// writes by other nodes and local commands (default one second; on
+	// PostgreSQL nodes are also notified at once).
+	PollInterval time.Duration
+	// CheckSeed refuses to start, with an *iam.SeedMismatch, when the store
+	// already has accounts and the seed disagrees with them: the first
+	// account's ID when AccountGiven, the root access key of Bootstrap, the
+	// root password RootPassword (in clear, only compared) and the root
+	// email when RootEmailGiven. A seed that would be silently ignored is
+	// a start that cannot work as its operator expects.
+	CheckSeed      bool
+	AccountGiven   bool
+	RootPassword   string
+	RootEmailGiven bool
+}
+
+// Server is an assembled Warden. Its Handler serves every endpoint.
+type Server struct {
+	Handler http.Handler
+	// Account is the first account's ID; Created says this start created it.
+	Account string
+	Created bool
+	IAM     *iam.Service
+	STS     *sts.Service
+	Authz   *authz.Authorizer
+
+	store   warden.Store // tracked by the authorizer
+	raw     warden.Store
+	cfg     Config
+	resetMu sync.Mutex
+}
+
+// New assembles a Warden over store, whose secrets box protects, and
+// bootstraps the first account when the store has none. The authorizer
+// watches the store until ctx ends. Errors come from the store.
+func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) (*Server, error) {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	log := cfg.Log
+	if cfg.DevUser == "" {
+		cfg.DevUser = warden.DefaultDevUser
+	}
+	if cfg.PollInterval <= 0 {
+		cfg.PollInterval = time.Second
+	}
+	az := authz.New(store, cfg.Mode, log)
+	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
+	tracked := az.Track(store)
+	iamSvc := iam.New(tracked, az, box)
+	stsSvc := sts.New(tracked, az, iamSvc, box)
+	if cfg.Now != nil {
+		iamSvc.Now, stsSvc.Now = cfg.Now, cfg.Now
+	}
+	if cfg.CheckSeed {
+		seed := iam.Bootstrap{RootAccessKeyID: cfg.Bootstrap.RootAccessKeyID, RootSecretAccessKey: cfg.Bootstrap.RootSecretAccessKey}
+		if cfg.AccountGiven {
+			seed.AccountID = cfg.Bootstrap.AccountID
+		}
+		if cfg.RootEmailGiven {
+			seed.RootEmail = cfg.Bootstrap.RootEmail
+		}
+		if err := iamSvc.CheckSeed(ctx, seed, cfg.RootPassword); err != nil {
+			return nil, err
+		}
+	}
+	created, err := iamSvc.Bootstrap(ctx, cfg.Bootstrap)
+	if err != nil {
+		return nil, fmt.Errorf("bootstrap: %w", err)
+	}
+	accounts, err := iamSvc.Accounts(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if len(accounts) == 0 {
+		return nil, errors.New("bootstrap: the store has no account")
+	}
+	s := &Server{Account: accounts[0].ID, Created: created, IAM: iamSvc, STS: stsSvc, Authz: az, store: tracked, raw: store, cfg: cfg}
+	if cfg.Dev {
+		az.UseDevUser(warden.DevUser(s.Account, cfg.DevUser).ID)
+	}
+	go az.Watch(ctx, cfg.PollInterval)
+	go iamSvc.WatchUsage(ctx, 30*time.Second)
+
+	reg := prometheus.NewRegistry()
+	api := awsquery.NewHandler(iamSvc, stsSvc, log)
+	api.Dev, api.DevAccount, api.DevUser = cfg.Dev, s.Account, cfg.DevUser
+	api.Observe = observer(reg)
+	con := console.New(cfg.Console, iamSvc, store, log)
+	analyzer := accessanalyzer.New(api, az, log)
+	s.Handler = s.mount(api, con, analyzer, reg)
+	return s, nil
+}
+
+// mount is the one place where handlers are attached to paths.
+func (s *Server) mount(api, con, analyzer http.Handler, reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
+	mux.HandleFunc("/readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		if _, err := s.store.Generation(ctx); err != nil {
+			http.Error(w, "store unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		io.WriteString(w, "ok\n")
+	})
+	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
+	mux.HandleFunc("POST /warden/reset", s.serveReset)
+	mux.HandleFunc("POST /moto-api/reset", s.serveReset) // the path emulator-based suites call
+	mux.Handle("/signin/", con)
+	mux.Handle("/console/", con)
+	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		// A browser opening the bare address goes to the console; API calls
+		// (signed, or with a query string) go to the API.
+		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
+			http.Redirect(w, r, "/console/", http.StatusFound)
+			return
+		}
+		api.ServeHTTP(w, r)
+	}))
+	return mux
+}
+
+func observer(reg *prometheus.Registry) func(service, action, code string, status int, d time.Duration) {
+	requests := prometheus.NewCounterVec(prometheus.CounterOpts{Name: "warden_requests_total",
+		Help: "API requests by service, action and error code."}, []string{"service", "action", "code"})
+	latency := prometheus.NewHistogramVec(prometheus.HistogramOpts{Name: "warden_request_duration_seconds",
+		Help: "API request latency.", Buckets: prometheus.ExponentialBuckets(0.0001, 4, 10)}, []string{"service"})
+	reg.MustRegister(requests, latency, prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return func(service, action, code string, status int, d time.Duration) {
+		requests.WithLabelValues(service, action, code).Inc()
+		latency.WithLabelValues(service).Observe(d.Seconds())
+	}
+}
