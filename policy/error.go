@@ -4,6 +4,9 @@ package policy
 // way AWS IAM words it, so a front end can return it to clients as the message
 // of a MalformedPolicyDocument (or, for size limits, LimitExceeded) error.
 type Error struct {
+	// Rule is the Code of the grammar rule the document breaks (see
+	// Rules), or "" for a size quota.
+	Rule    string
 	Message string
 }
 
