@@ -181,10 +181,10 @@ func awsManagedDenied(p *warden.Principal, action, policyARN string) error {
 }
 
 func checkManagedDocument(doc string) error {
-	if err := checkDocument(doc, policy.Identity); err != nil {
+	if err := checkDocument(doc, policy.Managed); err != nil {
 		return err
 	}
-	return checkSize(doc, policy.Identity)
+	return checkSize(doc, policy.Managed)
 }
 
 type createPolicyInput struct {

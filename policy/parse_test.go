@@ -290,3 +290,33 @@ func TestStatementSpan(t *testing.T) {
 		t.Errorf("single statement span = %q", single[start:end])
 	}
 }
+
+// TestDollarEscape: ${$} is the escape for a literal "$" in a Resource and
+// in an ArnLike value, also when it is the only escape in the string.
+func TestDollarEscape(t *testing.T) {
+	doc := stmt(`[{"Sid":"R","Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::cash/${$}5"},
+		{"Sid":"C","Effect":"Allow","Action":"s3:PutObject","Resource":"*","Condition":{"ArnLike":{"aws:SourceArn":"arn:aws:sns:us-east-1:123456789012:${$}topic"}}}]`)
+	p, err := policy.Parse([]byte(doc), policy.Identity)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := &policy.Input{Identity: policy.Compile(policy.Named{Name: "p", Policy: p})}
+	for _, tt := range []struct {
+		action, resource, source string
+		want                     policy.Decision
+	}{
+		{"s3:GetObject", "arn:aws:s3:::cash/$5", "", policy.Allow},
+		{"s3:GetObject", "arn:aws:s3:::cash/${$}5", "", policy.ImplicitDeny},
+		{"s3:GetObject", "arn:aws:s3:::cash/5", "", policy.ImplicitDeny},
+		{"s3:PutObject", "arn:aws:s3:::x", "arn:aws:sns:us-east-1:123456789012:$topic", policy.Allow},
+		{"s3:PutObject", "arn:aws:s3:::x", "arn:aws:sns:us-east-1:123456789012:topic", policy.ImplicitDeny},
+	} {
+		req := policy.Request{Action: tt.action, Resource: tt.resource}
+		if tt.source != "" {
+			req.Context.Set("aws:SourceArn", tt.source)
+		}
+		if got := policy.Evaluate(in, &req).Decision; got != tt.want {
+			t.Errorf("%s on %s (source %q) = %v, want %v", tt.action, tt.resource, tt.source, got, tt.want)
+		}
+	}
+}
