@@ -140,7 +140,7 @@ func parseOperator(name string) (op *operator, q qualifier, ifExists bool, err e
 	}
 	// Null tests presence itself: it takes neither IfExists nor a qualifier.
 	if op == nil || op.typ == typeNull && (ifExists || q != qualNone) {
-		return nil, 0, false, errorf("Invalid Condition type : " + name)
+		return nil, 0, false, broke(RuleSyntax)
 	}
 	return op, q, ifExists, nil
 }

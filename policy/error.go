@@ -27,3 +27,7 @@ const (
 	msgSidUnique      = "Statement IDs (SID) in a single policy must be unique."
 	msgSidAlnum       = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
 )
+
+// errVariable is a malformed policy variable: Warden's words, for IAM records
+// no message of its own for these.
+func errVariable(msg string) *Error { return &Error{Rule: RuleVariable, Message: msg} }

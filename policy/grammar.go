@@ -78,10 +78,10 @@ var Rules = []Rule{
 	{RuleLegacy, msgLegacy, nil, srcMoto},
 	{RuleSidUnique, msgSidUnique, nil, srcMoto},
 	{RuleSidAlnum, msgSidAlnum, []Kind{Identity, Managed, Boundary, Session, Trust}, srcGrammar},
+	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes},
 	{RulePrincipalMissing, "Missing required field Principal", []Kind{Trust, Resource}, srcPrinc},
 	{RuleNotPrincipal, "Has prohibited field NotPrincipal", []Kind{Trust}, srcPrinc},
 	{RuleBothPrincipals, "Policy statement must not contain both Principal and NotPrincipal.", []Kind{Resource}, srcGrammar},
-	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes},
 	{RuleNoActions, msgNoActions, []Kind{Identity, Managed, Boundary, Session, Resource}, srcMoto},
 	{RuleTrustNoAction, "Missing required field Action", []Kind{Trust}, srcPrinc},
 	{RuleResourceFormat, `Resource %s must be in ARN format or "*".`, nil, srcMoto},
@@ -187,6 +187,18 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			}
 		}
 	}
+	// A trust policy's resource is the role: IAM refuses a Resource before
+	// it looks at principals (a pasted identity policy gets this message).
+	if kind == Trust {
+		for _, d := range ds {
+			if d.s.Resource != nil {
+				return broke(RuleTrustResource, "Resource")
+			}
+			if d.s.NotResource != nil {
+				return broke(RuleTrustResource, "NotResource")
+			}
+		}
+	}
 	// Principals of trust and resource policies.
 	if kind.principalRequired() {
 		for _, d := range ds {
@@ -197,16 +209,6 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 				return broke(RulePrincipalMissing)
 			case d.principals[0] != nil && d.principals[1] != nil:
 				return broke(RuleBothPrincipals)
-			}
-		}
-	}
-	if kind == Trust {
-		for _, d := range ds {
-			if d.s.Resource != nil {
-				return broke(RuleTrustResource, "Resource")
-			}
-			if d.s.NotResource != nil {
-				return broke(RuleTrustResource, "NotResource")
 			}
 		}
 	}
