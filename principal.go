@@ -24,10 +24,12 @@ type Principal struct {
 	// aws:MultiFactorAuthAge into authorization.
 	MFAAuthenticated bool
 	MFAAuthTime      time.Time
-	// SourceIP, UserAgent and SecureTransport describe the request.
+	// SourceIP, UserAgent and SecureTransport describe the request, and
+	// Region is the region it was signed for.
 	SourceIP        string
 	UserAgent       string
 	SecureTransport bool
+	Region          string
 }
 
 // IsRoot reports whether p is an account's root user.

@@ -223,7 +223,8 @@ func (s *Service) createPolicy(ctx context.Context, p *warden.Principal, in *cre
 	if err != nil {
 		return nil, err
 	}
-	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+	// AWS's CreatePolicy answers without the Description it stored.
+	return &policyOutput{Policy: policyOut(mp, true, false)}, nil
 }
 
 type policyARNInput struct {
@@ -239,7 +240,9 @@ func (s *Service) getPolicy(ctx context.Context, p *warden.Principal, in *policy
 	if err != nil {
 		return nil, err
 	}
-	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+	out := &policyOutput{Policy: policyOut(mp, true, true)}
+	out.Policy.Tags = tagList(mp.Tags, true)
+	return out, nil
 }
 
 func (s *Service) deletePolicy(ctx context.Context, p *warden.Principal, in *policyARNInput) error {

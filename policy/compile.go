@@ -1,7 +1,6 @@
 package policy
 
-import (
-)
+import ()
 
 // statement is the compiled form of a Statement.
 type statement struct {

@@ -23,8 +23,8 @@ package validate
 
 import (
 	"cmp"
-	"errors"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
