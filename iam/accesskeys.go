@@ -284,7 +284,7 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, p *warden.Principal,
 	if k.LastUsed != nil {
 		out.AccessKeyLastUsed = wAccessKeyLastUsed{LastUsedDate: k.LastUsed, ServiceName: k.LastService, Region: k.LastRegion}
 	}
-	if use, ok := s.pendingKeyUse(k.ID); ok && (k.LastUsed == nil || use.at.After(*k.LastUsed)) {
+	if use, ok := s.pendingKeyUse(k.ID); ok && (k.LastUsed == nil || !use.at.Before(*k.LastUsed)) {
 		out.AccessKeyLastUsed = wAccessKeyLastUsed{LastUsedDate: &use.at, ServiceName: use.service, Region: use.region}
 	}
 	return out, nil
