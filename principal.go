@@ -24,10 +24,13 @@ type Principal struct {
 	// aws:MultiFactorAuthAge into authorization.
 	MFAAuthenticated bool
 	MFAAuthTime      time.Time
-	// SourceIP, UserAgent and SecureTransport describe the request.
+	// SourceIP, UserAgent and SecureTransport describe the request, and
+	// Region is the region it was signed for.
 	SourceIP        string
 	UserAgent       string
 	SecureTransport bool
+	// Region is the region the request was signed for.
+	Region string
 	// Virtual marks the --dev user (see DevUser), which is not stored.
 	Virtual bool
 }

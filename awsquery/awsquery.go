@@ -263,15 +263,24 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 		}
 	}
 	p := cred.principal
+	p.Region = sig.Region
 	h.IAM.CountRequest(p.Account, sig.Service) // the usage the billing pages show
 	return &p, nil
 }
 
-// skewError answers a request whose time is more than 15 minutes off with
-// RequestExpired, keeping sigv4's "Signature expired: ..." explanation. (IAM
-// on AWS has also been seen to answer SignatureDoesNotMatch here; SDKs treat
-// both as clock skew.)
-func skewError(_ *sigv4.Signature, err error) error { return err }
+// skewError answers a request signed in its Authorization header more than
+// 15 minutes off as IAM and STS do: SignatureDoesNotMatch (403) with sigv4's
+// "Signature expired: ..." explanation (aws-cli issue 6676, aws-sdk-go issue
+// 884, devsecops/bootcamp issue 101 record it). SDKs read it as clock skew
+// and correct their clock. A presigned URL past its expiry stays
+// RequestExpired.
+func skewError(sig *sigv4.Signature, err error) error {
+	var se *sigv4.Error
+	if sig.Presigned || !errors.As(err, &se) || se.Code != sigv4.CodeRequestExpired {
+		return err
+	}
+	return &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch, Message: se.Message}
+}
 
 func namespace(service string) string {
 	if service == "sts" {
@@ -353,11 +362,13 @@ func statusOf(code string) (int, bool) {
 		warden.CodeMissingParameter, warden.CodeMissingAction, warden.CodeInvalidAction,
 		warden.CodeMalformedPolicyDocument, warden.CodePasswordPolicyViolation, warden.CodeUnmodifiableEntity,
 		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
-		warden.CodeRequestExpired, warden.CodeExpiredToken,
+		warden.CodeRequestExpired,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
 		"MalformedInput":
 		return http.StatusBadRequest, true
-	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
+	// IAM answers an expired session token with 403 (cfn-sphere issue 55
+	// records the response).
+	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID, warden.CodeExpiredToken,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:
 		return http.StatusForbidden, true
 	case warden.CodeNoSuchEntity:

@@ -284,6 +284,9 @@ func (s *Service) getAccessKeyLastUsed(ctx context.Context, p *warden.Principal,
 	if k.LastUsed != nil {
 		out.AccessKeyLastUsed = wAccessKeyLastUsed{LastUsedDate: k.LastUsed, ServiceName: k.LastService, Region: k.LastRegion}
 	}
+	if use, ok := s.pendingKeyUse(k.ID); ok && (k.LastUsed == nil || !use.at.Before(*k.LastUsed)) {
+		out.AccessKeyLastUsed = wAccessKeyLastUsed{LastUsedDate: &use.at, ServiceName: use.service, Region: use.region}
+	}
 	return out, nil
 }
 
@@ -353,29 +356,73 @@ func RootPrincipal(acct *warden.Account) warden.Principal {
 	return warden.Principal{Type: warden.PrincipalRoot, Account: acct.ID, ID: acct.ID, ARN: acct.RootARN()}
 }
 
-// keyUse throttles last-used bookkeeping to one write per key per minute.
+// keyUse coalesces last-used bookkeeping to one write per key per minute
+// without losing the latest use: a use that comes within the minute is kept
+// as the key's pending use, shown by GetAccessKeyLastUsed at once and
+// written when the minute is over.
 type keyUse struct {
-	mu   sync.Mutex
-	last map[string]time.Time
+	mu      sync.Mutex
+	last    map[string]time.Time // when each key's use was last written
+	pending map[string]pendingUse
+}
+
+// pendingUse is a key's latest use that is not yet written.
+type pendingUse struct {
+	at              time.Time
+	service, region string
 }
 
 // RecordKeyUse notes that an access key signed a request for service in
-// region. Writes are throttled so that busy keys don't write on every request.
+// region. Writes are coalesced so that busy keys don't write on every
+// request; the latest use is never dropped.
 func (s *Service) RecordKeyUse(ctx context.Context, accessKeyID, service, region string) error {
 	now := s.now()
-	s.uses.mu.Lock()
-	if s.uses.last == nil {
-		s.uses.last = map[string]time.Time{}
+	u := &s.uses
+	u.mu.Lock()
+	if u.last == nil || len(u.last) > 100000 {
+		u.last, u.pending = map[string]time.Time{}, map[string]pendingUse{}
 	}
-	if t, ok := s.uses.last[accessKeyID]; ok && now.Sub(t) < time.Minute {
-		s.uses.mu.Unlock()
+	if t, ok := u.last[accessKeyID]; ok && now.Sub(t) < time.Minute && now.Sub(t) >= 0 {
+		_, scheduled := u.pending[accessKeyID]
+		u.pending[accessKeyID] = pendingUse{now, service, region}
+		u.mu.Unlock()
+		if !scheduled {
+			time.AfterFunc(time.Minute-now.Sub(t), func() { s.flushKeyUse(accessKeyID) })
+		}
 		return nil
 	}
-	s.uses.last[accessKeyID] = now
-	if len(s.uses.last) > 100000 {
-		clear(s.uses.last)
+	u.last[accessKeyID] = now
+	delete(u.pending, accessKeyID) // this use is newer
+	u.mu.Unlock()
+	return s.writeKeyUse(ctx, accessKeyID, pendingUse{now, service, region})
+}
+
+// flushKeyUse writes a key's pending use, if it still has one.
+func (s *Service) flushKeyUse(accessKeyID string) {
+	u := &s.uses
+	u.mu.Lock()
+	use, ok := u.pending[accessKeyID]
+	delete(u.pending, accessKeyID)
+	if ok {
+		u.last[accessKeyID] = s.now()
 	}
-	s.uses.mu.Unlock()
+	u.mu.Unlock()
+	if ok {
+		// Bookkeeping after the request is gone: a failure (a store that
+		// is closing) only loses this record.
+		_ = s.writeKeyUse(context.Background(), accessKeyID, use)
+	}
+}
+
+// pendingKeyUse is a key's latest use not yet written, if any.
+func (s *Service) pendingKeyUse(accessKeyID string) (pendingUse, bool) {
+	s.uses.mu.Lock()
+	defer s.uses.mu.Unlock()
+	use, ok := s.uses.pending[accessKeyID]
+	return use, ok
+}
+
+func (s *Service) writeKeyUse(ctx context.Context, accessKeyID string, use pendingUse) error {
 	// Last use decides nothing, so the write leaves this node's
 	// authorization snapshot and credential cache in place.
 	return authz.Untracked(s.store).Update(ctx, func(tx warden.Tx) error {
@@ -383,7 +430,11 @@ func (s *Service) RecordKeyUse(ctx context.Context, accessKeyID, service, region
 		if err != nil {
 			return err
 		}
-		k.LastUsed, k.LastService, k.LastRegion = &now, service, region
+		if k.LastUsed != nil && k.LastUsed.After(use.at) {
+			return nil // another node wrote a later use
+		}
+		at := use.at
+		k.LastUsed, k.LastService, k.LastRegion = &at, use.service, use.region
 		return warden.Save(ctx, tx, k)
 	})
 }

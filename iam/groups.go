@@ -213,13 +213,18 @@ type userGroupInput struct {
 	UserName  string
 }
 
+// addUserToGroup looks for the user before the group, as IAM does: with
+// neither, the answer is the user's NoSuchEntity (to a caller allowed to ask).
 func (s *Service) addUserToGroup(ctx context.Context, p *warden.Principal, in *userGroupInput) error {
 	return s.store.Update(ctx, func(tx warden.Tx) error {
-		g, err := s.groupFor(ctx, tx, p, "AddUserToGroup", in.GroupName)
+		u, err := s.loadUser(ctx, tx, p.Account, in.UserName)
 		if err != nil {
+			if aerr := s.authorize(ctx, p, "AddUserToGroup", arn(p.Account, "group", "/", in.GroupName), nil); aerr != nil && warden.ErrorCode(err) == warden.CodeNoSuchEntity {
+				return aerr
+			}
 			return err
 		}
-		u, err := s.loadUser(ctx, tx, p.Account, in.UserName)
+		g, err := s.groupFor(ctx, tx, p, "AddUserToGroup", in.GroupName)
 		if err != nil {
 			return err
 		}
@@ -249,7 +254,7 @@ func (s *Service) removeUserFromGroup(ctx context.Context, p *warden.Principal, 
 		}
 		i := slices.IndexFunc(u.Groups, func(n string) bool { return warden.NameKey(n) == warden.NameKey(g.Name) })
 		if i < 0 {
-			return noSuchEntity("User %s does not belong to group %s.", u.Name, g.Name)
+			return nil // removing a user who is not a member succeeds and changes nothing, as in IAM
 		}
 		u.Groups = slices.Delete(u.Groups, i, i+1)
 		if err := warden.Save(ctx, tx, u); err != nil {

@@ -22,13 +22,13 @@ type wInstanceProfile struct {
 	Arn                 string      `xml:"Arn"`
 	CreateDate          time.Time   `xml:"CreateDate"`
 	Roles               list[wRole] `xml:"Roles"`
-	Tags                list[wTag]  `xml:"Tags,omitempty"`
+	Tags                *list[wTag] `xml:"Tags,omitempty"`
 }
 
 // profileOut shapes an instance profile with its roles, as loaded.
 func profileOut(ip *warden.InstanceProfile, roles []*warden.Role) wInstanceProfile {
 	w := wInstanceProfile{Path: ip.Path, InstanceProfileName: ip.Name, InstanceProfileID: ip.ID, Arn: ip.ARN(),
-		CreateDate: ip.CreateDate, Roles: list[wRole]{}, Tags: tagsOut(ip.Tags)}
+		CreateDate: ip.CreateDate, Roles: list[wRole]{}, Tags: tagList(ip.Tags, false)}
 	for _, r := range roles {
 		w.Roles = append(w.Roles, roleOut(r, roleInProfile))
 	}
@@ -144,6 +144,7 @@ func (s *Service) getInstanceProfile(ctx context.Context, p *warden.Principal, i
 			return err
 		}
 		out = profileOut(ip, roles)
+		out.Tags = tagList(ip.Tags, true) // GetInstanceProfile answers <Tags/> when there are none
 		return nil
 	})
 	if err != nil {

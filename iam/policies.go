@@ -181,10 +181,10 @@ func awsManagedDenied(p *warden.Principal, action, policyARN string) error {
 }
 
 func checkManagedDocument(doc string) error {
-	if err := checkDocument(doc, policy.Identity); err != nil {
+	if err := checkDocument(doc, policy.Managed); err != nil {
 		return err
 	}
-	return checkSize(doc, policy.Identity)
+	return checkSize(doc, policy.Managed)
 }
 
 type createPolicyInput struct {
@@ -223,7 +223,8 @@ func (s *Service) createPolicy(ctx context.Context, p *warden.Principal, in *cre
 	if err != nil {
 		return nil, err
 	}
-	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+	// AWS's CreatePolicy answers without the Description it stored.
+	return &policyOutput{Policy: policyOut(mp, true, false)}, nil
 }
 
 type policyARNInput struct {
@@ -239,7 +240,9 @@ func (s *Service) getPolicy(ctx context.Context, p *warden.Principal, in *policy
 	if err != nil {
 		return nil, err
 	}
-	return &policyOutput{Policy: policyOut(mp, true, true)}, nil
+	out := &policyOutput{Policy: policyOut(mp, true, true)}
+	out.Policy.Tags = tagList(mp.Tags, true)
+	return out, nil
 }
 
 func (s *Service) deletePolicy(ctx context.Context, p *warden.Principal, in *policyARNInput) error {

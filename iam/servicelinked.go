@@ -44,6 +44,38 @@ var linkedServices = map[string]linkedService{
 	"securityhub.amazonaws.com":          {roleName: "AWSServiceRoleForSecurityHub", noSuffix: true},
 	"ssm.amazonaws.com":                  {roleName: "AWSServiceRoleForAmazonSSM", noSuffix: true},
 	"sso.amazonaws.com":                  {roleName: "AWSServiceRoleForSSO", noSuffix: true},
+	// Application Auto Scaling names one role per scalable target type
+	// (docs.aws.amazon.com/autoscaling/application/userguide/application-auto-scaling-service-linked-roles.html).
+	"appstream.application-autoscaling.amazonaws.com":       {roleName: "AWSServiceRoleForApplicationAutoScaling_AppStreamFleet", noSuffix: true},
+	"cassandra.application-autoscaling.amazonaws.com":       {roleName: "AWSServiceRoleForApplicationAutoScaling_CassandraTable", noSuffix: true},
+	"comprehend.application-autoscaling.amazonaws.com":      {roleName: "AWSServiceRoleForApplicationAutoScaling_ComprehendEndpoint", noSuffix: true},
+	"custom-resource.application-autoscaling.amazonaws.com": {roleName: "AWSServiceRoleForApplicationAutoScaling_CustomResource", noSuffix: true},
+	"dynamodb.application-autoscaling.amazonaws.com":        {roleName: "AWSServiceRoleForApplicationAutoScaling_DynamoDBTable", noSuffix: true},
+	"ec2.application-autoscaling.amazonaws.com":             {roleName: "AWSServiceRoleForApplicationAutoScaling_EC2SpotFleetRequest", noSuffix: true},
+	"ecs.application-autoscaling.amazonaws.com":             {roleName: "AWSServiceRoleForApplicationAutoScaling_ECSService", noSuffix: true},
+	"elasticache.application-autoscaling.amazonaws.com":     {roleName: "AWSServiceRoleForApplicationAutoScaling_ElastiCacheRG", noSuffix: true},
+	"kafka.application-autoscaling.amazonaws.com":           {roleName: "AWSServiceRoleForApplicationAutoScaling_KafkaCluster", noSuffix: true},
+	"lambda.application-autoscaling.amazonaws.com":          {roleName: "AWSServiceRoleForApplicationAutoScaling_LambdaConcurrency", noSuffix: true},
+	"rds.application-autoscaling.amazonaws.com":             {roleName: "AWSServiceRoleForApplicationAutoScaling_RDSCluster", noSuffix: true},
+	"sagemaker.application-autoscaling.amazonaws.com":       {roleName: "AWSServiceRoleForApplicationAutoScaling_SageMakerEndpoint", noSuffix: true},
+	// Services whose role name is not their principal's (each service's
+	// "Using service-linked roles" page names it).
+	"access-analyzer.amazonaws.com":      {roleName: "AWSServiceRoleForAccessAnalyzer", noSuffix: true},
+	"backup.amazonaws.com":               {roleName: "AWSServiceRoleForBackup", noSuffix: true},
+	"dax.amazonaws.com":                  {roleName: "AWSServiceRoleForDAX", noSuffix: true},
+	"elasticfilesystem.amazonaws.com":    {roleName: "AWSServiceRoleForAmazonElasticFileSystem", noSuffix: true},
+	"elasticmapreduce.amazonaws.com":     {roleName: "AWSServiceRoleForEMRCleanup", noSuffix: true},
+	"fsx.amazonaws.com":                  {roleName: "AWSServiceRoleForAmazonFSx", noSuffix: true},
+	"globalaccelerator.amazonaws.com":    {roleName: "AWSServiceRoleForGlobalAccelerator", noSuffix: true},
+	"inspector2.amazonaws.com":           {roleName: "AWSServiceRoleForAmazonInspector2", noSuffix: true},
+	"kafka.amazonaws.com":                {roleName: "AWSServiceRoleForKafka", noSuffix: true},
+	"lex.amazonaws.com":                  {roleName: "AWSServiceRoleForLexBots", noSuffix: true},
+	"channels.lex.amazonaws.com":         {roleName: "AWSServiceRoleForLexChannels", noSuffix: true},
+	"lexv2.amazonaws.com":                {roleName: "AWSServiceRoleForLexV2Bots"},
+	"ops.apigateway.amazonaws.com":       {roleName: "AWSServiceRoleForAPIGateway", noSuffix: true},
+	"replication.dynamodb.amazonaws.com": {roleName: "AWSServiceRoleForDynamoDBReplication", noSuffix: true},
+	"transitgateway.amazonaws.com":       {roleName: "AWSServiceRoleForVPCTransitGateway", noSuffix: true},
+	"ec2scheduled.amazonaws.com":         {roleName: "AWSServiceRoleForEC2Scheduled", noSuffix: true},
 }
 
 // servicePrincipal is the shape of an AWS service principal:

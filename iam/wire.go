@@ -40,6 +40,17 @@ func tagsOut(ts []warden.Tag) list[wTag] {
 	return out
 }
 
+// tagList is a Tags element that is left out when there are no tags, unless
+// always: some Get operations (GetPolicy, GetInstanceProfile) answer an
+// empty <Tags/>, which SDKs read as an empty, present list.
+func tagList(ts []warden.Tag, always bool) *list[wTag] {
+	if len(ts) == 0 && !always {
+		return nil
+	}
+	l := tagsOut(ts)
+	return &l
+}
+
 type wBoundary struct {
 	PermissionsBoundaryType string `xml:"PermissionsBoundaryType"`
 	PermissionsBoundaryArn  string `xml:"PermissionsBoundaryArn"`
@@ -91,18 +102,18 @@ func groupOut(g *warden.Group) wGroup {
 }
 
 type wPolicy struct {
-	PolicyName                    string     `xml:"PolicyName"`
-	PolicyID                      string     `xml:"PolicyId"`
-	Arn                           string     `xml:"Arn"`
-	Path                          string     `xml:"Path"`
-	DefaultVersionID              string     `xml:"DefaultVersionId"`
-	AttachmentCount               int        `xml:"AttachmentCount"`
-	PermissionsBoundaryUsageCount int        `xml:"PermissionsBoundaryUsageCount"`
-	IsAttachable                  bool       `xml:"IsAttachable"`
-	Description                   string     `xml:"Description,omitempty"`
-	CreateDate                    time.Time  `xml:"CreateDate"`
-	UpdateDate                    time.Time  `xml:"UpdateDate"`
-	Tags                          list[wTag] `xml:"Tags,omitempty"`
+	PolicyName                    string      `xml:"PolicyName"`
+	PolicyID                      string      `xml:"PolicyId"`
+	Arn                           string      `xml:"Arn"`
+	Path                          string      `xml:"Path"`
+	DefaultVersionID              string      `xml:"DefaultVersionId"`
+	AttachmentCount               int         `xml:"AttachmentCount"`
+	PermissionsBoundaryUsageCount int         `xml:"PermissionsBoundaryUsageCount"`
+	IsAttachable                  bool        `xml:"IsAttachable"`
+	Description                   string      `xml:"Description,omitempty"`
+	CreateDate                    time.Time   `xml:"CreateDate"`
+	UpdateDate                    time.Time   `xml:"UpdateDate"`
+	Tags                          *list[wTag] `xml:"Tags,omitempty"`
 }
 
 func policyOut(p *warden.ManagedPolicy, withTags, withDescription bool) wPolicy {
@@ -113,7 +124,7 @@ func policyOut(p *warden.ManagedPolicy, withTags, withDescription bool) wPolicy 
 		w.Description = p.Description
 	}
 	if withTags {
-		w.Tags = tagsOut(p.Tags)
+		w.Tags = tagList(p.Tags, false)
 	}
 	return w
 }

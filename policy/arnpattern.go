@@ -90,8 +90,9 @@ func parseARNPattern(s string, vars bool) (arnPattern, error) {
 	}
 	var p arnPattern
 	if t.pieces == nil {
+		// t.raw, not s: escapes such as ${$} are already resolved in it.
 		var secs [6]string
-		p.n = arn.Split(s, secs[:])
+		p.n = arn.Split(t.raw, secs[:])
 		for i := 0; i < p.n; i++ {
 			p.secs[i] = newSection(template{raw: secs[i]})
 		}
@@ -140,21 +141,6 @@ func parseARNPattern(s string, vars bool) (arnPattern, error) {
 	finish()
 	p.setIndexKey()
 	return p, nil
-}
-
-// wellFormed reports whether the pattern has the six sections of an ARN and
-// begins with "arn:"; policies accept no other Resource shape but "*".
-func (p *arnPattern) wellFormed() bool {
-	if p.any {
-		return true
-	}
-	if p.n != 6 || p.secs[0].kind != sectionLiteral || p.secs[0].lit != "arn" {
-		return false
-	}
-	// Partition and service may be wildcards but not empty. The resource
-	// may be empty: AWS accepts "arn:aws:organizations::*:" (its managed
-	// policy AmazonDevOpsGuruOrganizationsAccess uses it).
-	return !p.secs[1].empty() && !p.secs[2].empty()
 }
 
 // matchOrder checks the most selective sections first: the resource, then

@@ -1,8 +1,6 @@
 package policy
 
-import (
-	"strconv"
-)
+import ()
 
 // statement is the compiled form of a Statement.
 type statement struct {
@@ -38,13 +36,6 @@ func compileStatement(s *Statement, vars bool) (statement, error) {
 		p, err := parseARNPattern(r, vars)
 		if err != nil {
 			return statement{}, err
-		}
-		if !p.wellFormed() {
-			return statement{}, errorf("Resource " + r + " must be in ARN format or " + strconv.Quote("*") + ".")
-		}
-		if p.n == 6 && p.secs[2].kind == sectionLiteral && p.secs[2].lit == "iam" &&
-			p.secs[3].kind == sectionLiteral && p.secs[3].lit != "" {
-			return statement{}, errorf("IAM resource " + r + " cannot contain region information.")
 		}
 		if p.any && !cs.notResource {
 			cs.anyResource = true

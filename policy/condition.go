@@ -140,98 +140,59 @@ func parseOperator(name string) (op *operator, q qualifier, ifExists bool, err e
 	}
 	// Null tests presence itself: it takes neither IfExists nor a qualifier.
 	if op == nil || op.typ == typeNull && (ifExists || q != qualNone) {
-		return nil, 0, false, errorf("Invalid Condition type : " + name)
+		return nil, 0, false, broke(RuleSyntax)
 	}
 	return op, q, ifExists, nil
 }
 
-// checkConditionKey validates the shape of a condition key: "vendor:key".
-// Keys may hold more colons (kms:EncryptionContext:aws:ebs:id,
-// aws:PrincipalTag/aws:cloudformation:stack-name), but a URL such as
-// https://issuer:sub is refused, as IAM refuses it.
-func checkConditionKey(key string) error {
-	vendor, rest, ok := strings.Cut(key, ":")
-	if !ok || vendor == "" || rest == "" {
-		return errorf(msgVendor)
-	}
-	if strings.HasPrefix(rest, "//") {
-		return errorf(msgConditionColon)
-	}
-	return nil
-}
-
-// compileCondition validates c and prepares its values. vars enables policy
-// variables (Version 2012-10-17) in string and ARN values.
+// compileCondition prepares c's values. vars enables policy variables
+// (Version 2012-10-17) in string and ARN values. IAM stores condition keys
+// and values it cannot read (a Bool of "yes", a NumericEquals of "ten"): such
+// a value never matches, so it is dropped here. Only an unknown operator is
+// refused (Parse has already done so with IAM's message), and so is a
+// malformed policy variable.
 func compileCondition(c Condition, vars bool) (condition, error) {
 	op, q, ifExists, err := parseOperator(c.Operator)
 	if err != nil {
 		return condition{}, err
 	}
-	if err := checkConditionKey(c.Key); err != nil {
-		return condition{}, err
-	}
 	cc := condition{op: op, qual: q, ifExists: ifExists, key: strings.ToLower(c.Key)}
-	cc.values = make([]value, len(c.Values))
-	for i, s := range c.Values {
-		v, err := compileValue(op, s, vars)
+	cc.values = make([]value, 0, len(c.Values))
+	for _, s := range c.Values {
+		v, ok, err := compileValue(op, s, vars)
 		if err != nil {
 			return condition{}, err
 		}
-		cc.values[i] = v
+		if ok {
+			cc.values = append(cc.values, v)
+		}
 	}
 	return cc, nil
 }
 
-func compileValue(op *operator, s string, vars bool) (value, error) {
-	var v value
-	bad := func(what string) error {
-		return errorf("Invalid Condition value for " + op.name + ": " + strconv.Quote(s) + " is not " + what + ".")
-	}
+// compileValue reads one condition value; ok is false for a value the
+// operator cannot read, which never matches.
+func compileValue(op *operator, s string, vars bool) (v value, ok bool, err error) {
 	switch op.typ {
 	case typeString:
-		t, err := parseTemplate(s, vars, op.cmp == cmpLike)
-		if err != nil {
-			return value{}, err
-		}
-		v.str = t
+		v.str, err = parseTemplate(s, vars, op.cmp == cmpLike)
+		return v, err == nil, err
 	case typeARN:
-		p, err := parseARNPattern(s, vars)
-		if err != nil {
-			return value{}, err
-		}
-		v.arn = p
+		v.arn, err = parseARNPattern(s, vars)
+		return v, err == nil, err
 	case typeNumeric:
-		n, ok := parseNumber(s)
-		if !ok {
-			return value{}, bad("a number")
-		}
-		v.num = n
+		v.num, ok = parseNumber(s)
 	case typeDate:
-		t, ok := parseDate(s)
-		if !ok {
-			return value{}, bad("an ISO 8601 date or epoch time")
-		}
-		v.time = t
+		v.time, ok = parseDate(s)
 	case typeBool, typeNull:
-		b, ok := parseBool(s)
-		if !ok {
-			return value{}, bad("true or false")
-		}
-		v.b = b
+		v.b, ok = parseBool(s)
 	case typeBinary:
-		b, err := base64.StdEncoding.DecodeString(s)
-		if err != nil {
-			return value{}, bad("base64")
-		}
-		v.bin = string(b)
+		b, berr := base64.StdEncoding.DecodeString(s)
+		v.bin, ok = string(b), berr == nil
 	case typeIP:
-		p, ok := parseIP(s)
-		if !ok {
-			return value{}, bad("an IP address or CIDR block")
-		}
-		v.ip = p
+		v.ip, ok = parseIP(s)
 	}
-	return v, nil
+	return v, ok, nil
 }
 
 // eval reports whether the condition holds for the request context, applying

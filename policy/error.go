@@ -4,6 +4,9 @@ package policy
 // way AWS IAM words it, so a front end can return it to clients as the message
 // of a MalformedPolicyDocument (or, for size limits, LimitExceeded) error.
 type Error struct {
+	// Rule is the Code of the grammar rule the document breaks (see
+	// Rules), or "" for a size quota.
+	Rule    string
 	Message string
 }
 
@@ -24,3 +27,7 @@ const (
 	msgSidUnique      = "Statement IDs (SID) in a single policy must be unique."
 	msgSidAlnum       = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
 )
+
+// errVariable is a malformed policy variable: Warden's words, for IAM records
+// no message of its own for these.
+func errVariable(msg string) *Error { return &Error{Rule: RuleVariable, Message: msg} }

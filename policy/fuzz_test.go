@@ -51,14 +51,37 @@ func FuzzParse(f *testing.F) {
 			}
 		}
 	}
-	kinds := []policy.Kind{policy.Identity, policy.Resource, policy.Trust, policy.Boundary, policy.Session}
+	// And every document of the API grammar corpus.
+	if data, err := os.ReadFile(filepath.Join("..", "cmd", "warden", "testdata", "grammar", "cases.json")); err == nil {
+		var corpus struct {
+			Cases []struct {
+				Doc json.RawMessage `json:"doc"`
+				Raw *string         `json:"raw"`
+			} `json:"cases"`
+		}
+		if err := json.Unmarshal(data, &corpus); err != nil {
+			f.Fatal(err)
+		}
+		for i, c := range corpus.Cases {
+			if c.Raw != nil {
+				f.Add([]byte(*c.Raw), uint8(i))
+			} else {
+				f.Add([]byte(c.Doc), uint8(i))
+			}
+		}
+	}
+	kinds := []policy.Kind{policy.Identity, policy.Resource, policy.Trust, policy.Boundary, policy.Session, policy.Managed}
+	rules := map[string]bool{}
+	for _, r := range policy.Rules {
+		rules[r.Code] = true
+	}
 	f.Fuzz(func(t *testing.T, doc []byte, k uint8) {
 		kind := kinds[int(k)%len(kinds)]
 		p, err := policy.Parse(doc, kind)
 		if err != nil {
 			var perr *policy.Error
-			if !errors.As(err, &perr) || perr.Message == "" {
-				t.Fatalf("Parse error %v (%T) is not a *policy.Error with a message", err, err)
+			if !errors.As(err, &perr) || perr.Message == "" || !rules[perr.Rule] {
+				t.Fatalf("Parse error %v (%T) is not a *policy.Error with a message and a rule of Rules", err, err)
 			}
 			return
 		}

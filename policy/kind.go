@@ -23,6 +23,10 @@ const (
 	// Session is a session policy passed to AssumeRole*, or
 	// GetFederationToken. It follows the rules of Identity.
 	Session
+	// Managed is a customer managed policy as CreatePolicy and
+	// CreatePolicyVersion take it: an identity policy that must say
+	// "Version": "2012-10-17".
+	Managed
 )
 
 func (k Kind) String() string {
@@ -37,11 +41,17 @@ func (k Kind) String() string {
 		return "Boundary"
 	case Session:
 		return "Session"
+	case Managed:
+		return "Managed"
 	}
 	return "Kind(" + strconv.Itoa(int(k)) + ")"
 }
 
-func (k Kind) valid() bool { return k >= Identity && k <= Session }
+func (k Kind) valid() bool { return k >= Identity && k <= Managed }
+
+// managed reports whether documents of this kind are stored as managed
+// policies, which IAM only takes in the current language version.
+func (k Kind) managed() bool { return k == Managed }
 
 // principalRequired reports whether statements of this kind must say whom
 // they apply to.

@@ -62,7 +62,7 @@ func parseTemplate(s string, vars, glob bool) (template, error) {
 		if c == '$' && i+1 < len(s) && s[i+1] == '{' {
 			end := strings.IndexByte(s[i+2:], '}')
 			if end < 0 {
-				return template{}, errorf("Policy variable " + s[i:] + " is missing its closing brace.")
+				return template{}, errVariable("Policy variable " + s[i:] + " is missing its closing brace.")
 			}
 			body := strings.TrimSpace(s[i+2 : i+2+end])
 			i += end + 3
@@ -130,13 +130,13 @@ func parseVariable(body string) (piece, error) {
 	key, def, hasDef := strings.Cut(body, ",")
 	key = strings.TrimSpace(key)
 	if key == "" || strings.ContainsAny(key, " '${}") {
-		return piece{}, errorf("Policy variable ${" + body + "} is not valid.")
+		return piece{}, errVariable("Policy variable ${" + body + "} is not valid.")
 	}
 	p := piece{kind: pieceVar, key: strings.ToLower(key)}
 	if hasDef {
 		def = strings.TrimSpace(def)
 		if len(def) < 2 || def[0] != '\'' || def[len(def)-1] != '\'' {
-			return piece{}, errorf("Policy variable ${" + body + "} has a default value that is not in single quotes.")
+			return piece{}, errVariable("Policy variable ${" + body + "} has a default value that is not in single quotes.")
 		}
 		inner := def[1 : len(def)-1]
 		var b strings.Builder
@@ -145,7 +145,7 @@ func parseVariable(body string) (piece, error) {
 				if i+1 < len(inner) && inner[i+1] == '\'' {
 					i++
 				} else {
-					return piece{}, errorf("Policy variable ${" + body + "} has a default value with an unescaped quote.")
+					return piece{}, errVariable("Policy variable ${" + body + "} has a default value with an unescaped quote.")
 				}
 			}
 			b.WriteByte(inner[i])

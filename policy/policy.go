@@ -83,11 +83,11 @@ func (p *Policy) StatementSpan(i int) (start, end int) {
 // Parse reads and validates a policy document of the given kind. The
 // document is copied; Raw returns it unchanged.
 //
-// Parse is strict, as IAM is: unknown or duplicated elements, values of the
-// wrong JSON type, bad action names, resources that are neither "*" nor an
-// ARN, invalid principals, unknown condition operators and condition values
-// that do not fit their operator are all refused. Every error is a *Error
-// whose Message says what is wrong in AWS's words. Parse checks the shape of
+// Parse accepts and refuses what IAM accepts and refuses for that kind of
+// document, and checks in IAM's order (see Rules): an error is a *Error whose
+// Message is IAM's and whose Rule is the broken rule's Code. Like IAM it does
+// not look at action names, condition keys or condition values beyond dates;
+// a value its operator cannot read never matches. Parse checks the shape of
 // principals but not that they exist; that takes a store.
 func Parse(doc []byte, kind Kind) (*Policy, error) {
 	if !kind.valid() {
@@ -95,222 +95,136 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 	}
 	root, err := readTree(doc)
 	if err != nil {
-		return nil, err
+		if kind == Trust {
+			return nil, broke(RuleTrustJSON)
+		}
+		return nil, broke(RuleJSON)
 	}
+	syntax := broke(RuleSyntax)
 	if root.kind != nodeObject {
-		return nil, errorf(msgSyntax)
+		return nil, syntax
 	}
 	p := &Policy{kind: kind, version: Version2008}
 	var stmtNode *node
+	hasVersion := false
 	for i, k := range root.keys {
 		v := root.elems[i]
 		switch k {
 		case "Version":
-			if v.kind != nodeString {
-				return nil, errorf(msgSyntax)
+			if v.kind != nodeString || v.text != Version2012 && v.text != Version2008 {
+				return nil, syntax
 			}
-			if v.text != Version2012 && v.text != Version2008 {
-				return nil, errorf(msgLegacy)
-			}
-			p.version = v.text
+			p.version, hasVersion = v.text, true
 		case "Id":
 			if v.kind != nodeString {
-				return nil, errorf(msgSyntax)
+				return nil, syntax
 			}
 			p.id = v.text
 		case "Statement":
 			stmtNode = v
 		default:
-			return nil, errorf(msgSyntax)
+			return nil, syntax
 		}
-	}
-	if stmtNode == nil {
-		return nil, errorf("Missing required field Statement")
 	}
 	var stmts []*node
-	switch stmtNode.kind {
-	case nodeObject:
+	switch {
+	case stmtNode == nil:
+		return nil, syntax
+	case stmtNode.kind == nodeObject:
 		stmts = []*node{stmtNode}
-	case nodeArray:
+	case stmtNode.kind == nodeArray && len(stmtNode.elems) > 0:
 		stmts = stmtNode.elems
 	default:
-		return nil, errorf(msgSyntax)
+		return nil, syntax
 	}
-	if len(stmts) == 0 {
-		return nil, errorf(msgSyntax)
+	ds := make([]draft, len(stmts))
+	for i, sn := range stmts {
+		if !readStatement(sn, &ds[i]) {
+			return nil, syntax
+		}
+	}
+	if err := checkGrammar(kind, p.version, hasVersion, ds); err != nil {
+		return nil, err
 	}
 	vars := p.version == Version2012
-	sids := make(map[string]bool, len(stmts))
-	for _, sn := range stmts {
-		s, err := parseStatement(sn, kind)
-		if err != nil {
-			return nil, err
-		}
-		if s.Sid != "" {
-			if sids[s.Sid] {
-				return nil, errorf(msgSidUnique)
+	for i := range ds {
+		d := &ds[i]
+		if kind.principalRequired() {
+			for j, pn := range d.principals {
+				if pn == nil {
+					continue
+				}
+				pr, err := parsePrincipals(pn)
+				if err != nil {
+					return nil, err
+				}
+				if j == 0 {
+					d.s.Principal = pr
+				} else {
+					d.s.NotPrincipal = pr
+				}
 			}
-			sids[s.Sid] = true
 		}
-		cs, err := compileStatement(&s, vars)
+		cs, err := compileStatement(&d.s, vars)
 		if err != nil {
 			return nil, err
 		}
-		p.statements = append(p.statements, s)
+		p.statements = append(p.statements, d.s)
 		p.compiled = append(p.compiled, cs)
-		p.spans = append(p.spans, [2]int{sn.start, sn.end})
+		p.spans = append(p.spans, [2]int{d.node.start, d.node.end})
 	}
 	p.raw = slices.Clone(doc)
 	return p, nil
 }
 
-func parseStatement(n *node, kind Kind) (Statement, error) {
-	var s Statement
+// readStatement reads the elements of one statement into d. It reports false
+// for anything IAM calls a syntax error: an unknown element, a value of the
+// wrong JSON type, an Effect that is neither Allow nor Deny in any case, both
+// Action and NotAction (or Resource and NotResource), or a condition that is
+// not an object of operator blocks.
+func readStatement(n *node, d *draft) bool {
 	if n.kind != nodeObject {
-		return s, errorf(msgSyntax)
+		return false
 	}
-	var hasEffect bool
-	list := func(v *node) ([]string, error) {
-		l, ok := v.strings()
-		if !ok {
-			return nil, errorf(msgSyntax)
-		}
-		return l, nil
-	}
+	d.node = n
+	s := &d.s
+	hasEffect := false
 	for i, k := range n.keys {
 		v := n.elems[i]
-		var err error
+		ok := true
 		switch k {
 		case "Sid":
-			if v.kind != nodeString {
-				return s, errorf(msgSyntax)
-			}
+			ok = v.kind == nodeString
 			s.Sid = v.text
 		case "Effect":
-			if v.kind != nodeString {
-				return s, errorf(msgSyntax)
-			}
-			switch v.text {
-			case "Allow":
+			ok = v.kind == nodeString && (strings.EqualFold(v.text, "Allow") || strings.EqualFold(v.text, "Deny"))
+			d.effect, hasEffect = v.text, true
+			s.Effect = EffectDeny
+			if strings.EqualFold(v.text, "Allow") {
 				s.Effect = EffectAllow
-			case "Deny":
-				s.Effect = EffectDeny
-			default:
-				return s, errorf("Invalid effect: " + v.text)
 			}
-			hasEffect = true
 		case "Principal":
-			s.Principal, err = parsePrincipals(v)
+			d.principals[0] = v
 		case "NotPrincipal":
-			s.NotPrincipal, err = parsePrincipals(v)
+			d.principals[1] = v
 		case "Action":
-			s.Action, err = list(v)
+			s.Action, ok = v.strings()
 		case "NotAction":
-			s.NotAction, err = list(v)
+			s.NotAction, ok = v.strings()
 		case "Resource":
-			s.Resource, err = list(v)
+			s.Resource, ok = v.strings()
 		case "NotResource":
-			s.NotResource, err = list(v)
+			s.NotResource, ok = v.strings()
 		case "Condition":
-			s.Condition, err = parseConditions(v)
+			s.Condition, ok = readConditions(v)
 		default:
-			return s, errorf(msgSyntax)
+			ok = false
 		}
-		if err != nil {
-			return s, err
-		}
-	}
-	return s, validateStatement(&s, kind, hasEffect)
-}
-
-// validateStatement checks the element rules of the policy kind, in the order
-// IAM reports them.
-func validateStatement(s *Statement, kind Kind, hasEffect bool) error {
-	if kind != Resource && !isAlnum(s.Sid) {
-		return errorf(msgSidAlnum)
-	}
-	if !hasEffect {
-		return errorf("Missing required field Effect")
-	}
-	if kind.principalRequired() {
-		switch {
-		case kind == Trust && s.NotPrincipal != nil:
-			return errorf("Has prohibited field NotPrincipal")
-		case s.Principal == nil && s.NotPrincipal == nil:
-			return errorf("Missing required field Principal")
-		case s.Principal != nil && s.NotPrincipal != nil:
-			return errorf("Policy statement must not contain both Principal and NotPrincipal.")
-		}
-	} else {
-		if s.Principal != nil {
-			return errorf("Has prohibited field Principal")
-		}
-		if s.NotPrincipal != nil {
-			return errorf("Has prohibited field NotPrincipal")
+		if !ok {
+			return false
 		}
 	}
-	switch {
-	case s.Action != nil && s.NotAction != nil:
-		return errorf("Policy statement must not contain both Action and NotAction.")
-	case len(s.Action) == 0 && len(s.NotAction) == 0:
-		if kind == Trust {
-			return errorf("Missing required field Action")
-		}
-		return errorf(msgNoActions)
-	}
-	for _, a := range s.Action {
-		if err := checkAction(a); err != nil {
-			return err
-		}
-	}
-	for _, a := range s.NotAction {
-		if err := checkAction(a); err != nil {
-			return err
-		}
-	}
-	if kind == Trust {
-		if s.Resource != nil {
-			return errorf("Has prohibited field Resource")
-		}
-		if s.NotResource != nil {
-			return errorf("Has prohibited field NotResource")
-		}
-		return nil
-	}
-	switch {
-	case s.Resource != nil && s.NotResource != nil:
-		return errorf("Policy statement must not contain both Resource and NotResource.")
-	case len(s.Resource) == 0 && len(s.NotResource) == 0:
-		return errorf(msgNoResources)
-	}
-	return nil
-}
-
-// checkAction validates "service:Action" (wildcards allowed in the action
-// part only) or "*".
-func checkAction(a string) error {
-	if a == "*" {
-		return nil
-	}
-	vendor, name, ok := strings.Cut(a, ":")
-	if !ok || vendor == "" {
-		return errorf(msgVendor)
-	}
-	if strings.Contains(name, ":") {
-		return errorf(msgActionColon)
-	}
-	if strings.ContainsAny(vendor, "*?") {
-		return errorf(msgVendorWild)
-	}
-	for i := 0; i < len(vendor); i++ {
-		if c := vendor[i]; !isAlnumByte(c) && c != '-' {
-			return errorf("Vendor " + vendor + " is not valid")
-		}
-	}
-	if name == "" || strings.ContainsAny(name, " \t\r\n") {
-		return errorf("Action " + a + " is not valid")
-	}
-	return nil
+	return hasEffect && (s.Action == nil || s.NotAction == nil) && (s.Resource == nil || s.NotResource == nil)
 }
 
 func isAlnum(s string) bool {
@@ -332,18 +246,18 @@ func parsePrincipals(n *node) (*Principals, error) {
 	const invalid = "Invalid principal in policy"
 	if n.kind == nodeString {
 		if n.text != "*" {
-			return nil, errorf(invalid)
+			return nil, &Error{Rule: RulePrincipal, Message: invalid}
 		}
 		return &Principals{All: true}, nil
 	}
 	if n.kind != nodeObject || len(n.keys) == 0 {
-		return nil, errorf(invalid)
+		return nil, &Error{Rule: RulePrincipal, Message: invalid}
 	}
 	p := &Principals{}
 	for i, k := range n.keys {
 		l, ok := n.elems[i].strings()
 		if !ok || len(l) == 0 {
-			return nil, errorf(invalid)
+			return nil, &Error{Rule: RulePrincipal, Message: invalid}
 		}
 		switch k {
 		case "AWS":
@@ -355,36 +269,44 @@ func parsePrincipals(n *node) (*Principals, error) {
 		case "CanonicalUser":
 			p.CanonicalUser = l
 		default:
-			return nil, errorf(invalid)
+			return nil, &Error{Rule: RulePrincipal, Message: invalid}
 		}
 	}
 	return p, nil
 }
 
-// parseConditions reads {"Operator": {"key": value-or-list, ...}, ...}.
-func parseConditions(n *node) ([]Condition, error) {
+// readConditions reads {"Operator": {"key": value-or-list, ...}, ...}. An
+// operator block that is empty is accepted whatever its name, as IAM does;
+// a block with keys needs a known operator.
+func readConditions(n *node) ([]Condition, bool) {
 	if n.kind != nodeObject {
-		return nil, errorf(msgSyntax)
+		return nil, false
 	}
 	var out []Condition
 	for i, op := range n.keys {
 		block := n.elems[i]
 		if block.kind != nodeObject {
-			return nil, errorf(msgSyntax)
+			return nil, false
+		}
+		if len(block.keys) == 0 {
+			continue
+		}
+		if _, _, _, err := parseOperator(op); err != nil {
+			return nil, false
 		}
 		for j, key := range block.keys {
 			vals, ok := conditionValues(block.elems[j])
 			if !ok {
-				return nil, errorf(msgSyntax)
+				return nil, false
 			}
 			out = append(out, Condition{Operator: op, Key: key, Values: vals})
 		}
 	}
-	return out, nil
+	return out, true
 }
 
-// conditionValues accepts a string, number or boolean, or a non-empty list
-// of them.
+// conditionValues accepts a string, number or boolean, or a list of them
+// (an empty list too).
 func conditionValues(n *node) ([]string, bool) {
 	scalar := func(n *node) bool {
 		return n.kind == nodeString || n.kind == nodeNumber || n.kind == nodeBool
@@ -392,7 +314,7 @@ func conditionValues(n *node) ([]string, bool) {
 	if scalar(n) {
 		return []string{n.text}, true
 	}
-	if n.kind != nodeArray || len(n.elems) == 0 {
+	if n.kind != nodeArray {
 		return nil, false
 	}
 	out := make([]string, len(n.elems))

@@ -151,7 +151,7 @@ func compilePrincipals(p *Principals) (principalMatcher, error) {
 }
 
 func invalidPrincipal(key, v string) *Error {
-	return errorf(`Invalid principal in policy: "` + key + `":"` + v + `"`)
+	return &Error{Rule: RulePrincipal, Message: `Invalid principal in policy: "` + key + `":"` + v + `"`}
 }
 
 // validPrincipalARN accepts the IAM and STS principal ARNs AWS allows in a

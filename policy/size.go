@@ -50,7 +50,7 @@ func Size(doc []byte) int {
 // CheckInlineSize.
 func CheckSize(doc []byte, kind Kind) error {
 	switch kind {
-	case Identity, Boundary:
+	case Identity, Boundary, Managed:
 		if Size(doc) > ManagedPolicySizeLimit {
 			return errorf("Cannot exceed quota for PolicySize: " + strconv.Itoa(ManagedPolicySizeLimit))
 		}

@@ -109,16 +109,16 @@ func (s *Service) assumeRole(ctx context.Context, p *warden.Principal, in *assum
 	}
 	for _, action := range actions {
 		req.Action = action
-		d, err := s.authz.Check(ctx, p, req)
+		_, err := s.authz.Check(ctx, p, req)
 		if warden.ErrorCode(err) == warden.CodeAccessDenied {
-			return nil, s.deniedWithMessage(p, action, in.RoleArn, d)
+			return nil, accessDenied(p, action, in.RoleArn)
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
 	if role == nil { // enforcement is off or soft; there is still nothing to assume
-		return nil, s.deniedWithMessage(p, "sts:AssumeRole", in.RoleArn, nil)
+		return nil, accessDenied(p, "sts:AssumeRole", in.RoleArn)
 	}
 
 	seconds := defaultRoleSession
@@ -159,7 +159,7 @@ func (s *Service) assumeRole(ctx context.Context, p *warden.Principal, in *assum
 	details := map[string]string{"accessKeyId": sess.AccessKeyID, "assumedRoleArn": sess.ARN}
 	err = s.storeSession(ctx, sess, func(tx warden.Tx) error {
 		if s.roleUses.due(role.ARN(), now) {
-			if err := recordRoleUse(ctx, tx, role.Account, role.ID, role.Name, now); err != nil {
+			if err := recordRoleUse(ctx, tx, role.Account, role.ID, role.Name, now, p.Region); err != nil {
 				return err
 			}
 		}
@@ -281,9 +281,10 @@ func (s *Service) roleByARN(ctx context.Context, roleARN string) (*warden.Role, 
 	return role, policy.Compile(policy.Named{Name: role.ARN() + "#trust", Policy: doc}), nil
 }
 
-// recordRoleUse sets a role's RoleLastUsed, unless the role changed
-// identity meanwhile.
-func recordRoleUse(ctx context.Context, tx warden.Tx, account, id, name string, now time.Time) error {
+// recordRoleUse sets a role's RoleLastUsed — when, and the region the
+// AssumeRole request was signed for — unless the role changed identity
+// meanwhile.
+func recordRoleUse(ctx context.Context, tx warden.Tx, account, id, name string, now time.Time, region string) error {
 	r, err := warden.Load[warden.Role](ctx, tx, account, warden.NameKey(name))
 	if errors.Is(err, warden.ErrNotFound) {
 		return nil
@@ -291,16 +292,8 @@ func recordRoleUse(ctx context.Context, tx warden.Tx, account, id, name string, 
 	if err != nil || r.ID != id {
 		return err
 	}
-	r.RoleLastUsed = &warden.RoleLastUsed{Date: now}
+	r.RoleLastUsed = &warden.RoleLastUsed{Date: now, Region: region}
 	return warden.Save(ctx, tx, r)
-}
-
-// deniedWithMessage is the AccessDenied of AssumeRole, with an encoded
-// authorization message appended as EC2 does.
-func (s *Service) deniedWithMessage(p *warden.Principal, action, resource string, d *authz.Decision) error {
-	e := accessDenied(p, action, resource)
-	e.Message += ". Encoded authorization failure message: " + s.EncodeAuthorizationMessage(p, action, resource, d)
-	return e
 }
 
 // checkMFA verifies a code of the caller's own MFA device. Only IAM users

@@ -169,11 +169,9 @@ type value struct {
 // that only DecodeAuthorizationMessage, in the caller's account, can read
 // it. d may be nil when no policies were evaluated.
 //
-// STS appends one to its AccessDenied messages for sts:AssumeRole (and for
-// the sts:TagSession and sts:SetSourceIdentity checks of AssumeRole), the
-// way EC2 does for its denials. A missing role is described like a role
-// whose trust policy does not admit the caller, so the message does not tell
-// whether a role exists.
+// AWS STS adds none to its own AccessDenied answers (AssumeRole's denial
+// is the plain "User: ... is not authorized to perform: sts:AssumeRole on
+// resource: ..."); services that do, as EC2 does, call this.
 func (s *Service) EncodeAuthorizationMessage(p *warden.Principal, action, resource string, d *authz.Decision) string {
 	m := authorizationMessage{
 		MatchedStatements: items[matchedStatement]{Items: []matchedStatement{}},

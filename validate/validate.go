@@ -13,9 +13,10 @@
 // RESOURCE_TYPE_MISMATCH, CONDITION_KEY_NOT_SUPPORTED_BY_ACTIONS,
 // UNREACHABLE_STATEMENT, ALLOW_WITH_NOT_ACTION, ALLOW_WITH_NOT_RESOURCE and
 // MALFORMED_POLICY_DOCUMENT. Where Warden's IAM refuses a document that Access
-// Analyzer only flags (an empty Action list, a Bool condition with "yes"),
-// the finding is an ERROR, so that a document without errors is one IAM
-// accepts.
+// Analyzer only flags (an empty Action list), the finding is an ERROR, and
+// any rule of IAM's grammar (policy.Rules) a document breaks is reported as
+// MALFORMED_POLICY_DOCUMENT with IAM's message, so that a document without
+// errors is one IAM accepts.
 //
 // The package is pure: no I/O beyond reading the embedded reference.
 package validate
@@ -23,6 +24,7 @@ package validate
 import (
 	"cmp"
 	"encoding/json"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -295,12 +297,16 @@ var checks = func() map[string]check {
 		"UNSUPPORTED_SPACE_IN_VARIABLE", "EMPTY_VARIABLE", "VARIABLE_UNSUPPORTED_IN_ELEMENT",
 		"VARIABLE_UNSUPPORTED_IN_VERSION", "PRIVATE_IP_ADDRESS", "PRIVATE_NOT_IP_ADDRESS",
 		"POLICY_SIZE_EXCEEDS_SCP_QUOTA")
-	// IAM refuses these documents; Access Analyzer only warns.
-	add(Error, "general-warning", "TYPE_MISMATCH_BOOLEAN", "TYPE_MISMATCH_DATE", "TYPE_MISMATCH_IP_RANGE",
+	// IAM stores these documents (a condition value its operator cannot
+	// read never matches), so they are Access Analyzer's warnings and
+	// suggestions; policy.Rules says what IAM refuses.
+	add(Warning, "general-warning", "TYPE_MISMATCH_BOOLEAN", "TYPE_MISMATCH_DATE", "TYPE_MISMATCH_IP_RANGE",
 		"TYPE_MISMATCH_NUMBER", "TYPE_MISMATCH_STRING")
+	add(Suggestion, "suggestion", "EMPTY_ARRAY_CONDITION", "EMPTY_ARRAY_CONDITION_FORALLVALUES",
+		"EMPTY_ARRAY_CONDITION_FORANYVALUE", "EMPTY_ARRAY_CONDITION_IFEXISTS")
+	// IAM refuses these documents; Access Analyzer only suggests.
 	add(Error, "suggestion", "EMPTY_ARRAY_ACTION", "EMPTY_ARRAY_RESOURCE", "EMPTY_ARRAY_PRINCIPAL",
-		"EMPTY_OBJECT_PRINCIPAL", "EMPTY_ARRAY_CONDITION", "EMPTY_ARRAY_CONDITION_FORALLVALUES",
-		"EMPTY_ARRAY_CONDITION_FORANYVALUE", "EMPTY_ARRAY_CONDITION_IFEXISTS", "NULL_WITH_QUALIFIER")
+		"EMPTY_OBJECT_PRINCIPAL", "NULL_WITH_QUALIFIER")
 	add(Warning, "general-warning",
 		"MISSING_VERSION", "TYPE_MISMATCH", "WILDCARD_WITHOUT_LIKE_OPERATOR", "INVALID_DATE_VALUE",
 		"DEPRECATED_GLOBAL_CONDITION_KEY", "INVALID_ROLE_REFERENCE", "INVALID_USER_REFERENCE",
@@ -416,8 +422,17 @@ func (c *checker) run() {
 	if !c.hasErrors {
 		// Warden's IAM has the last word: a document it refuses always has
 		// an error, even when no check above explains it better.
+		// The finding names the broken rule of policy.Rules and IAM's
+		// message, word for word.
 		if _, err := policy.Parse(c.doc, c.typ.kind()); err != nil {
-			c.report("MALFORMED_POLICY_DOCUMENT", "IAM refuses the policy: "+err.Error(), atNode(path{}, root))
+			msg := err.Error()
+			var pe *policy.Error
+			if errors.As(err, &pe) && pe.Rule != "" {
+				msg = "IAM refuses the policy (" + pe.Rule + "): " + pe.Message
+			} else {
+				msg = "IAM refuses the policy: " + msg
+			}
+			c.report("MALFORMED_POLICY_DOCUMENT", msg, atNode(path{}, root))
 		}
 	}
 }

@@ -138,12 +138,13 @@ func TestE2EAuthErrors(t *testing.T) {
 			403, "InvalidClientTokenId", "The security token included in the request is invalid."},
 		{"wrong secret", signed(listUsers, "iam", rootKeyID, "wrong"+rootSecret[5:], now),
 			403, "SignatureDoesNotMatch", ""},
-		// A request signed outside ±15 minutes is RequestExpired, with
-		// the "Signature expired: ..." explanation.
+		// A request signed outside ±15 minutes is SignatureDoesNotMatch
+		// (403), with the "Signature expired: ..." explanation, as IAM
+		// answers (aws-cli issue 6676).
 		{"signed 20 minutes ago", signed(listUsers, "iam", rootKeyID, rootSecret, now.Add(-20*time.Minute)),
-			400, "RequestExpired", "Signature expired"},
+			403, "SignatureDoesNotMatch", "Signature expired: "},
 		{"signed 20 minutes ahead", signed(listUsers, "iam", rootKeyID, rootSecret, now.Add(20*time.Minute)),
-			400, "RequestExpired", "Signature not yet current"},
+			403, "SignatureDoesNotMatch", "Signature not yet current: "},
 		{"malformed Authorization", func(t *testing.T) *http.Request {
 			req := formRequest(t, s, listUsers)
 			req.Header.Set("X-Amz-Date", now.UTC().Format("20060102T150405Z"))

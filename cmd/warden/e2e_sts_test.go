@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/json"
 	"log/slog"
 	"net/http"
@@ -20,6 +19,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
 
+	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
 	wiam "github.com/warden-iam/warden/iam"
@@ -240,8 +240,9 @@ func TestE2EAssumeRole(t *testing.T) {
 		putUserPolicyDoc(t, root, "bob", "all", stsDoc(stsAllow("*", "sts:*")))
 		_, err := base.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(readerARN), RoleSessionName: aws.String("nope")})
 		wantDenied(t, err, assumeDenied(userARN("/", "bob"), readerARN))
-		if !strings.Contains(err.Error(), "Encoded authorization failure message: ") {
-			t.Errorf("no encoded message: %v", err)
+		// AWS STS appends no encoded authorization message to this denial.
+		if strings.Contains(err.Error(), "Encoded authorization failure message") {
+			t.Errorf("AssumeRole's AccessDenied carries an encoded message: %v", err)
 		}
 		// A role that does not exist is refused the same way.
 		missing := roleARNIn(testAccount, "Missing")
@@ -571,7 +572,7 @@ func TestE2EGetFederationToken(t *testing.T) {
 func TestE2EGetAccessKeyInfoAndDecode(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	s := startServer(t, nil, nil)
+	s, _, stsSvc := startWiredServer(t)
 	root := s.root()
 	rootSTS := s.stsClient(rootKeyID, rootSecret)
 	key, _ := userWithKey(t, s, "judy")
@@ -586,16 +587,17 @@ func TestE2EGetAccessKeyInfoAndDecode(t *testing.T) {
 	_, err = judy.GetAccessKeyInfo(ctx, &sts.GetAccessKeyInfoInput{AccessKeyId: key.AccessKeyId})
 	wantDenied(t, err, "is not authorized to perform: sts:GetAccessKeyInfo")
 
-	// A denied AssumeRole carries an encoded message that judy may not
-	// decode until allowed to.
+	// A denied AssumeRole carries no encoded message, as on AWS; messages
+	// come from services that add them (EC2 does), so one is sealed here
+	// by the server's STS itself. judy may not decode it until allowed to.
 	arn := stsRole(t, root, "Private", stsDoc(stsTrust("arn:aws:iam::"+testAccount+":root", []string{"sts:AssumeRole"}, "")), "")
 	_, err = judy.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("try")})
 	wantDenied(t, err, assumeDenied(userARN("/", "judy"), arn))
-	_, encoded, ok := strings.Cut(err.Error(), "Encoded authorization failure message: ")
-	if !ok {
-		t.Fatalf("no encoded message in %v", err)
+	if strings.Contains(err.Error(), "Encoded authorization failure message") {
+		t.Errorf("AssumeRole's AccessDenied carries an encoded message: %v", err)
 	}
-	encoded = strings.Fields(encoded)[0]
+	judyP := &warden.Principal{Type: warden.PrincipalUser, Account: testAccount, Name: "judy", ARN: userARN("/", "judy")}
+	encoded := stsSvc.EncodeAuthorizationMessage(judyP, "sts:AssumeRole", arn, nil)
 	_, err = judy.DecodeAuthorizationMessage(ctx, &sts.DecodeAuthorizationMessageInput{EncodedMessage: aws.String(encoded)})
 	wantDenied(t, err, "is not authorized to perform: sts:DecodeAuthorizationMessage")
 	putUserPolicyDoc(t, root, "judy", "decode", stsDoc(stsAllow("*", "sts:DecodeAuthorizationMessage")))
@@ -606,13 +608,8 @@ func TestE2EGetAccessKeyInfoAndDecode(t *testing.T) {
 			Principal struct {
 				ARN string `json:"arn"`
 			} `json:"principal"`
-			Action     string `json:"action"`
-			Resource   string `json:"resource"`
-			Conditions struct {
-				Items []struct {
-					Key string `json:"key"`
-				} `json:"items"`
-			} `json:"conditions"`
+			Action   string `json:"action"`
+			Resource string `json:"resource"`
 		} `json:"context"`
 	}
 	if err := json.Unmarshal([]byte(aws.ToString(dec.DecodedMessage)), &msg); err != nil {
@@ -620,13 +617,6 @@ func TestE2EGetAccessKeyInfoAndDecode(t *testing.T) {
 	}
 	if msg.Allowed || msg.Context.Action != "sts:AssumeRole" || msg.Context.Resource != arn || msg.Context.Principal.ARN != userARN("/", "judy") {
 		t.Errorf("decoded = %s", aws.ToString(dec.DecodedMessage))
-	}
-	found := false
-	for _, c := range msg.Context.Conditions.Items {
-		found = found || c.Key == "sts:rolesessionname"
-	}
-	if !found {
-		t.Errorf("decoded message lacks the request's condition keys: %s", aws.ToString(dec.DecodedMessage))
 	}
 
 	t.Run("messages are for their account only", func(t *testing.T) {
@@ -662,6 +652,14 @@ func (c *testClock) Advance(d time.Duration) {
 // real time: clients sign with it.
 func startClockedServer(tb testing.TB) (*server, *testClock) {
 	tb.Helper()
+	s, clock, _ := startWiredServer(tb)
+	return s, clock
+}
+
+// startWiredServer is startClockedServer that also hands out the server's
+// STS, for tests that need what only STS can make (an encoded message).
+func startWiredServer(tb testing.TB) (*server, *testClock, *wsts.Service) {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	store, err := sqlite.Open(ctx, dir+"/warden.db")
@@ -669,8 +667,12 @@ func startClockedServer(tb testing.TB) (*server, *testClock) {
 		tb.Fatal(err)
 	}
 	tb.Cleanup(func() { store.Close() })
-	key := make([]byte, secrets.KeySize)
-	rand.Read(key)
+	// The master key lives in the data directory, as warden serve keeps
+	// it, so that the account and root commands can share the store.
+	key, err := secrets.LoadOrCreateKey(dir)
+	if err != nil {
+		tb.Fatal(err)
+	}
 	box, err := secrets.NewBox(key)
 	if err != nil {
 		tb.Fatal(err)
@@ -688,7 +690,7 @@ func startClockedServer(tb testing.TB) (*server, *testClock) {
 	}
 	hs := httptest.NewServer(awsquery.NewHandler(iamSvc, stsSvc, quiet))
 	tb.Cleanup(hs.Close)
-	return &server{URL: hs.URL, Data: dir}, clock
+	return &server{URL: hs.URL, Data: dir}, clock, stsSvc
 }
 
 func TestE2ETemporaryCredentialsExpireAndRevoke(t *testing.T) {
@@ -772,12 +774,12 @@ func TestE2ETemporaryCredentialsExpireAndRevoke(t *testing.T) {
 		res(s.iamAs(c).ListRoles(ctx, &iam.ListRolesInput{})).must(t)
 		clock.Advance(2 * time.Second)
 		_, err := s.iamAs(c).ListRoles(ctx, &iam.ListRolesInput{})
-		wantErr(t, err, "ExpiredToken", http.StatusBadRequest)
+		wantErr(t, err, "ExpiredToken", http.StatusForbidden) // IAM answers 403 (cfn-sphere issue 55)
 		if !strings.Contains(err.Error(), "The security token included in the request is expired") {
 			t.Errorf("message: %v", err)
 		}
 		_, err = s.stsAs(c).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
-		wantErr(t, err, "ExpiredToken", http.StatusBadRequest)
+		wantErr(t, err, "ExpiredToken", http.StatusForbidden) // IAM answers 403 (cfn-sphere issue 55)
 		// A day later the record is swept away by later issuances; the key
 		// is then simply unknown.
 		clock.Advance(25 * time.Hour)

@@ -4,10 +4,12 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -29,13 +31,43 @@ const usage = `usage:
   warden policy summary FILE
   warden policy eval --policy FILE... --action ACTION --resource ARN [--boundary FILE] [--context key=value...]
 
-Every flag also reads from the environment as WARDEN_<FLAG> (WARDEN_ADDR, WARDEN_DATA, ...).`
+Every flag of serve, account and root also reads from the environment as WARDEN_<FLAG>
+(WARDEN_ADDR, WARDEN_DATA, ...). "warden COMMAND --help" describes a command's flags.
+
+` + environmentHelp
 
 // run is main without the process: tests call it to boot a whole server.
-// ready, when set, is told the address the server listens on.
+// ready, when set, is told the address the server listens on. Help asked of
+// any command is printed to stdout and is not an error.
 func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	err := dispatch(ctx, args, getenv, stdout, stderr, ready)
+	var he *helpError
+	if errors.As(err, &he) {
+		fmt.Fprint(stdout, he.text)
+		return nil
+	}
+	return err
+}
+
+func isHelp(arg string) bool { return arg == "-h" || arg == "--help" || arg == "-help" }
+
+func dispatch(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer, ready func(addr string)) error {
+	// Help asked of a command group ("warden policy --help", "warden root
+	// access-key -h") or of warden itself is the overview; a command's own
+	// flags parse answers its help.
+	if len(args) > 0 && (isHelp(args[0]) || args[0] == "help") {
+		return &helpError{text: usage + "\n"}
+	}
+	for i := 1; i < len(args) && i <= 3; i++ {
+		if isLeaf(args[:i]) {
+			break
+		}
+		if isHelp(args[i]) {
+			return &helpError{text: usage + "\n"}
+		}
+	}
 	if len(args) == 0 {
-		fmt.Fprintln(stderr, usage)
+		fmt.Fprint(stderr, usage)
 		return fmt.Errorf("no command")
 	}
 	switch args[0] {
@@ -53,10 +85,16 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		if len(args) > 1 {
 			return policyCommand(ctx, args[1], args[2:], stdout, stderr)
 		}
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, usage)
-		return nil
 	}
-	fmt.Fprintln(stderr, usage)
+	fmt.Fprint(stderr, usage)
 	return fmt.Errorf("unknown command %q", args[0])
+}
+
+// isLeaf reports whether words name a command that takes flags of its own.
+func isLeaf(words []string) bool {
+	switch strings.Join(words, " ") {
+	case "serve", "account create", "root access-key create", "policy validate", "policy summary", "policy eval":
+		return true
+	}
+	return false
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -78,7 +77,7 @@ func policyValidate(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("policy validate", stderr)
 	typeFlag := fs.String("type", "identity", "policy type: identity, resource, trust, boundary, session, scp, rcp")
 	format := fs.String("format", "text", "output format: text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, false); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -131,7 +130,7 @@ func policyValidate(args []string, stdout, stderr io.Writer) error {
 func policySummary(args []string, stdout, stderr io.Writer) error {
 	fs := flagSet("policy summary", stderr)
 	format := fs.String("format", "text", "output format: text or json")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, false); err != nil {
 		return err
 	}
 	if fs.NArg() != 1 {
@@ -206,15 +205,14 @@ func (m *multiFlag) String() string     { return strings.Join(*m, ",") }
 func (m *multiFlag) Set(v string) error { *m = append(*m, v); return nil }
 
 func policyEval(args []string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet("policy eval", flag.ContinueOnError)
-	fs.SetOutput(stderr)
+	fs := flagSet("policy eval", stderr)
 	var policies, boundaries, contexts multiFlag
 	fs.Var(&policies, "policy", "identity-based policy file (repeatable)")
 	fs.Var(&boundaries, "boundary", "permissions boundary policy file")
 	fs.Var(&contexts, "context", "condition key=value (repeatable; repeat a key for several values)")
 	action := fs.String("action", "", "action, e.g. iam:CreateUser")
 	resource := fs.String("resource", "*", "resource ARN")
-	if err := fs.Parse(args); err != nil {
+	if err := parseArgs(fs, args, false); err != nil {
 		return err
 	}
 	if *action == "" || len(policies) == 0 {

@@ -1,0 +1,207 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/aws/smithy-go"
+)
+
+// grammarCase is one document of testdata/grammar/cases.json: what IAM
+// answers when it is given as a policy of the kind, with where that answer
+// is recorded.
+type grammarCase struct {
+	ID     string          `json:"id"`
+	Kind   string          `json:"kind"` // identity, managed, inline, trust, session
+	Doc    json.RawMessage `json:"doc"`
+	Raw    *string         `json:"raw"` // a document that is not JSON, sent as is
+	Want   string          `json:"want"`
+	Source string          `json:"source"`
+}
+
+func (c grammarCase) document() string {
+	if c.Raw != nil {
+		return *c.Raw
+	}
+	return string(c.Doc)
+}
+
+const versionMessage = "Policy document must be version 2012-10-17 or greater."
+
+// TestE2EPolicyGrammar sends every document of the corpus through the API
+// that takes its kind — CreatePolicy, CreatePolicyVersion, PutUserPolicy,
+// PutGroupPolicy, PutRolePolicy, CreateRole, UpdateAssumeRolePolicy and
+// AssumeRole's Policy — and wants IAM's answer: success, or
+// MalformedPolicyDocument (400) with IAM's message word for word.
+func TestE2EPolicyGrammar(t *testing.T) {
+	raw, err := os.ReadFile("testdata/grammar/cases.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var corpus struct {
+		Cases []grammarCase `json:"cases"`
+	}
+	if err := json.Unmarshal(raw, &corpus); err != nil {
+		t.Fatal(err)
+	}
+	accepted, rejected := 0, 0
+	for _, c := range corpus.Cases {
+		if c.Source == "" {
+			t.Fatalf("case %s has no source", c.ID)
+		}
+		if c.Want == "" {
+			accepted++
+		} else {
+			rejected++
+		}
+	}
+	if accepted < 150 || rejected < 150 {
+		t.Fatalf("corpus has %d accepted and %d rejected documents, want at least 150 of each", accepted, rejected)
+	}
+
+	s := startServer(t, nil, nil)
+	c := s.root()
+	ctx := context.Background()
+	must := func(_ any, err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	const base = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
+	trustAccount := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}}`
+	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("grammar-user")}))
+	must(c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("grammar-group")}))
+	must(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("grammar-role"), AssumeRolePolicyDocument: aws.String(trustAccount)}))
+	pol, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: aws.String("grammar-base"), PolicyDocument: aws.String(base)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	baseARN := pol.Policy.Arn
+	// AssumeRole needs an IAM user as the caller: root may not assume roles.
+	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("grammar-caller")}))
+	must(c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("grammar-caller"), PolicyName: aws.String("assume"),
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}`)}))
+	key, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("grammar-caller")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := s.stsClient(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey))
+	roleARN := aws.String("arn:aws:iam::" + testAccount + ":role/grammar-role")
+
+	// send gives doc to the API chosen for its kind and index. Accepted
+	// documents get an entity of their own, so inline quotas never add up.
+	send := func(i int, gc grammarCase) (string, error) {
+		doc := aws.String(gc.document())
+		name := aws.String("g" + gc.ID)
+		kind := gc.Kind
+		if gc.Want == versionMessage {
+			kind = "managed"
+		}
+		switch kind {
+		case "identity", "inline":
+			ops := []string{"CreatePolicy", "PutUserPolicy", "PutGroupPolicy", "PutRolePolicy", "CreatePolicyVersion"}
+			if kind == "inline" {
+				ops = ops[1:4]
+			}
+			op := ops[i%len(ops)]
+			if gc.Want == "" && op == "CreatePolicyVersion" {
+				op = "CreatePolicy" // a policy keeps five versions at most
+			}
+			if gc.Want == "" && op == "PutUserPolicy" && nonSpace(*doc) > 2048 {
+				op = "PutRolePolicy"
+			}
+			if gc.Want == "" && op == "PutGroupPolicy" && nonSpace(*doc) > 5120 {
+				op = "PutRolePolicy"
+			}
+			user, group, role := aws.String("grammar-user"), aws.String("grammar-group"), aws.String("grammar-role")
+			if gc.Want == "" {
+				user, group, role = name, name, name
+			}
+			switch op {
+			case "CreatePolicy":
+				_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
+				return op, err
+			case "CreatePolicyVersion":
+				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
+				return op, err
+			case "PutUserPolicy":
+				if gc.Want == "" {
+					if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: user}); err != nil {
+						return op, err
+					}
+				}
+				_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: name, PolicyDocument: doc})
+				return op, err
+			case "PutGroupPolicy":
+				if gc.Want == "" {
+					if _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: group}); err != nil {
+						return op, err
+					}
+				}
+				_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: group, PolicyName: name, PolicyDocument: doc})
+				return op, err
+			default:
+				if gc.Want == "" {
+					if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: role, AssumeRolePolicyDocument: aws.String(trustAccount)}); err != nil {
+						return op, err
+					}
+				}
+				_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: name, PolicyDocument: doc})
+				return "PutRolePolicy", err
+			}
+		case "managed":
+			if gc.Want != "" && i%2 == 1 {
+				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
+				return "CreatePolicyVersion", err
+			}
+			_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
+			return "CreatePolicy", err
+		case "trust":
+			if gc.Want != "" && i%2 == 1 {
+				_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("grammar-role"), PolicyDocument: doc})
+				return "UpdateAssumeRolePolicy", err
+			}
+			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: doc})
+			return "CreateRole", err
+		case "session":
+			_, err := st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: name, Policy: doc})
+			return "AssumeRole", err
+		}
+		t.Fatalf("case %s: unknown kind %q", gc.ID, gc.Kind)
+		return "", nil
+	}
+
+	t.Run("corpus", func(t *testing.T) {
+		for i, gc := range corpus.Cases {
+			t.Run(gc.ID, func(t *testing.T) {
+				t.Parallel()
+				op, err := send(i, gc)
+				if gc.Want == "" {
+					if err != nil {
+						t.Errorf("%s refused a document IAM accepts (%s):\n%s\n%v", op, gc.Source, gc.document(), err)
+					}
+					return
+				}
+				var ae smithy.APIError
+				var re *awshttp.ResponseError
+				switch {
+				case err == nil:
+					t.Errorf("%s accepted a document IAM refuses with %q (%s):\n%s", op, gc.Want, gc.Source, gc.document())
+				case !errors.As(err, &ae) || !errors.As(err, &re):
+					t.Errorf("%s: %v", op, err)
+				case ae.ErrorCode() != "MalformedPolicyDocument" || re.HTTPStatusCode() != 400 || ae.ErrorMessage() != gc.Want:
+					t.Errorf("%s answered %s (%d) %q, IAM answers MalformedPolicyDocument (400) %q (%s):\n%s",
+						op, ae.ErrorCode(), re.HTTPStatusCode(), ae.ErrorMessage(), gc.Want, gc.Source, gc.document())
+				}
+			})
+		}
+	})
+}
