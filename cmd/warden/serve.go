@@ -101,6 +101,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount = *dev, accounts[0].ID
 	api.Observe = observer(reg)
+	cc.Key = box.Derive("console/v1")
 	con := console.New(cc, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
