@@ -39,7 +39,8 @@ import (
 //     HashQueue attempts wait for one, and the others are refused with the
 //     "busy" page (their reserved failure is given back). So at most
 //     GOMAXPROCS hashes run at once and memory stays bounded however many
-//     clients flood the form.
+//     clients flood the form. One slot is kept from strangers for trusted
+//     devices, which queue apart.
 //  3. An admitted attempt for an unknown account or user, or a user without
 //     a console password, runs the dummy check: a full argon2id with the
 //     same parameters, in the same slots. Admitted unknown-user attempts
@@ -351,47 +352,72 @@ func (c *Console) release(ctx context.Context, s subject, f factor, t ticket) er
 }
 
 // hashGate bounds the argon2id checks running at once, and the attempts
-// waiting for one.
+// waiting for one. Strangers may hold all slots but one (when there are two
+// or more), and trusted devices wait in their own queue: however many
+// strangers flood the form, the owner's attempt waits for at most one hash.
 type hashGate struct {
-	slots   chan struct{}
-	waiting atomic.Int32
-	queue   int32
+	all       chan struct{} // every running check holds one
+	strangers chan struct{} // and every stranger's one of these
+	waiting   [2]atomic.Int32
+	queue     int32
 }
 
 func newHashGate(n, queue int) *hashGate {
-	return &hashGate{slots: make(chan struct{}, n), queue: int32(queue)}
+	return &hashGate{all: make(chan struct{}, n), strangers: make(chan struct{}, max(1, n-1)), queue: int32(queue)}
 }
 
 // enter takes a slot, waiting for one only when fewer than queue others
-// wait; it reports false when the attempt is to be refused.
-func (g *hashGate) enter(ctx context.Context) bool {
-	select {
-	case g.slots <- struct{}{}:
-		return true
-	default:
+// (of the same lane) wait; it reports false when the attempt is to be
+// refused. trusted is the lane of trusted devices.
+func (g *hashGate) enter(ctx context.Context, trusted bool) bool {
+	lane := &g.waiting[0]
+	if trusted {
+		lane = &g.waiting[1]
 	}
-	if g.waiting.Add(1) > g.queue {
-		g.waiting.Add(-1)
+	acquire := func(ch chan struct{}) bool {
+		select {
+		case ch <- struct{}{}:
+			return true
+		default:
+		}
+		if lane.Add(1) > g.queue {
+			lane.Add(-1)
+			return false
+		}
+		defer lane.Add(-1)
+		select {
+		case ch <- struct{}{}:
+			return true
+		case <-ctx.Done():
+			return false
+		}
+	}
+	if !trusted && !acquire(g.strangers) {
 		return false
 	}
-	defer g.waiting.Add(-1)
-	select {
-	case g.slots <- struct{}{}:
-		return true
-	case <-ctx.Done():
+	if !acquire(g.all) {
+		if !trusted {
+			<-g.strangers
+		}
 		return false
+	}
+	return true
+}
+
+func (g *hashGate) leave(trusted bool) {
+	<-g.all
+	if !trusted {
+		<-g.strangers
 	}
 }
 
-func (g *hashGate) leave() { <-g.slots }
-
 // checkPassword checks password against hash, or runs the dummy check when
-// hash is "", in a hashing slot. ok is false when no slot was free.
-func (c *Console) checkPassword(ctx context.Context, hash, password string) (match, ok bool) {
-	if !c.gate.enter(ctx) {
+// hash is "", in a hashing slot. checked is false when no slot was free.
+func (c *Console) checkPassword(ctx context.Context, hash, password string, trusted bool) (match, checked bool) {
+	if !c.gate.enter(ctx, trusted) {
 		return false, false
 	}
-	defer c.gate.leave()
+	defer c.gate.leave(trusted)
 	c.hashes.Add(1)
 	if hash == "" {
 		secrets.DummyCheck(password)
@@ -449,6 +475,16 @@ func (c *Console) lockState(ctx context.Context, accountID, userName string) (lo
 		return nil
 	})
 	return locked, permanent, err
+}
+
+// counterAt returns the counter with key.
+func (c *Console) counterAt(ctx context.Context, key string) (*warden.SignInCounter, error) {
+	var k *warden.SignInCounter
+	err := c.store.View(ctx, func(tx warden.Tx) (err error) {
+		k, err = warden.Load[warden.SignInCounter](ctx, tx, "", key)
+		return err
+	})
+	return k, err
 }
 
 // recentLockouts returns the newest lockouts of account's sign-ins.

@@ -190,6 +190,28 @@ func (s *stack) audit(account string) []warden.AuditEvent {
 	return out
 }
 
+// failures returns the records of failed sign-ins, and their reasons
+// summed over all of them.
+func (s *stack) failures() ([]*warden.SignInFailures, map[string]int) {
+	s.t.Helper()
+	var out []*warden.SignInFailures
+	err := s.store.View(context.Background(), func(tx warden.Tx) error {
+		rs, err := tx.List(context.Background(), warden.KindSignInFailures, "", "", "", 0)
+		out = decodeAll[warden.SignInFailures](rs)
+		return err
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	reasons := map[string]int{}
+	for _, f := range out {
+		for k, n := range f.Reasons {
+			reasons[k] += n
+		}
+	}
+	return out, reasons
+}
+
 // browser is an HTTP client with cookies that does not follow redirects.
 type browser struct {
 	t      testing.TB

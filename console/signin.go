@@ -178,7 +178,7 @@ func (c *Console) signInPassword(w http.ResponseWriter, r *http.Request) {
 		failed(http.StatusUnauthorized, signInFailed)
 		return
 	}
-	ok, checked := c.checkPassword(ctx, hash, password)
+	ok, checked := c.checkPassword(ctx, hash, password, subj.device != "")
 	if !checked {
 		if err := c.release(ctx, subj, factorPassword, t); err != nil {
 			c.log.ErrorContext(ctx, "console: giving back a sign-in attempt", "err", err)
