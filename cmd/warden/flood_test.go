@@ -137,9 +137,16 @@ func newFloodClient(t *testing.T) *http.Client {
 
 var floodCSRF = regexp.MustCompile(`name="csrf" value="([^"]+)"`)
 
-// floodSignIn signs in as root (email "": as an IAM user of no name) at
-// target, from ip when not "", and returns the status and redirect.
+// floodSignIn signs in as root (email "": as an IAM user of a random
+// unknown name) at target, from ip when not "", and returns the status and
+// redirect.
 func floodSignIn(t *testing.T, c *http.Client, target, ip, email, password string) (int, string) {
+	return strangerSignIn(t, c, target, ip, email, fmt.Sprintf("nobody-%d", rand.IntN(1e6)), password)
+}
+
+// strangerSignIn signs in at target as root with email, or when email is ""
+// as the IAM user user.
+func strangerSignIn(t *testing.T, c *http.Client, target, ip, email, user, password string) (int, string) {
 	get, _ := http.NewRequest(http.MethodGet, target+"?as=root", nil)
 	resp, err := c.Do(get)
 	if err != nil {
@@ -158,7 +165,7 @@ func floodSignIn(t *testing.T, c *http.Client, target, ip, email, password strin
 		vals.Set("as", "root")
 		vals.Set("email", email)
 	} else {
-		vals.Set("username", fmt.Sprintf("nobody-%d", rand.IntN(1e6)))
+		vals.Set("username", user)
 	}
 	post, _ := http.NewRequest(http.MethodPost, target, strings.NewReader(vals.Encode()))
 	post.Header.Set("Content-Type", "application/x-www-form-urlencoded")
