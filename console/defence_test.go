@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/storetest"
 )
 
 // TestRefusedAttemptsCostNoHash checks that throttled, locked-out and
@@ -335,4 +336,32 @@ func FuzzDeviceCookie(f *testing.F) {
 			t.Errorf("unsigned cookie %q trusted as device %q", v, d)
 		}
 	})
+}
+
+// TestOwnerStaysInTwoNodes checks that a device cookie issued by one node is
+// honoured by another sharing the PostgreSQL store and the master key, while
+// strangers on both nodes lock the name out.
+func TestOwnerStaysInTwoNodes(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	cfg := Config{MaxFailures: 3, IPAttempts: 1000, UserAttempts: 1000}
+	a := newStackOn(t, cfg, openPostgres(t, dsn), true)
+	a.user("alice", userPass, "")
+	b := newStackOn(t, cfg, openPostgres(t, dsn), false)
+
+	owner := a.browser()
+	expect(t, owner.signIn(testAccount, "alice", userPass, false), http.StatusSeeOther, "/console/")
+	signOut(t, owner, "/console/")
+	for _, n := range []*stack{a, b} {
+		st := n.browser()
+		for range 3 {
+			st.signIn(testAccount, "alice", "guess", false)
+		}
+	}
+	expect(t, b.browser().signIn(testAccount, "alice", userPass, false), http.StatusUnauthorized, "")
+	// The same browser, now talking to node b.
+	owner.base = b.srv.URL
+	ua, _ := url.Parse(a.srv.URL)
+	ub, _ := url.Parse(b.srv.URL)
+	owner.client.Jar.SetCookies(ub, owner.client.Jar.Cookies(ua))
+	expect(t, owner.signIn(testAccount, "alice", userPass, false), http.StatusSeeOther, "/console/")
 }

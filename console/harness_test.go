@@ -88,6 +88,9 @@ func newStackOn(t testing.TB, cfg Config, store warden.Store, bootstrap bool) *s
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	svc.Now = clk.Now
 	cfg.Now = clk.Now
+	if cfg.Key == nil {
+		cfg.Key = box.Derive("console/v1") // as cmd/warden does: every node the same
+	}
 	if bootstrap {
 		if _, err := svc.Bootstrap(context.Background(), iam.Bootstrap{AccountID: testAccount, RootEmail: rootEmail,
 			RootPasswordHash: iam.HashPassword(rootPass)}); err != nil {

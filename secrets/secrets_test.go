@@ -119,3 +119,26 @@ func BenchmarkHashPassword(b *testing.B) {
 		HashPassword("correct horse battery staple")
 	}
 }
+
+func TestDerive(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, KeySize), bytes.Repeat([]byte{2}, KeySize)
+	b1, _ := NewBox(k1)
+	b1again, _ := NewBox(k1)
+	b2, _ := NewBox(k2)
+	a := b1.Derive("console/v1")
+	if len(a) != 32 {
+		t.Fatalf("derived key has %d bytes, want 32", len(a))
+	}
+	if !bytes.Equal(a, b1again.Derive("console/v1")) {
+		t.Error("the same master key and purpose derive different keys")
+	}
+	if bytes.Equal(a, b1.Derive("console/v2")) {
+		t.Error("two purposes derive the same key")
+	}
+	if bytes.Equal(a, b2.Derive("console/v1")) {
+		t.Error("two master keys derive the same key")
+	}
+	if bytes.Equal(a, k1) || bytes.Contains(a, k1[:8]) {
+		t.Error("the derived key shows the master key")
+	}
+}
