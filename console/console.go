@@ -59,7 +59,8 @@ type Config struct {
 
 	// At most HashConcurrency argon2id checks run at once (default
 	// GOMAXPROCS), and at most HashQueue more attempts wait for one (default
-	// twice that); attempts beyond are refused before hashing.
+	// twice that; negative: none); attempts beyond are refused before
+	// hashing.
 	HashConcurrency int
 	HashQueue       int
 
@@ -106,8 +107,11 @@ func (c Config) withDefaults() Config {
 	defDur(&c.IdleTimeout, 15*time.Minute)
 	defDur(&c.AbsoluteTimeout, 12*time.Hour)
 	def(&c.HashConcurrency, runtime.GOMAXPROCS(0))
-	if c.HashQueue <= 0 {
+	switch {
+	case c.HashQueue == 0:
 		c.HashQueue = 2 * c.HashConcurrency
+	case c.HashQueue < 0: // no waiting at all
+		c.HashQueue = 0
 	}
 	if len(c.Key) == 0 {
 		c.Key = make([]byte, 32)

@@ -57,7 +57,7 @@ type dashData struct {
 
 // lockoutView is one row of the dashboard's recent lockouts.
 type lockoutView struct {
-	Who       string // the principal's ARN, or a note that the name is unknown
+	Who       string // the principal's ARN
 	UnlockURL string // the IAM user's page, where it is unlocked
 	Factor    string
 	Device    bool // a trusted device's own counter, not strangers'
@@ -128,9 +128,7 @@ func (c *Console) lockoutPanel(ctx context.Context, v *visit) ([]lockoutView, st
 		if l.Factor == string(factorMFA) {
 			lv.Factor = "MFA code"
 		}
-		if lv.Who == "" {
-			lv.Who = "a user name or email that names no one"
-		} else if _, rest, ok := strings.Cut(l.ARN, ":user/"); ok {
+		if _, rest, ok := strings.Cut(l.ARN, ":user/"); ok {
 			lv.UnlockURL = userURL(rest[strings.LastIndex(rest, "/")+1:])
 		}
 		if lv.Active && l.Permanent {

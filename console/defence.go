@@ -255,10 +255,12 @@ func (c *Console) admit(ctx context.Context, s subject, f factor, a attempt) (ti
 	return t, err
 }
 
-// noteLockout records a lockout for the dashboard; lockouts of unknown
-// accounts are not worth a record.
+// noteLockout records a lockout for the dashboard. Only lockouts of names
+// that name a principal are recorded: so there is at most one record per
+// principal, factor and counter per LockoutDuration, however many made-up
+// names strangers try (those are counted in the failure records).
 func (c *Console) noteLockout(ctx context.Context, tx warden.Tx, u *warden.SignInCounter, f factor, device bool, now time.Time) error {
-	if u.Account == "" {
+	if u.Account == "" || u.ARN == "" {
 		return nil
 	}
 	l := &warden.SignInLockout{Key: fmt.Sprintf("%s/%016x/%s", u.Account, uint64(math.MaxInt64-now.UnixNano()), u.Key),

@@ -306,7 +306,8 @@ func (c *Console) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ip, ua := c.sourceIP(r), userAgent(r)
 	code := clip(strings.TrimSpace(r.PostFormValue("code")), 16)
-	subj := subject{ip: ip, account: s.Account, user: digest("mfa", strings.ToLower(s.ARN)), root: s.Type == warden.PrincipalRoot}
+	subj := subject{ip: ip, account: s.Account, user: digest("mfa", strings.ToLower(s.ARN)), root: s.Type == warden.PrincipalRoot,
+		arn: s.ARN}
 	event := warden.AuditEvent{Account: s.Account, Actor: s.ARN, Resource: s.ARN, Action: "signin:ConsoleLogin", SourceIP: ip,
 		UserAgent: ua, Outcome: "Failure", Details: map[string]string{"signInAs": s.SignInAs, "loginTo": "console", "step": "mfa"}}
 	data := pendingData{Ident: s.SignInAs, ARN: s.ARN, CSRF: s.CSRF}
