@@ -373,3 +373,34 @@ func TestOwnerStaysInTwoNodes(t *testing.T) {
 	owner.client.Jar.SetCookies(ub, owner.client.Jar.Cookies(ua))
 	expect(t, owner.signIn(testAccount, "alice", userPass, false), http.StatusSeeOther, "/console/")
 }
+
+// TestSessionEndsWithItsPrincipal checks that a console session belongs to
+// the unique ID it was issued to: once the user is deleted, the session is
+// over, and a new user of the same name (here an administrator) does not
+// inherit it (issue 10, defect 1, in the console).
+func TestSessionEndsWithItsPrincipal(t *testing.T) {
+	s := newStack(t, Config{})
+	s.user("erin", userPass, "")
+	b := s.browser()
+	expect(t, b.signIn(testAccount, "erin", userPass, false), http.StatusSeeOther, "/console/")
+	expect(t, b.get("/console/"), http.StatusOK, "")
+	tok := b.token("/console/")
+
+	s.as(&s.root, "DeleteLoginProfile", "UserName", "erin")
+	s.as(&s.root, "DeleteUser", "UserName", "erin")
+	s.user("erin", "", adminPolicy)
+
+	expect(t, b.get("/console/users"), http.StatusSeeOther, "/signin/")
+	expect(t, b.post("/console/users/new", url.Values{"csrf": {tok}, "name": {"mallory"}}, ""), http.StatusForbidden, "")
+	var n int
+	err := s.store.View(context.Background(), func(tx warden.Tx) (err error) {
+		n, err = tx.Count(context.Background(), warden.KindConsoleSession, "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("%d console sessions left, want the old erin's deleted", n)
+	}
+}
