@@ -404,3 +404,19 @@ func TestSessionEndsWithItsPrincipal(t *testing.T) {
 		t.Errorf("%d console sessions left, want the old erin's deleted", n)
 	}
 }
+
+// TestSessionEndsWithItsPrincipalTwoNodes: the user is re-created through
+// another node sharing the PostgreSQL store; the first node's session ends.
+func TestSessionEndsWithItsPrincipalTwoNodes(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	a := newStackOn(t, Config{}, openPostgres(t, dsn), true)
+	a.user("erin", userPass, "")
+	b := newStackOn(t, Config{}, openPostgres(t, dsn), false)
+	br := a.browser()
+	expect(t, br.signIn(testAccount, "erin", userPass, false), http.StatusSeeOther, "/console/")
+	expect(t, br.get("/console/"), http.StatusOK, "")
+	b.as(&b.root, "DeleteLoginProfile", "UserName", "erin")
+	b.as(&b.root, "DeleteUser", "UserName", "erin")
+	b.user("erin", "", adminPolicy)
+	expect(t, br.get("/console/users"), http.StatusSeeOther, "/signin/")
+}
