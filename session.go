@@ -39,8 +39,11 @@ type Session struct {
 	// IssuerARN is the role an assumed-role session was issued from, or the
 	// IAM user (or root user) that called GetFederationToken or
 	// GetSessionToken. IssuerUser is that user's name ("" for the root user).
-	IssuerARN      string `json:"issuer,omitempty"`
-	IssuerUser     string `json:"issuerUser,omitempty"`
+	IssuerARN  string `json:"issuer,omitempty"`
+	IssuerUser string `json:"issuerUser,omitempty"`
+	// IssuerUserID is that user's unique ID: a federated user's session
+	// stands for that very user, never for a later user of the same name.
+	IssuerUserID   string `json:"issuerUserId,omitempty"`
 	SourceIdentity string `json:"sourceIdentity,omitempty"`
 
 	// SessionPolicies are the inline session policy documents as sent and

@@ -69,10 +69,15 @@ type Store interface {
 	// (limit <= 0: all).
 	Audit(ctx context.Context, account string, limit int) ([]AuditEvent, error)
 	// Generation returns a number that grows with every committed Update
-	// that wrote something (read-only Updates leave it alone), so
+	// that wrote a record that decides access (see Kind.Decides and
+	// Bookkeeping; read-only Updates and audit events leave it alone), so
 	// caches of the store's contents (the authorization snapshot) can tell
 	// when they are stale, also when other nodes write.
 	Generation(ctx context.Context) (int64, error)
+	// ChangesSince returns the records changed by the Updates committed
+	// after generation after, at most limit of them: the change feed that
+	// lets a node drop just what another node's writes made stale.
+	ChangesSince(ctx context.Context, after int64, limit int) (Changes, error)
 	Close() error
 }
 

@@ -14,6 +14,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/sync/singleflight"
+
 	"github.com/warden-iam/warden"
 	awsmanaged "github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/policy"
@@ -78,9 +80,17 @@ type Authorizer struct {
 	awsPolicies func() (*awsmanaged.Catalogue, error)
 	awsParsed   sync.Map // AWS managed policy ARN -> *policy.Policy
 
-	mu    sync.RWMutex
-	gen   uint64 // bumped on every local change and seen remote change
-	cache map[string]*principalPolicies
+	// policies is the snapshot: each principal's compiled policies;
+	// billing the accounts' billing-access settings. flight coalesces
+	// concurrent loads of one principal.
+	policies  *Cache[*principalPolicies]
+	billing   *Cache[bool]
+	flight    singleflight.Group
+	followMu  sync.Mutex
+	followers []interface {
+		Invalidate([]warden.Ref)
+		Clear()
+	}
 
 	pollMu sync.Mutex
 	seen   int64 // store generation at the last Poll
@@ -92,7 +102,8 @@ func New(store warden.Store, mode Mode, log *slog.Logger) *Authorizer {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Authorizer{store: store, mode: mode, log: log, now: time.Now, cache: map[string]*principalPolicies{}}
+	return &Authorizer{store: store, mode: mode, log: log, now: time.Now,
+		policies: NewCache[*principalPolicies](maxCached), billing: NewCache[bool](maxCached)}
 }
 
 // Authorize returns nil when p may make req, or an *warden.Error with code
@@ -197,6 +208,11 @@ func (a *Authorizer) Decide(ctx context.Context, p *warden.Principal, req Reques
 	preq := policy.Request{Action: req.Action, Resource: req.Resource, ResourceAccount: req.ResourceAccount,
 		Principal: policy.Principal{Type: principalType(p.Type), Account: p.Account, ARN: p.ARN, IssuerARN: pp.issuerARN}}
 	a.fillContext(&preq.Context, p, pp, req)
+	if pp.orphan {
+		// The principal is gone: no policy, not even a resource-based one
+		// naming its ARN, speaks for it any more.
+		return &Decision{Result: policy.Result{Decision: policy.ImplicitDeny, Missing: policy.Identity}, Request: preq}, nil
+	}
 	in := policy.Input{Identity: pp.identity, Boundary: pp.boundary, Session: pp.session, Resource: req.ResourcePolicy}
 	d := &Decision{Result: policy.Evaluate(&in, &preq), Request: preq}
 	if req.Trust && d.Result.Decision == policy.Allow && !trustAdmits(req.ResourcePolicy, &preq) {

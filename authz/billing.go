@@ -26,17 +26,16 @@ func isBillingAction(action string) bool {
 	return strings.HasPrefix(a, "account:") && strings.Contains(a, "billing")
 }
 
-// billingAccess reports the account's billing-access setting, from the
-// snapshot when it is there.
+// billingAccess reports the account's billing-access setting: the one
+// Prepare put in ctx, else from the snapshot, else read from the store.
 func (a *Authorizer) billingAccess(ctx context.Context, account string) (bool, error) {
-	key := "billing/" + account
-	a.mu.RLock()
-	pp, ok := a.cache[key]
-	gen := a.gen
-	a.mu.RUnlock()
-	if ok {
-		return pp.billingAccess, nil
+	if pr, ok := ctx.Value(preparedKey{}).(*prepared); ok && pr.account == account {
+		return pr.billing, nil
 	}
+	if enabled, ok := a.billing.Get(account); ok {
+		return enabled, nil
+	}
+	epoch := a.billing.Epoch()
 	var enabled bool
 	err := a.store.View(ctx, func(tx warden.Tx) error {
 		acct, err := warden.Load[warden.Account](ctx, tx, "", account)
@@ -52,11 +51,7 @@ func (a *Authorizer) billingAccess(ctx context.Context, account string) (bool, e
 	if err != nil {
 		return false, err
 	}
-	a.mu.Lock()
-	if a.gen == gen {
-		a.cache[key] = &principalPolicies{billingAccess: enabled}
-	}
-	a.mu.Unlock()
+	a.billing.Put(account, enabled, []warden.Ref{{Kind: warden.KindAccount, Key: account}}, epoch)
 	return enabled, nil
 }
 

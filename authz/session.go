@@ -26,8 +26,8 @@ var allowAll = sync.OnceValue(func() *policy.Set {
 	return policy.Compile(policy.Named{Name: "root", Policy: p})
 })
 
-// loadSession builds the policies of temporary credentials from their
-// session record:
+// session builds the policies of temporary credentials from their session
+// record, in one read transaction:
 //
 //   - GetSessionToken: the user's own policies (the root user's are never
 //     evaluated);
@@ -37,20 +37,31 @@ var allowAll = sync.OnceValue(func() *policy.Set {
 //     session policies; without session policies the federated user may do
 //     nothing, as in AWS.
 //
-// Credentials whose record is gone, or whose role was deleted (or deleted and
-// created again), have no permissions.
-func (a *Authorizer) loadSession(ctx context.Context, keyID string) (*principalPolicies, error) {
-	var sess *warden.Session
-	err := a.store.View(ctx, func(tx warden.Tx) (err error) {
-		sess, err = warden.Load[warden.Session](ctx, tx, "", keyID)
+// Credentials whose record is gone have no permissions; those whose user or
+// role was deleted (or deleted and created again: another unique ID) are
+// orphans that may do nothing at all.
+func (l *loader) session(ctx context.Context, keyID string) (*principalPolicies, error) {
+	var pp *principalPolicies
+	l.note(warden.KindSession, "", keyID)
+	err := l.a.store.View(ctx, func(tx warden.Tx) error {
+		sess, err := warden.Load[warden.Session](ctx, tx, "", keyID)
+		if errors.Is(err, warden.ErrNotFound) {
+			pp = orphan()
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		pp, err = l.sessionOf(ctx, tx, sess)
 		return err
 	})
-	if errors.Is(err, warden.ErrNotFound) {
-		return &principalPolicies{identity: policy.Compile()}, nil
-	}
 	if err != nil {
 		return nil, fmt.Errorf("loading session %s: %w", keyID, err)
 	}
+	return pp, nil
+}
+
+func (l *loader) sessionOf(ctx context.Context, tx warden.Tx, sess *warden.Session) (*principalPolicies, error) {
 	pp := &principalPolicies{}
 	switch sess.Type {
 	case warden.PrincipalUser, warden.PrincipalFederatedUser:
@@ -59,27 +70,33 @@ func (a *Authorizer) loadSession(ctx context.Context, keyID string) (*principalP
 			pp.issuerARN = sess.IssuerARN
 			break
 		}
-		name := sess.Name
+		name, id := sess.Name, sess.ID
 		if sess.Type == warden.PrincipalFederatedUser {
-			name = sess.IssuerUser
+			name, id = sess.IssuerUser, sess.IssuerUserID
 		}
-		base, err := a.load(ctx, &warden.Principal{Type: warden.PrincipalUser, Account: sess.Account, Name: name})
+		base, err := l.user(ctx, tx, sess.Account, name, id)
 		if err != nil {
 			return nil, err
+		}
+		if base.orphan {
+			return base, nil
 		}
 		*pp = *base
 		if sess.Type == warden.PrincipalFederatedUser {
 			pp.issuerARN = sess.IssuerARN
 		}
 	case warden.PrincipalAssumedRole:
-		if err := a.loadRole(ctx, sess, pp); err != nil {
+		if err := l.role(ctx, tx, sess, pp); err != nil {
 			return nil, err
+		}
+		if pp.orphan {
+			return pp, nil
 		}
 	default: // the root user: never evaluated
 		pp.identity = policy.Compile()
 	}
 	if sess.HasPolicies() || sess.Type == warden.PrincipalFederatedUser {
-		if err := a.store.View(ctx, func(tx warden.Tx) error { return a.loadSessionPolicies(ctx, tx, sess, pp) }); err != nil {
+		if err := l.sessionPolicies(ctx, tx, sess, pp); err != nil {
 			return nil, fmt.Errorf("loading session policies of %s: %w", sess.ARN, err)
 		}
 	}
@@ -89,58 +106,54 @@ func (a *Authorizer) loadSession(ctx context.Context, keyID string) (*principalP
 	return pp, nil
 }
 
-// loadRole fills pp with the policies of the role behind an assumed-role
-// session.
-func (a *Authorizer) loadRole(ctx context.Context, sess *warden.Session, pp *principalPolicies) error {
+// role fills pp with the policies of the role behind an assumed-role
+// session; a role that is gone, or another role of the same name, makes the
+// session an orphan.
+func (l *loader) role(ctx context.Context, tx warden.Tx, sess *warden.Session, pp *principalPolicies) error {
+	a := l.a
 	var named []policy.Named
-	err := a.store.View(ctx, func(tx warden.Tx) error {
-		r, err := warden.Load[warden.Role](ctx, tx, sess.Account, warden.NameKey(sess.RoleName))
-		if errors.Is(err, warden.ErrNotFound) {
-			return nil
+	l.note(warden.KindRole, sess.Account, warden.NameKey(sess.RoleName))
+	r, err := warden.Load[warden.Role](ctx, tx, sess.Account, warden.NameKey(sess.RoleName))
+	if errors.Is(err, warden.ErrNotFound) || (err == nil && r.ID != sess.RoleID) {
+		*pp = *orphan()
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("loading policies of %s: %w", sess.IssuerARN, err)
+	}
+	pp.issuerARN = r.ARN()
+	pp.tags = r.Tags
+	for _, ip := range r.InlinePolicies {
+		if pol := a.parse("role/"+r.Name+"/"+ip.Name, ip.Document, policy.Identity); pol != nil {
+			named = append(named, policy.Named{Name: "role/" + r.Name + "/" + ip.Name, Policy: pol})
 		}
+	}
+	for _, arn := range r.AttachedPolicies {
+		doc, err := l.managedDocument(ctx, tx, arn)
 		if err != nil {
 			return err
 		}
-		if r.ID != sess.RoleID {
-			return nil // a new role with the old one's name grants its sessions nothing
+		if pol := a.parse(arn, doc, policy.Identity); pol != nil {
+			named = append(named, policy.Named{Name: arn, Policy: pol})
 		}
-		pp.issuerARN = r.ARN()
-		pp.tags = r.Tags
-		for _, ip := range r.InlinePolicies {
-			if pol := a.parse("role/"+r.Name+"/"+ip.Name, ip.Document, policy.Identity); pol != nil {
-				named = append(named, policy.Named{Name: "role/" + r.Name + "/" + ip.Name, Policy: pol})
-			}
+	}
+	if r.PermissionsBoundary != "" {
+		doc, err := l.managedDocument(ctx, tx, r.PermissionsBoundary)
+		if err != nil {
+			return err
 		}
-		for _, arn := range r.AttachedPolicies {
-			doc, err := a.managedDocument(ctx, tx, arn)
-			if err != nil {
-				return err
-			}
-			if pol := a.parse(arn, doc, policy.Identity); pol != nil {
-				named = append(named, policy.Named{Name: arn, Policy: pol})
-			}
-		}
-		if r.PermissionsBoundary != "" {
-			doc, err := a.managedDocument(ctx, tx, r.PermissionsBoundary)
-			if err != nil {
-				return err
-			}
-			// A boundary that is gone or broken allows nothing.
-			pp.boundary = policy.Compile(policy.Named{Name: r.PermissionsBoundary,
-				Policy: a.parse(r.PermissionsBoundary, doc, policy.Boundary)})
-		}
-		return nil
-	})
-	if err != nil {
-		return fmt.Errorf("loading policies of %s: %w", sess.IssuerARN, err)
+		// A boundary that is gone or broken allows nothing.
+		pp.boundary = policy.Compile(policy.Named{Name: r.PermissionsBoundary,
+			Policy: a.parse(r.PermissionsBoundary, doc, policy.Boundary)})
 	}
 	pp.identity = policy.Compile(named...)
 	return nil
 }
 
-// loadSessionPolicies compiles the inline and managed session policies. A
+// sessionPolicies compiles the inline and managed session policies. A
 // managed session policy that is gone grants nothing.
-func (a *Authorizer) loadSessionPolicies(ctx context.Context, tx warden.Tx, sess *warden.Session, pp *principalPolicies) error {
+func (l *loader) sessionPolicies(ctx context.Context, tx warden.Tx, sess *warden.Session, pp *principalPolicies) error {
+	a := l.a
 	var named []policy.Named
 	for i, doc := range sess.SessionPolicies {
 		name := fmt.Sprintf("session/%s/%d", sess.AccessKeyID, i)
@@ -149,7 +162,7 @@ func (a *Authorizer) loadSessionPolicies(ctx context.Context, tx warden.Tx, sess
 		}
 	}
 	for _, arn := range sess.PolicyARNs {
-		doc, err := a.managedDocument(ctx, tx, arn)
+		doc, err := l.managedDocument(ctx, tx, arn)
 		if err != nil {
 			return err
 		}
@@ -197,15 +210,19 @@ func overrideTags(base, session []warden.Tag) []warden.Tag {
 	return append(out, session...)
 }
 
-// Untracked returns the store beneath a Track wrapper (s itself when it is
-// not one). Writing there leaves the snapshot in place; it is for records
-// that no snapshot entry depends on and that are written often, like the
-// session records of new temporary credentials: a new session is read into
-// the snapshot the first time it calls, and sessions never change. Other
-// nodes still see the store's generation move, as with any write.
+// Untracked returns a store for bookkeeping writes that decide no access
+// (the last use of an access key): they leave this node's snapshot in place
+// and stay out of the change feed (warden.Bookkeeping), so no node drops
+// anything for them.
 func Untracked(s warden.Store) warden.Store {
 	if t, ok := s.(*tracked); ok {
-		return t.Store
+		s = t.Store
 	}
-	return s
+	return bookkeeping{s}
+}
+
+type bookkeeping struct{ warden.Store }
+
+func (b bookkeeping) Update(ctx context.Context, fn func(warden.Tx) error) error {
+	return b.Store.Update(warden.Bookkeeping(ctx), fn)
 }

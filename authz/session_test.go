@@ -58,10 +58,10 @@ func TestSessionPolicies(t *testing.T) {
 	capped := roleSession("ASIACAPPED000000000", bounded, issued)
 	ghost := roleSession("ASIAGHOST0000000000", role("Ghost", ""), issued)
 	fedWith := &warden.Session{AccessKeyID: "ASIAFEDWITH00000000", Account: acct, Type: warden.PrincipalFederatedUser,
-		ARN: "arn:aws:sts::123456789012:federated-user/app", ID: acct + ":app", Name: "app", IssuerUser: "fed",
+		ARN: "arn:aws:sts::123456789012:federated-user/app", ID: acct + ":app", Name: "app", IssuerUser: "fed", IssuerUserID: fed.ID,
 		IssuerARN: fed.ARN(), SessionPolicies: []string{createUser}, IssueTime: issued}
 	fedWithout := &warden.Session{AccessKeyID: "ASIAFEDWITHOUT00000", Account: acct, Type: warden.PrincipalFederatedUser,
-		ARN: "arn:aws:sts::123456789012:federated-user/bare", ID: acct + ":bare", Name: "bare", IssuerUser: "fed",
+		ARN: "arn:aws:sts::123456789012:federated-user/bare", ID: acct + ":bare", Name: "bare", IssuerUser: "fed", IssuerUserID: fed.ID,
 		IssuerARN: fed.ARN(), IssueTime: issued}
 	fedRoot := &warden.Session{AccessKeyID: "ASIAFEDROOT00000000", Account: acct, Type: warden.PrincipalFederatedUser,
 		ARN: "arn:aws:sts::123456789012:federated-user/ops", ID: acct + ":ops", Name: "ops",

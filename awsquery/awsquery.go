@@ -256,6 +256,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 		}
 	}
 	p := cred.principal
+	h.IAM.CountRequest(p.Account, sig.Service) // the usage the billing pages show
 	return &p, nil
 }
 

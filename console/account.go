@@ -22,7 +22,7 @@ const rootMFADevice = "root-account-mfa-device"
 
 func (c *Console) accountRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/settings", c.authed(c.settingsPage))
-	m.HandleFunc("POST /console/settings/password-policy", c.authed(c.savePasswordPolicy))
+	m.HandleFunc("POST /console/settings/password-policy", c.authed(c.confirmed(dangerDeletePasswordPolicy, c.savePasswordPolicy)))
 	m.HandleFunc("GET /console/me", c.authed(c.me))
 	m.HandleFunc("GET /console/password", c.authed(c.ownPasswordPage))
 	m.HandleFunc("POST /console/password", c.authed(c.changeOwnPassword))
@@ -30,11 +30,12 @@ func (c *Console) accountRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/root", c.authed(c.rootPage))
 	m.HandleFunc("POST /console/root/password", c.authed(c.rootPassword))
 	m.HandleFunc("POST /console/root/keys", c.authed(c.createRootKey))
-	m.HandleFunc("POST /console/root/keys/{id}", c.authed(c.rootKeyAction))
+	m.HandleFunc("POST /console/root/keys/{id}", c.authed(c.confirmed(dangerDeleteKey, c.rootKeyAction)))
 	m.HandleFunc("POST /console/root/mfa", c.authed(c.newRootMFA))
 	m.HandleFunc("POST /console/root/mfa/enable", c.authed(c.enableRootMFA))
-	m.HandleFunc("POST /console/root/mfa/remove", c.authed(c.removeRootMFA))
+	m.HandleFunc("POST /console/root/mfa/remove", c.authed(c.confirmed(dangerRemoveRootMFA, c.removeRootMFA)))
 	m.HandleFunc("GET /console/billing", c.authed(c.billingPage))
+	m.HandleFunc("GET /console/bills", c.authed(c.billsPage))
 	m.HandleFunc("POST /console/billing", c.authed(c.setBilling))
 	m.HandleFunc("GET /console/close-account", c.authed(c.closePage))
 	m.HandleFunc("POST /console/close-account", c.authed(c.closeAccount))

@@ -180,10 +180,12 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/mfa-offer", c.authed(c.mfaOffer))
 	m.HandleFunc("POST /console/mfa-offer/skip", c.authed(c.mfaOfferSkip))
 	m.HandleFunc("POST /console/alias", c.authed(c.setAlias))
-	m.HandleFunc("POST /console/alias/delete", c.authed(c.deleteAlias))
+	m.HandleFunc("POST /console/alias/delete", c.authed(c.confirmed(dangerDeleteAlias, c.deleteAlias)))
 
 	c.userRoutes(m)
 	c.groupRoutes(m)
+	c.roleRoutes(m)
+	c.simulatorRoutes(m)
 	c.policyRoutes(m)
 	c.accountRoutes(m)
 
@@ -210,6 +212,11 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
 	c.maybeSweep()
+	if acceptsGzip(r) {
+		gz := &gzipResponse{ResponseWriter: w}
+		defer gz.close()
+		w = gz
+	}
 	c.mux.ServeHTTP(w, r)
 }
 

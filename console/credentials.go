@@ -15,12 +15,12 @@ import (
 // user's own credentials use the same pieces from account.go.
 
 func (c *Console) credentialRoutes(m *http.ServeMux) {
-	m.HandleFunc("POST /console/users/{name}/password", c.authed(c.userPassword))
+	m.HandleFunc("POST /console/users/{name}/password", c.authed(c.confirmed(dangerDisableConsole, c.userPassword)))
 	m.HandleFunc("POST /console/users/{name}/keys", c.authed(c.createUserKey))
-	m.HandleFunc("POST /console/users/{name}/keys/{id}", c.authed(c.userKeyAction))
+	m.HandleFunc("POST /console/users/{name}/keys/{id}", c.authed(c.confirmed(dangerDeleteKey, c.userKeyAction)))
 	m.HandleFunc("POST /console/users/{name}/mfa", c.authed(c.newUserMFA))
 	m.HandleFunc("POST /console/users/{name}/mfa/enable", c.authed(c.enableUserMFA))
-	m.HandleFunc("POST /console/users/{name}/mfa/remove", c.authed(c.removeUserMFA))
+	m.HandleFunc("POST /console/users/{name}/mfa/remove", c.authed(c.confirmed(dangerRemoveUserMFA, c.removeUserMFA)))
 }
 
 // fillCredentials reads the credentials part of a user's page.

@@ -3,6 +3,7 @@ package console
 import (
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/warden-iam/warden"
@@ -16,14 +17,15 @@ func (c *Console) groupRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/groups", c.authed(c.createGroup))
 	m.HandleFunc("GET /console/groups/{name}", c.authed(c.groupPage))
 	m.HandleFunc("POST /console/groups/{name}/delete", c.authed(c.deleteGroup))
-	m.HandleFunc("POST /console/groups/{name}/members", c.authed(c.groupMemberAction))
-	m.HandleFunc("POST /console/groups/{name}/policies", c.authed(c.groupPolicyAction))
+	m.HandleFunc("POST /console/groups/{name}/members", c.authed(c.confirmed(dangerRemoveMember, c.groupMemberAction)))
+	m.HandleFunc("POST /console/groups/{name}/policies", c.authed(c.confirmed(dangerPolicies("group"), c.groupPolicyAction)))
 }
 
 func groupURL(name string) string { return "/console/groups/" + url.PathEscape(name) }
 
 type groupsData struct {
 	Groups []groupView
+	List   listPage
 	CSRF   string
 	Name   string
 }
@@ -39,8 +41,24 @@ func (c *Console) renderGroups(w http.ResponseWriter, r *http.Request, v *visit,
 		c.fail(w, r, v, err)
 		return
 	}
+	lp := readListPage(r, "name", "created")
+	if lp.Query != "" {
+		q := strings.ToLower(lp.Query)
+		groups = slices.DeleteFunc(groups, func(g groupView) bool { return !strings.Contains(strings.ToLower(g.GroupName), q) })
+	}
+	slices.SortStableFunc(groups, func(a, b groupView) int {
+		d := strings.Compare(strings.ToLower(a.GroupName), strings.ToLower(b.GroupName))
+		if lp.Sort == "created" {
+			d = a.CreateDate.Compare(b.CreateDate)
+		}
+		if lp.Desc {
+			d = -d
+		}
+		return d
+	})
+	groups = window(&lp, groups)
 	c.render(w, r, status, "groups.html", &view{Title: "User groups", Nav: "groups", Who: whoOf(v), Flash: flashOf(r),
-		Error: errMsg, Data: groupsData{Groups: groups, CSRF: v.sess.CSRF, Name: name}})
+		Error: errMsg, Data: groupsData{Groups: groups, List: lp, CSRF: v.sess.CSRF, Name: name}})
 }
 
 func (c *Console) createGroup(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -141,7 +159,10 @@ func (c *Console) groupPolicyAction(w http.ResponseWriter, r *http.Request, v *v
 	var err error
 	switch r.PostFormValue("op") {
 	case "attach":
-		err = c.call(ctx, &v.p, "AttachGroupPolicy", form("GroupName", name, "PolicyArn", policyARNField(r)), nil)
+		var arn string
+		if arn, err = c.policyARNField(ctx, &v.p, r); err == nil {
+			err = c.call(ctx, &v.p, "AttachGroupPolicy", form("GroupName", name, "PolicyArn", arn), nil)
+		}
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachGroupPolicy", form("GroupName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 	case "put-inline":

@@ -232,7 +232,16 @@ func TestDashboard(t *testing.T) {
 	}
 	bad := b.post("/console/alias", url.Values{"alias": {"123456"}}, "/console/")
 	expect(t, bad, http.StatusBadRequest, "")
-	expect(t, b.post("/console/alias/delete", url.Values{"alias": {"example-corp"}}, "/console/"), http.StatusSeeOther, "/console/?done=alias-deleted")
+	// Deleting the alias asks first, naming what stops working, and wants
+	// the alias typed.
+	ask := b.post("/console/alias/delete", url.Values{"alias": {"example-corp"}}, "/console/")
+	if ask.status != http.StatusOK || !strings.Contains(ask.body, "sign-in address stops working") {
+		t.Fatalf("no confirmation before deleting the alias: %d %s", ask.status, excerpt(ask.body))
+	}
+	expect(t, b.post("/console/alias/delete", url.Values{"alias": {"example-corp"}, "confirmed": {"yes"}, "typed": {"wrong"}}, "/console/"),
+		http.StatusBadRequest, "")
+	expect(t, b.post("/console/alias/delete", url.Values{"alias": {"example-corp"}, "confirmed": {"yes"}, "typed": {"example-corp"}}, "/console/"),
+		http.StatusSeeOther, "/console/?done=alias-deleted")
 	expect(t, b.post("/console/settings/password-policy", url.Values{"min": {"12"}, "upper": {"on"}, "numbers": {"on"}},
 		"/console/settings"), http.StatusSeeOther, "/console/settings?done=policy-set")
 }
@@ -258,6 +267,10 @@ func TestInlinePolicySections(t *testing.T) {
 				t.Fatalf("the inline policy is not shown:\n%s", excerpt(after.body))
 			}
 			p = b.post(page+"/policies", url.Values{"op": {"delete-inline"}, "policy": {"own"}}, page)
+			if p.status != http.StatusOK || !strings.Contains(p.body, "Delete inline policy own") {
+				t.Fatalf("no confirmation before deleting the inline policy: %d %s", p.status, excerpt(p.body))
+			}
+			p = b.post(page+"/policies", url.Values{"op": {"delete-inline"}, "policy": {"own"}, "confirmed": {"yes"}}, page)
 			expect(t, p, http.StatusSeeOther, "")
 			if gone := b.get(page); !strings.Contains(gone.body, "No inline policies.") {
 				t.Fatalf("the inline policy is still shown:\n%s", excerpt(gone.body))

@@ -27,7 +27,7 @@ func (c *Console) policyRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/policy/edit", c.authed(c.editPolicyPage))
 	m.HandleFunc("POST /console/policy/edit", c.authed(c.savePolicyVersion))
 	m.HandleFunc("POST /console/policy/versions", c.authed(c.policyVersionAction))
-	m.HandleFunc("POST /console/policy/delete", c.authed(c.deletePolicy))
+	m.HandleFunc("POST /console/policy/delete", c.authed(c.confirmed(dangerDeletePolicy, c.deletePolicy)))
 }
 
 func policyURL(arn string) string { return "/console/policy?arn=" + url.QueryEscape(arn) }
@@ -41,13 +41,44 @@ type policiesData struct {
 	Attached bool
 	Query    string
 	Next     string // URL of the next page
+	// List pages a filtered list; Base is its address without paging.
+	List listPage
+	Base string
+	// AttachTo, when set, is the user, group or role ("user/bob") the
+	// list is picking a policy for: each row can be attached to it.
+	AttachTo     string
+	AttachAction string
+	CSRF         string
+}
+
+// attachTarget checks the attach-to parameter of the policy picker and
+// returns the form address that attaches to it.
+func attachTarget(to string) (string, bool) {
+	kind, name, ok := strings.Cut(to, "/")
+	if !ok || name == "" || strings.ContainsAny(name, "/?#") {
+		return "", false
+	}
+	switch kind {
+	case "user":
+		return userURL(name) + "/policies", true
+	case "group":
+		return groupURL(name) + "/policies", true
+	case "role":
+		return roleURL(name) + "/policies", true
+	}
+	return "", false
 }
 
 func (c *Console) listPolicies(w http.ResponseWriter, r *http.Request, v *visit) {
 	q := r.URL.Query()
-	d := policiesData{Scope: q.Get("scope"), Attached: q.Get("attached") == "on", Query: strings.TrimSpace(q.Get("q"))}
+	d := policiesData{Scope: q.Get("scope"), Attached: q.Get("attached") == "on", Query: strings.TrimSpace(q.Get("q")), CSRF: v.sess.CSRF}
 	if d.Scope != "AWS" && d.Scope != "Local" {
 		d.Scope = "All"
+	}
+	if to := q.Get("attach-to"); to != "" {
+		if action, ok := attachTarget(to); ok {
+			d.AttachTo, d.AttachAction = to, action
+		}
 	}
 	params := form("Scope", d.Scope, "OnlyAttached", map[bool]string{true: "true"}[d.Attached])
 	ctx := r.Context()
@@ -59,11 +90,22 @@ func (c *Console) listPolicies(w http.ResponseWriter, r *http.Request, v *visit)
 			return
 		}
 		needle := strings.ToLower(d.Query)
+		var matches []policyView
 		for _, p := range all {
 			if strings.Contains(strings.ToLower(p.PolicyName), needle) {
-				d.Policies = append(d.Policies, p)
+				matches = append(matches, p)
 			}
 		}
+		d.List = readListPage(r, "name")
+		d.Policies = window(&d.List, matches)
+		base := url.Values{"scope": {d.Scope}}
+		if d.Attached {
+			base.Set("attached", "on")
+		}
+		if d.AttachTo != "" {
+			base.Set("attach-to", d.AttachTo)
+		}
+		d.Base = "/console/policies?" + base.Encode()
 	} else {
 		params.Set("MaxItems", strconv.Itoa(pageSize))
 		if m := q.Get("marker"); m != "" {
@@ -79,6 +121,9 @@ func (c *Console) listPolicies(w http.ResponseWriter, r *http.Request, v *visit)
 			next := url.Values{"scope": {d.Scope}, "marker": {res.Marker}}
 			if d.Attached {
 				next.Set("attached", "on")
+			}
+			if d.AttachTo != "" {
+				next.Set("attach-to", d.AttachTo)
 			}
 			d.Next = "/console/policies?" + next.Encode()
 		}

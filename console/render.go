@@ -60,11 +60,15 @@ var funcs = template.FuncMap{
 		return "-"
 	},
 	"join": strings.Join,
+	// trimPolicies turns an entity's policies form address into its page.
+	"trimPolicies": func(s string) string { return strings.TrimSuffix(s, "/policies") },
 	// inlineSection is the data of the "inline-policies" partial, shared by
 	// the user and group pages.
 	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string) inlineSectionView {
 		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied}
 	},
+	// pagerOf is the data of the "pager" partial of list pages.
+	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
@@ -77,6 +81,11 @@ var funcs = template.FuncMap{
 		}
 		return pc / 5 * 5
 	},
+}
+
+type pagerView struct {
+	List listPage
+	Base string
 }
 
 type inlineSectionView struct {
@@ -150,24 +159,31 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err err
 // (?done=...). Only these can appear, so a link cannot put words in the
 // console's mouth.
 var flashes = map[string]string{
-	"alias":           "The account alias was saved.",
-	"alias-deleted":   "The account alias was deleted.",
-	"user-deleted":    "The user was deleted.",
-	"group-created":   "The group was created.",
-	"group-deleted":   "The group was deleted.",
-	"saved":           "Your changes were saved.",
-	"policy-created":  "The policy was created.",
-	"policy-deleted":  "The policy was deleted.",
-	"version-created": "A new default version of the policy was saved.",
-	"password":        "The password was changed.",
-	"mfa":             "The MFA device was assigned.",
-	"mfa-removed":     "The MFA device was removed.",
-	"key-updated":     "The access key was updated.",
-	"key-deleted":     "The access key was deleted.",
-	"policy-set":      "The password policy was saved.",
-	"policy-removed":  "The password policy was deleted; IAM's default rules apply.",
-	"billing":         "The billing access setting was saved.",
-	"unlocked":        "The user's console sign-in was unlocked.",
+	"alias":            "The account alias was saved.",
+	"alias-deleted":    "The account alias was deleted.",
+	"user-deleted":     "The user was deleted.",
+	"group-created":    "The group was created.",
+	"group-deleted":    "The group was deleted.",
+	"saved":            "Your changes were saved.",
+	"policy-created":   "The policy was created.",
+	"policy-deleted":   "The policy was deleted.",
+	"version-created":  "A new default version of the policy was saved.",
+	"password":         "The password was changed.",
+	"mfa":              "The MFA device was assigned.",
+	"mfa-removed":      "The MFA device was removed.",
+	"key-updated":      "The access key was updated.",
+	"key-deleted":      "The access key was deleted.",
+	"policy-set":       "The password policy was saved.",
+	"policy-removed":   "The password policy was deleted; IAM's default rules apply.",
+	"billing":          "The billing access setting was saved.",
+	"unlocked":         "The user's console sign-in was unlocked.",
+	"role-created":     "The role was created.",
+	"role-deleted":     "The role was deleted, with its inline policies; its managed policies were detached.",
+	"trust-saved":      "The role's trust policy was saved.",
+	"policy-attached":  "The policy was attached.",
+	"policy-detached":  "The policy was detached.",
+	"inline-deleted":   "The inline policy was deleted.",
+	"sessions-revoked": "The role's sessions issued until now were revoked (inline policy AWSRevokeOlderSessions).",
 }
 
 func flashOf(r *http.Request) string { return flashes[r.URL.Query().Get("done")] }

@@ -192,6 +192,27 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 			http.Redirect(w, r, to, http.StatusSeeOther)
 			return
 		}
+		if ok, err := c.stillThere(ctx, s); err != nil {
+			c.log.ErrorContext(ctx, "console: loading the session's principal", "err", err)
+			c.renderError(w, r, nil, http.StatusInternalServerError, "Something went wrong", "Try again later.")
+			return
+		} else if !ok {
+			// The user was deleted (perhaps created again under the same
+			// name: another principal). The session ends with it.
+			if err := c.endSession(ctx, w, r, s); err != nil {
+				c.log.ErrorContext(ctx, "console: ending session", "err", err)
+			}
+			http.Redirect(w, r, "/signin/"+s.SignInAs, http.StatusSeeOther)
+			return
+		}
+		if r.Method == http.MethodPost {
+			var tooLarge *http.MaxBytesError
+			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+				c.renderError(w, r, &visit{sess: s, p: s.Principal()}, http.StatusRequestEntityTooLarge, "Form too large",
+					"The form sent is larger than the console accepts (1 MiB). Policy documents are at most 6,144 characters for a managed policy and 10,240 for a user's inline policies together.")
+				return
+			}
+		}
 		if r.Method == http.MethodPost && !c.checkCSRF(r, s.CSRF) {
 			c.renderError(w, r, nil, http.StatusForbidden, "Invalid request",
 				"The form was not sent by this session of the console (missing or invalid CSRF token). Reload the page and try again.")
@@ -208,6 +229,28 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 		}
 		h(w, r, v)
 	}
+}
+
+// stillThere reports whether the principal a session was signed in as still
+// exists with the unique ID it had then: a session belongs to a principal,
+// not to a name.
+func (c *Console) stillThere(ctx context.Context, s *warden.ConsoleSession) (bool, error) {
+	if s.Type != warden.PrincipalUser {
+		return true, nil // root: the account's status is checked at sign-in and by every operation
+	}
+	var ok bool
+	err := c.store.View(ctx, func(tx warden.Tx) error {
+		u, err := warden.Load[warden.User](ctx, tx, s.Account, warden.NameKey(s.UserName))
+		if warden.IsNotFound(err) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		ok = u.ID == s.PrincipalID
+		return nil
+	})
+	return ok, err
 }
 
 func (c *Console) signOut(w http.ResponseWriter, r *http.Request, v *visit) {

@@ -154,3 +154,26 @@ func TestSecureCookiesUnderTLS(t *testing.T) {
 		}
 	}
 }
+
+// TestSessionEndsWithItsUser: a console session belongs to the user who
+// signed in, not to the name: once that user is deleted and another created
+// under the same name (an administrator), the old session is over.
+func TestSessionEndsWithItsUser(t *testing.T) {
+	s := newStack(t, Config{})
+	s.user("erin", "Erin-Passw0rd!x", "")
+	b := s.browser()
+	expect(t, b.signIn(testAccount, "erin", "Erin-Passw0rd!x", false), http.StatusSeeOther, "/console/")
+	expect(t, b.get("/console/"), http.StatusOK, "")
+	s.as(&s.root, "DeleteLoginProfile", "UserName", "erin")
+	s.as(&s.root, "DeleteUser", "UserName", "erin")
+	s.user("erin", "", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}`)
+	expect(t, b.get("/console/users"), http.StatusSeeOther, "/signin/"+testAccount)
+	expect(t, b.get("/console/"), http.StatusSeeOther, "/signin/")
+}
+
+// TestSignInGoesToTheOnlyAccount: with one account, the bare sign-in address
+// goes to that account's sign-in page.
+func TestSignInGoesToTheOnlyAccount(t *testing.T) {
+	s := newStack(t, Config{})
+	expect(t, s.browser().get("/signin/"), http.StatusSeeOther, "/signin/"+testAccount)
+}

@@ -61,6 +61,12 @@ func (c *Console) chooseAccount(w http.ResponseWriter, r *http.Request) {
 			Error: "An account ID is 12 digits; an alias is lower-case letters, digits and hyphens."})
 		return
 	}
+	// A deployment of one account (the usual one) goes straight to its
+	// sign-in page, the address the README and the dashboard give.
+	if accounts, err := c.iam.Accounts(r.Context()); err == nil && len(accounts) == 1 {
+		http.Redirect(w, r, "/signin/"+accounts[0].ID, http.StatusSeeOther)
+		return
+	}
 	c.render(w, r, http.StatusOK, "choose.html", &view{Title: "Sign in"})
 }
 

@@ -23,25 +23,10 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/users/new", c.authed(c.createUser))
 	m.HandleFunc("GET /console/users/{name}", c.authed(c.userPage))
 	m.HandleFunc("POST /console/users/{name}/delete", c.authed(c.deleteUser))
-	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.userGroupAction))
-	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.userPolicyAction))
+	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.confirmed(dangerUserGroup, c.userGroupAction)))
+	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.confirmed(dangerPolicies("user"), c.userPolicyAction)))
 	m.HandleFunc("POST /console/users/{name}/tags", c.authed(c.userTagAction))
 	c.credentialRoutes(m)
-}
-
-type usersData struct {
-	Users []userView
-}
-
-func (c *Console) listUsers(w http.ResponseWriter, r *http.Request, v *visit) {
-	users, err := callAll(r.Context(), c, &v.p, "ListUsers", nil, func() *usersResult { return &usersResult{} },
-		func(r *usersResult) []userView { return r.Users })
-	if err != nil {
-		c.fail(w, r, v, err)
-		return
-	}
-	c.render(w, r, http.StatusOK, "users.html", &view{Title: "Users", Nav: "users", Who: whoOf(v), Flash: flashOf(r),
-		Data: usersData{Users: users}})
 }
 
 type newUserData struct {
@@ -280,7 +265,10 @@ func (c *Console) userPolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 	var err error
 	switch r.PostFormValue("op") {
 	case "attach":
-		err = c.call(ctx, &v.p, "AttachUserPolicy", form("UserName", name, "PolicyArn", policyARNField(r)), nil)
+		var arn string
+		if arn, err = c.policyARNField(ctx, &v.p, r); err == nil {
+			err = c.call(ctx, &v.p, "AttachUserPolicy", form("UserName", name, "PolicyArn", arn), nil)
+		}
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachUserPolicy", form("UserName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 	case "put-inline":
@@ -294,12 +282,34 @@ func (c *Console) userPolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 	c.userAction(w, r, v, err, "saved")
 }
 
-// policyARNField is the policy an attach form names: typed in, or picked.
-func policyARNField(r *http.Request) string {
-	if typed := strings.TrimSpace(r.PostFormValue("arn-typed")); typed != "" {
-		return typed
+// policyARNField is the policy an attach form names: picked, or typed in as
+// an ARN or a name (AWS managed or customer managed), resolved to its ARN.
+func (c *Console) policyARNField(ctx context.Context, p *warden.Principal, r *http.Request) (string, error) {
+	typed := strings.TrimSpace(r.PostFormValue("arn-typed"))
+	if typed == "" {
+		return r.PostFormValue("arn"), nil
 	}
-	return r.PostFormValue("arn")
+	if strings.HasPrefix(typed, "arn:") {
+		return typed, nil
+	}
+	all, err := callAll(ctx, c, p, "ListPolicies", form("Scope", "All"), func() *policiesResult { return &policiesResult{} },
+		func(r *policiesResult) []policyView { return r.Policies })
+	if err != nil {
+		return "", err
+	}
+	var found []string
+	for _, pol := range all {
+		if strings.EqualFold(pol.PolicyName, typed) {
+			found = append(found, pol.Arn)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", warden.Errorf(warden.CodeNoSuchEntity, "No policy is named %s. Search the policies by name to find the one you mean.", typed)
+	case 1:
+		return found[0], nil
+	}
+	return "", warden.Errorf(warden.CodeInvalidInput, "Several policies are named %s (%s): give the ARN of the one you mean.", typed, strings.Join(found, ", "))
 }
 
 func (c *Console) userTagAction(w http.ResponseWriter, r *http.Request, v *visit) {

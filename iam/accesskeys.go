@@ -299,16 +299,19 @@ type Credential struct {
 // warden.ErrNotFound for an unknown key, or for a key whose user or account
 // is gone or closed.
 func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credential, error) {
-	gen := s.authz.Generation()
-	if c, ok := s.creds.get(accessKeyID, gen); ok {
-		return c, nil
+	if c, ok := s.creds.Get(accessKeyID); ok {
+		cp := *c
+		return &cp, nil
 	}
+	epoch := s.creds.Epoch()
+	refs := []warden.Ref{{Kind: warden.KindAccessKey, Key: accessKeyID}}
 	var c *Credential
 	err := s.view(ctx, func(tx warden.Tx) error {
 		k, err := warden.Load[warden.AccessKey](ctx, tx, "", accessKeyID)
 		if err != nil {
 			return err
 		}
+		refs = append(refs, warden.Ref{Kind: warden.KindAccount, Key: k.Account})
 		acct, err := warden.Load[warden.Account](ctx, tx, "", k.Account)
 		if err != nil {
 			return err
@@ -324,6 +327,7 @@ func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credenti
 		if k.UserName == "" {
 			c.Principal = RootPrincipal(acct)
 		} else {
+			refs = append(refs, warden.Ref{Kind: warden.KindUser, Account: k.Account, Key: warden.NameKey(k.UserName)})
 			u, err := warden.Load[warden.User](ctx, tx, k.Account, warden.NameKey(k.UserName))
 			if err != nil {
 				return err
@@ -333,47 +337,16 @@ func (s *Service) Credential(ctx context.Context, accessKeyID string) (*Credenti
 		c.Principal.AccessKeyID = k.ID
 		return nil
 	})
-	if err == nil && s.authz.Generation() == gen {
-		s.creds.put(accessKeyID, c, gen)
+	if err != nil {
+		return nil, err
 	}
-	return c, err
+	cp := *c
+	s.creds.Put(accessKeyID, &cp, refs, epoch)
+	return c, nil
 }
 
-// credCache keeps the credentials of recent requests so that authenticating
-// one reads no database. It is dropped whenever the store changes, with the
-// authorization snapshot (authz's generation).
-type credCache struct {
-	mu  sync.Mutex
-	gen uint64
-	m   map[string]*Credential
-}
-
-// maxCachedCredentials bounds the cache; past it, it starts over.
+// maxCachedCredentials bounds the credential cache; past it, it starts over.
 const maxCachedCredentials = 10000
-
-func (c *credCache) get(id string, gen uint64) (*Credential, bool) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen {
-		return nil, false
-	}
-	cred, ok := c.m[id]
-	if !ok {
-		return nil, false
-	}
-	cp := *cred
-	return &cp, true
-}
-
-func (c *credCache) put(id string, cred *Credential, gen uint64) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.gen != gen || c.m == nil || len(c.m) >= maxCachedCredentials {
-		c.m, c.gen = map[string]*Credential{}, gen
-	}
-	cp := *cred
-	c.m[id] = &cp
-}
 
 // RootPrincipal is the principal of an account's root user.
 func RootPrincipal(acct *warden.Account) warden.Principal {

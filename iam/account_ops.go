@@ -11,9 +11,10 @@ import (
 // Query actions on the IAM endpoint (see docs/api.md), and root-only.
 func (s *Service) accountOperations() map[string]operation {
 	return map[string]operation{
-		"GetBillingAccess": op(s.getBillingAccess),
-		"SetBillingAccess": noOutput(s.setBillingAccess),
-		"CloseAccount":     noOutput(s.closeAccount),
+		"GetBillingAccess":  op(s.getBillingAccess),
+		"SetBillingAccess":  noOutput(s.setBillingAccess),
+		"CloseAccount":      noOutput(s.closeAccount),
+		"GetBillingSummary": op(s.getBillingSummary),
 	}
 }
 

@@ -25,7 +25,10 @@ type Service struct {
 	model *apimodel.Service
 	ops   map[string]operation
 	uses  keyUse
-	creds credCache
+	usage usageCounter
+	// creds keeps the credentials of recent requests so that authenticating
+	// one reads no database; it follows the authorization snapshot.
+	creds *authz.Cache[*Credential]
 	// awsPolicies gives the catalogue of AWS managed policies, loaded on
 	// first use so that starting a server does not pay for it.
 	awsPolicies func() (*managed.Catalogue, error)
@@ -49,7 +52,9 @@ func New(store warden.Store, az *authz.Authorizer, box *secrets.Box) *Service {
 		NewSecret: secrets.NewSecretAccessKey,
 
 		awsPolicies: managed.Load,
+		creds:       authz.NewCache[*Credential](maxCachedCredentials),
 	}
+	az.Follow(s.creds)
 	s.ops = s.operations()
 	return s
 }
@@ -100,6 +105,12 @@ func (s *Service) Invoke(ctx context.Context, p *warden.Principal, action string
 	}
 	in := o.newInput()
 	if err := s.model.Decode(action, form, in); err != nil {
+		return nil, err
+	}
+	// What deciding this request needs is read now, before the operation
+	// opens a transaction: authorizing inside one then reads nothing.
+	ctx, err := s.authz.Prepare(ctx, p)
+	if err != nil {
 		return nil, err
 	}
 	return o.run(ctx, p, in)

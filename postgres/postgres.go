@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"hash/fnv"
 	"math/rand/v2"
+	"strconv"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -46,6 +47,10 @@ type Store struct {
 	// that Updates queueing for writeLock hold one connection, not all of
 	// them, and Views are not kept waiting for a connection.
 	writer chan struct{}
+	// connConfig opens the listening connection, outside the pool, and
+	// channel is the schema's NOTIFY channel.
+	connConfig *pgx.ConnConfig
+	channel    string
 }
 
 var _ warden.Store = (*Store)(nil)
@@ -78,7 +83,8 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 		pool.Close()
 		return nil, err
 	}
-	return &Store{pool: pool, writeLock: lockKey(*schema, "write"), writer: make(chan struct{}, 1)}, nil
+	return &Store{pool: pool, writeLock: lockKey(*schema, "write"), writer: make(chan struct{}, 1),
+		connConfig: cfg.ConnConfig, channel: fmt.Sprintf("warden_changes_%x", uint64(lockKey(*schema, "changes")))}, nil
 }
 
 // lockKey returns the advisory lock key for purpose in schema.
@@ -189,9 +195,9 @@ func (s *Store) attempt(ctx context.Context, fn func(warden.Tx) error) (retry bo
 		// fn swallowed the failure; the transaction is aborted all the same.
 		return true, t.retry
 	}
-	if t.wrote {
-		if _, err := pgTx.Exec(ctx, `UPDATE generation SET value = value + 1`); err != nil {
-			return isRetryable(err), fmt.Errorf("postgres: bump generation: %w", err)
+	if refs := t.changed.Refs(); len(refs) > 0 && !warden.IsBookkeeping(ctx) {
+		if err := s.recordChanges(ctx, pgTx, refs); err != nil {
+			return isRetryable(err), err
 		}
 	}
 	if err := pgTx.Commit(ctx); err != nil {
@@ -233,15 +239,129 @@ func isUniqueViolation(err error) bool {
 	return errors.As(err, &pgErr) && pgErr.Code == codeUniqueViolation
 }
 
-// Generation returns the number of committed Updates that wrote. The counter
-// is an ordinary row, so a new value is never visible before the writes it
-// counts.
+// Change-feed retention: every pruneEvery generations the entries more than
+// keepChanges generations old are deleted.
+const (
+	keepChanges = 10000
+	pruneEvery  = 256
+)
+
+// recordChanges moves the generation and puts refs into the change feed under
+// it, in the writing transaction, and notifies the listening nodes when it
+// commits (NOTIFY is transactional).
+func (s *Store) recordChanges(ctx context.Context, pgTx pgx.Tx, refs []warden.Ref) error {
+	var g int64
+	if err := pgTx.QueryRow(ctx, `UPDATE generation SET value = value + 1 RETURNING value`).Scan(&g); err != nil {
+		return fmt.Errorf("postgres: bump generation: %w", err)
+	}
+	kinds, accounts, keys := make([]string, len(refs)), make([]string, len(refs)), make([]string, len(refs))
+	for i, r := range refs {
+		kinds[i], accounts[i], keys[i] = string(r.Kind), r.Account, r.Key
+	}
+	if _, err := pgTx.Exec(ctx, `INSERT INTO changes (generation, kind, account, key)
+		SELECT $1, * FROM unnest($2::text[], $3::text[], $4::text[])`, g, kinds, accounts, keys); err != nil {
+		return fmt.Errorf("postgres: record change: %w", err)
+	}
+	if g%pruneEvery == 0 && g > keepChanges {
+		if _, err := pgTx.Exec(ctx, `DELETE FROM changes WHERE generation <= $1`, g-keepChanges); err != nil {
+			return fmt.Errorf("postgres: prune changes: %w", err)
+		}
+		if _, err := pgTx.Exec(ctx, `UPDATE generation SET floor = $1`, g-keepChanges); err != nil {
+			return fmt.Errorf("postgres: prune changes: %w", err)
+		}
+	}
+	if _, err := pgTx.Exec(ctx, `SELECT pg_notify($1, $2)`, s.channel, strconv.FormatInt(g, 10)); err != nil {
+		return fmt.Errorf("postgres: notify change: %w", err)
+	}
+	return nil
+}
+
+// Generation returns the number of committed Updates that changed a record
+// that decides access. The counter is an ordinary row, so a new value is
+// never visible before the writes it counts, and writers take it in commit
+// order.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var g int64
 	if err := s.pool.QueryRow(ctx, `SELECT value FROM generation`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("postgres: generation: %w", err)
 	}
 	return g, nil
+}
+
+// ChangesSince reads the change feed after generation after.
+func (s *Store) ChangesSince(ctx context.Context, after int64, limit int) (warden.Changes, error) {
+	var out warden.Changes
+	err := s.View(ctx, func(wtx warden.Tx) error {
+		pgTx := wtx.(*tx).tx
+		var floor int64
+		if err := pgTx.QueryRow(ctx, `SELECT value, floor FROM generation`).Scan(&out.Generation, &floor); err != nil {
+			return err
+		}
+		out.Complete = after >= floor
+		if !out.Complete || out.Generation <= after {
+			return nil
+		}
+		rows, err := pgTx.Query(ctx, `SELECT kind, account, key FROM changes
+			WHERE generation > $1 AND generation <= $2 ORDER BY generation LIMIT $3`, after, out.Generation, limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r warden.Ref
+			var kind string
+			if err := rows.Scan(&kind, &r.Account, &r.Key); err != nil {
+				return err
+			}
+			r.Kind = warden.Kind(kind)
+			out.Refs = append(out.Refs, r)
+		}
+		if len(out.Refs) > limit {
+			out.Refs, out.Complete = out.Refs[:limit], false
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return warden.Changes{}, fmt.Errorf("postgres: changes: %w", err)
+	}
+	return out, nil
+}
+
+// Listen calls fn whenever another node commits a change (LISTEN on the
+// schema's channel, on a connection of its own outside the pool), and every
+// few seconds without one so that a lost notification is made up for. It
+// returns when ctx ends or the connection fails.
+func (s *Store) Listen(ctx context.Context, fn func()) error {
+	conn, err := pgx.ConnectConfig(ctx, s.connConfig.Copy())
+	if err != nil {
+		return fmt.Errorf("postgres: listen: %w", err)
+	}
+	defer conn.Close(context.WithoutCancel(ctx))
+	if _, err := conn.Exec(ctx, `LISTEN `+pgx.Identifier{s.channel}.Sanitize()); err != nil {
+		return fmt.Errorf("postgres: listen: %w", err)
+	}
+	for {
+		wait, cancel := context.WithTimeout(ctx, 5*time.Second)
+		_, err := conn.WaitForNotification(wait)
+		cancel()
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+			return fmt.Errorf("postgres: listen: %w", err)
+		}
+		// Several notifications may be pending; one call of fn reads
+		// every change up to now.
+		for {
+			drain, cancel := context.WithTimeout(ctx, time.Millisecond)
+			_, derr := conn.WaitForNotification(drain)
+			cancel()
+			if derr != nil {
+				break
+			}
+		}
+		fn()
+	}
 }
 
 // Audit returns up to limit audit events of account, newest first; limit <= 0

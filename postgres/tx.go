@@ -23,8 +23,10 @@ import (
 type tx struct {
 	tx       pgx.Tx
 	readOnly bool
-	wrote    bool  // something was written: the generation must move
-	retry    error // the first serialization failure or deadlock seen
+	// changed collects the records written that decide access: the
+	// generation moves and they go into the change feed.
+	changed warden.ChangeSet
+	retry   error // the first serialization failure or deadlock seen
 }
 
 var errReadOnly = errors.New("write in a read-only transaction")
@@ -74,7 +76,7 @@ func (t *tx) Insert(ctx context.Context, r warden.Record) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, warden.ErrAlreadyExists)
 	}
-	t.wrote = true
+	t.changed.Add(r.Kind, r.Account, r.Key)
 	return nil
 }
 
@@ -92,7 +94,7 @@ func (t *tx) Replace(ctx context.Context, r warden.Record) error {
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, warden.ErrNotFound)
 	}
-	t.wrote = true
+	t.changed.Add(r.Kind, r.Account, r.Key)
 	return nil
 }
 
@@ -110,7 +112,7 @@ func (t *tx) Delete(ctx context.Context, kind warden.Kind, account, key string) 
 	if tag.RowsAffected() == 0 {
 		return fmt.Errorf("postgres: %s: %w", op, warden.ErrNotFound)
 	}
-	t.wrote = true
+	t.changed.Add(kind, account, key)
 	return nil
 }
 
@@ -212,7 +214,6 @@ func (t *tx) AppendAudit(ctx context.Context, e warden.AuditEvent) error {
 	if err != nil {
 		return t.fail(op, err)
 	}
-	t.wrote = true
 	return nil
 }
 

@@ -5,8 +5,9 @@
 # Debian's packages: the aws CLI (awscli) and a PostgreSQL server on
 # 127.0.0.1:5432 with a database "test" that user postgres reaches with trust
 # auth. Then it runs go vet and the whole test suite with the race detector.
-# It says nothing about what is already there, and exits non-zero on any
-# failure.
+# It says nothing about what is already there, lists every test as it ends,
+# writes the console's screenshots to test-output/screenshots, and exits
+# non-zero on any failure.
 #
 # Environment:
 #   WARDEN_TEST_POSTGRES   DSN of the PostgreSQL the tests use
@@ -115,6 +116,12 @@ if ! command -v go >/dev/null; then
 	export PATH="/usr/local/go/bin:$PATH"
 fi
 
+# The console's browser tests save their screenshots here (ignored by git).
+export WARDEN_SCREENSHOTS="${WARDEN_SCREENSHOTS:-$PWD/test-output/screenshots}"
+mkdir -p "$WARDEN_SCREENSHOTS"
+
+say "go vet ./..."
 go vet ./...
+say "go test -race ./... (the first run compiles for a few minutes; then each test is listed as it ends)"
 # shellcheck disable=SC2086 # GOTESTFLAGS is a list of flags
-go test -race -count=1 ${GOTESTFLAGS:-} ./...
+go test -race -count=1 -json ${GOTESTFLAGS:-} ./... | go run scripts/progress.go

@@ -53,6 +53,31 @@ var _ warden.Store = (*Store)(nil)
 // that lives until Close. Open fails if the database was written by a newer
 // Warden whose schema this one does not know.
 func Open(ctx context.Context, path string) (*Store, error) {
+	// Switching a new file to WAL takes an exclusive lock for which SQLite
+	// does not always wait (no busy handler), so processes that open one
+	// file at the same moment may be told SQLITE_BUSY: they try again, for
+	// at most the busy timeout.
+	deadline := time.Now().Add(busyTimeout)
+	for wait := time.Millisecond; ; wait = min(2*wait, 100*time.Millisecond) {
+		s, err := open(ctx, path)
+		if err == nil || !isBusy(err) || time.Now().After(deadline) {
+			return s, err
+		}
+		select {
+		case <-ctx.Done():
+			return nil, err
+		case <-time.After(wait):
+		}
+	}
+}
+
+// isBusy reports whether err is SQLite's SQLITE_BUSY (or an extended code of it).
+func isBusy(err error) bool {
+	var e *msqlite.Error
+	return errors.As(err, &e) && e.Code()&0xff == sqlite3.SQLITE_BUSY
+}
+
+func open(ctx context.Context, path string) (*Store, error) {
 	if path == "" {
 		return nil, errors.New("sqlite: open: empty path")
 	}
@@ -231,9 +256,9 @@ func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
 	if err := fn(t); err != nil {
 		return err
 	}
-	if t.wrote {
-		if _, err := sqlTx.ExecContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1`); err != nil {
-			return fmt.Errorf("sqlite: bump generation: %w", err)
+	if refs := t.changed.Refs(); len(refs) > 0 && !warden.IsBookkeeping(ctx) {
+		if err := recordChanges(ctx, sqlTx, refs); err != nil {
+			return err
 		}
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -242,13 +267,82 @@ func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
 	return nil
 }
 
-// Generation returns the number of committed Updates that wrote.
+// Change-feed retention: every pruneEvery generations the entries more than
+// keepChanges generations old are deleted.
+const (
+	keepChanges = 10000
+	pruneEvery  = 256
+)
+
+// recordChanges moves the generation and puts refs into the change feed
+// under it, in the writing transaction.
+func recordChanges(ctx context.Context, sqlTx *sql.Tx, refs []warden.Ref) error {
+	var g int64
+	if err := sqlTx.QueryRowContext(ctx, `UPDATE generation SET value = value + 1 WHERE id = 1 RETURNING value`).Scan(&g); err != nil {
+		return fmt.Errorf("sqlite: bump generation: %w", err)
+	}
+	for _, r := range refs {
+		if _, err := sqlTx.ExecContext(ctx, `INSERT INTO changes (generation, kind, account, key) VALUES (?, ?, ?, ?)`,
+			g, string(r.Kind), r.Account, r.Key); err != nil {
+			return fmt.Errorf("sqlite: record change: %w", err)
+		}
+	}
+	if g%pruneEvery == 0 && g > keepChanges {
+		if _, err := sqlTx.ExecContext(ctx, `DELETE FROM changes WHERE generation <= ?`, g-keepChanges); err != nil {
+			return fmt.Errorf("sqlite: prune changes: %w", err)
+		}
+		if _, err := sqlTx.ExecContext(ctx, `UPDATE generation SET floor = ? WHERE id = 1`, g-keepChanges); err != nil {
+			return fmt.Errorf("sqlite: prune changes: %w", err)
+		}
+	}
+	return nil
+}
+
+// Generation returns the number of committed Updates that changed a record
+// that decides access.
 func (s *Store) Generation(ctx context.Context) (int64, error) {
 	var g int64
 	if err := s.reader.QueryRowContext(ctx, `SELECT value FROM generation WHERE id = 1`).Scan(&g); err != nil {
 		return 0, fmt.Errorf("sqlite: generation: %w", err)
 	}
 	return g, nil
+}
+
+// ChangesSince reads the change feed after generation after.
+func (s *Store) ChangesSince(ctx context.Context, after int64, limit int) (warden.Changes, error) {
+	var out warden.Changes
+	err := s.View(ctx, func(wtx warden.Tx) error {
+		sqlTx := wtx.(*tx).tx
+		var floor int64
+		if err := sqlTx.QueryRowContext(ctx, `SELECT value, floor FROM generation WHERE id = 1`).Scan(&out.Generation, &floor); err != nil {
+			return err
+		}
+		out.Complete = after >= floor
+		if !out.Complete || out.Generation <= after {
+			return nil
+		}
+		rows, err := sqlTx.QueryContext(ctx, `SELECT kind, account, key FROM changes
+			WHERE generation > ? AND generation <= ? ORDER BY generation LIMIT ?`, after, out.Generation, limit+1)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var r warden.Ref
+			if err := rows.Scan(&r.Kind, &r.Account, &r.Key); err != nil {
+				return err
+			}
+			out.Refs = append(out.Refs, r)
+		}
+		if len(out.Refs) > limit {
+			out.Refs, out.Complete = out.Refs[:limit], false
+		}
+		return rows.Err()
+	})
+	if err != nil {
+		return warden.Changes{}, fmt.Errorf("sqlite: changes: %w", err)
+	}
+	return out, nil
 }
 
 // Audit returns up to limit audit events of account, newest first; limit <= 0

@@ -16,7 +16,9 @@ import (
 type tx struct {
 	tx       *sql.Tx
 	readOnly bool
-	wrote    bool // something was written: the generation must move
+	// changed collects the records written that decide access: the
+	// generation moves and they go into the change feed.
+	changed warden.ChangeSet
 }
 
 var errReadOnly = errors.New("write in a read-only transaction")
@@ -49,7 +51,7 @@ func (t *tx) Insert(ctx context.Context, r warden.Record) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), err)
 	}
-	t.wrote = true
+	t.changed.Add(r.Kind, r.Account, r.Key)
 	return nil
 }
 
@@ -63,7 +65,7 @@ func (t *tx) Replace(ctx context.Context, r warden.Record) error {
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("sqlite: replace %s: %w", describe(r.Kind, r.Account, r.Key), err)
 	}
-	t.wrote = true
+	t.changed.Add(r.Kind, r.Account, r.Key)
 	return nil
 }
 
@@ -77,7 +79,7 @@ func (t *tx) Delete(ctx context.Context, kind warden.Kind, account, key string) 
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("sqlite: delete %s: %w", describe(kind, account, key), err)
 	}
-	t.wrote = true
+	t.changed.Add(kind, account, key)
 	return nil
 }
 
@@ -183,7 +185,6 @@ func (t *tx) AppendAudit(ctx context.Context, e warden.AuditEvent) error {
 	if err != nil {
 		return fmt.Errorf("sqlite: append audit event: %w", err)
 	}
-	t.wrote = true
 	return nil
 }
 

@@ -51,6 +51,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"Audit", testAudit},
 		{"AuditFields", testAuditFields},
 		{"Generation", testGeneration},
+		{"ChangeFeed", testChangeFeed},
 		{"Helpers", testHelpers},
 		{"ConcurrentIncrement", func(t *testing.T, s warden.Store) { testConcurrentIncrement(t, []warden.Store{s}) }},
 		{"ConcurrentInsertSameKey", func(t *testing.T, s warden.Store) { testConcurrentInsertSameKey(t, []warden.Store{s}) }},

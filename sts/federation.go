@@ -69,6 +69,7 @@ func (s *Service) getFederationToken(ctx context.Context, p *warden.Principal, i
 		Name:            in.Name,
 		IssuerARN:       p.ARN,
 		IssuerUser:      p.Name,
+		IssuerUserID:    p.ID,
 		SessionPolicies: limits.policies,
 		PolicyARNs:      limits.policyARNs,
 		Tags:            limits.tags,

@@ -36,7 +36,7 @@ func (s *Service) getSessionToken(ctx context.Context, p *warden.Principal, in *
 		d = durationOf(in.DurationSeconds, maxRootSession, maxRootSession)
 	}
 	sess := &warden.Session{Account: p.Account, Type: p.Type, ARN: p.ARN, ID: p.ID, Name: p.Name,
-		IssuerARN: p.ARN, IssuerUser: p.Name}
+		IssuerARN: p.ARN, IssuerUser: p.Name, IssuerUserID: p.ID}
 	if in.SerialNumber != "" || in.TokenCode != "" {
 		if err := s.checkMFA(ctx, p, in.SerialNumber, in.TokenCode); err != nil {
 			return nil, err

@@ -98,6 +98,12 @@ func (s *Service) Invoke(ctx context.Context, p *warden.Principal, action string
 	if p.Type == warden.PrincipalFederatedUser && action != "GetCallerIdentity" {
 		return nil, accessDenied(p, "sts:"+action, "*")
 	}
+	// What deciding this request needs is read now, before the operation
+	// opens a transaction: authorizing inside one then reads nothing.
+	ctx, err := s.authz.Prepare(ctx, p)
+	if err != nil {
+		return nil, err
+	}
 	return op(s, ctx, p, form)
 }
 

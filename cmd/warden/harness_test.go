@@ -43,8 +43,12 @@ func (s *syncBuffer) String() string {
 
 // server is a Warden started in-process on 127.0.0.1:0.
 type server struct {
-	URL    string
-	Data   string
+	URL  string
+	Data string
+	// DSN is the --store the server was started with ("": SQLite in Data)
+	// and Env its environment.
+	DSN    string
+	Env    map[string]string
 	Stdout *syncBuffer
 	Stderr *syncBuffer
 }
@@ -63,6 +67,12 @@ func startServer(t testing.TB, args []string, env map[string]string) *server {
 		base[k] = v
 	}
 	getenv := func(k string) string { return base[k] }
+	s.Env = base
+	for i, a := range args {
+		if a == "--store" && i+1 < len(args) {
+			s.DSN = args[i+1]
+		}
+	}
 	all := append([]string{"serve", "--addr", "127.0.0.1:0", "--data", s.Data, "--account-id", testAccount}, args...)
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)

@@ -34,6 +34,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	addr := fs.String("addr", ":8080", "address to listen on")
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
+	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
 	var cc console.Config
 	fs.IntVar(&cc.IPAttempts, "signin-ip-attempts", 20, "console sign-in attempts per minute from one source IP")
@@ -55,6 +56,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	mode, ok := authz.ParseMode(*enforce)
 	if !ok {
 		return fmt.Errorf("--enforce must be strict, soft or off, not %q", *enforce)
+	}
+	if *changePoll <= 0 {
+		return fmt.Errorf("--change-poll must be a positive duration, not %s", *changePoll)
 	}
 	if *accountID == "" {
 		*accountID = newAccountID()
@@ -85,11 +89,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 
 	az := authz.New(store, mode, log)
 	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
-	go az.Watch(ctx, time.Second)
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
 	stsSvc := sts.New(tracked, az, iamSvc, box)
-	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
+	go az.Watch(ctx, *changePoll)
+	go iamSvc.WatchUsage(ctx, 30*time.Second)
+	if err := bootstrap(ctx, iamSvc, *accountID, given["account-id"], getenv, stdout); err != nil {
 		return err
 	}
 	accounts, err := iamSvc.Accounts(ctx)
@@ -160,19 +165,32 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 
 // bootstrap creates the first account on the first start, printing a
 // generated root password once.
-func bootstrap(ctx context.Context, svc *iam.Service, accountID string, getenv func(string) string, stdout io.Writer) error {
+func bootstrap(ctx context.Context, svc *iam.Service, accountID string, accountGiven bool, getenv func(string) string, stdout io.Writer) error {
 	password := getenv("WARDEN_ROOT_PASSWORD")
+	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
+	if (keyID == "") != (secret == "") {
+		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
+	}
+	seed := iam.Bootstrap{RootEmail: getenv("WARDEN_ROOT_EMAIL"), RootAccessKeyID: keyID, RootSecretAccessKey: secret}
+	if accountGiven {
+		seed.AccountID = accountID
+	}
+	// A start with data already there: the seed must agree with it, or it
+	// would be silently ignored (and the credentials it names not work).
+	if err := svc.CheckSeed(ctx, seed, password); err != nil {
+		var mismatch *iam.SeedMismatch
+		if errors.As(err, &mismatch) {
+			return fmt.Errorf("refusing to start: %w", err)
+		}
+		return fmt.Errorf("bootstrap: %w", err)
+	}
 	generated := password == ""
 	if generated {
 		password = secrets.NewPassword(20)
 	}
-	email := getenv("WARDEN_ROOT_EMAIL")
+	email := seed.RootEmail
 	if email == "" {
 		email = "root@warden.local"
-	}
-	keyID, secret := getenv("WARDEN_ROOT_ACCESS_KEY_ID"), getenv("WARDEN_ROOT_SECRET_ACCESS_KEY")
-	if (keyID == "") != (secret == "") {
-		return errors.New("WARDEN_ROOT_ACCESS_KEY_ID and WARDEN_ROOT_SECRET_ACCESS_KEY must be set together")
 	}
 	created, err := svc.Bootstrap(ctx, iam.Bootstrap{AccountID: accountID, RootEmail: email,
 		RootPasswordHash: iam.HashPassword(password), RootAccessKeyID: keyID, RootSecretAccessKey: secret})
