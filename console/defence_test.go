@@ -390,7 +390,7 @@ func TestSessionEndsWithItsPrincipal(t *testing.T) {
 	s.as(&s.root, "DeleteUser", "UserName", "erin")
 	s.user("erin", "", adminPolicy)
 
-	expect(t, b.get("/console/users"), http.StatusSeeOther, "/signin/")
+	expect(t, b.get("/console/users"), http.StatusSeeOther, "/signin/"+testAccount)
 	expect(t, b.post("/console/users/new", url.Values{"csrf": {tok}, "name": {"mallory"}}, ""), http.StatusForbidden, "")
 	var n int
 	err := s.store.View(context.Background(), func(tx warden.Tx) (err error) {
@@ -418,5 +418,5 @@ func TestSessionEndsWithItsPrincipalTwoNodes(t *testing.T) {
 	b.as(&b.root, "DeleteLoginProfile", "UserName", "erin")
 	b.as(&b.root, "DeleteUser", "UserName", "erin")
 	b.user("erin", "", adminPolicy)
-	expect(t, br.get("/console/users"), http.StatusSeeOther, "/signin/")
+	expect(t, br.get("/console/users"), http.StatusSeeOther, "/signin/"+testAccount)
 }

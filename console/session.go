@@ -103,20 +103,6 @@ func (c *Console) session(ctx context.Context, r *http.Request) (*warden.Console
 	if c.ended(s, c.now()) {
 		return nil, nil
 	}
-	// A session belongs to the principal's unique ID: once that principal is
-	// gone (a deleted user, a closed account), or its name now belongs to
-	// another one (a re-created user), the session is over.
-	login, err := c.iam.ConsoleLogin(ctx, s.Account, s.UserName)
-	if warden.ErrorCode(err) == warden.CodeNoSuchEntity || (err == nil && login.Principal.ID != s.PrincipalID) {
-		if err := c.store.Update(ctx, func(tx warden.Tx) error { return warden.Remove(ctx, tx, s) }); err != nil &&
-			!errors.Is(err, warden.ErrNotFound) {
-			c.log.WarnContext(ctx, "console: ending the session of a principal that is gone", "err", err)
-		}
-		return nil, nil
-	}
-	if err != nil {
-		return nil, err
-	}
 	s.CSRF = c.csrfFor(ck.Value)
 	return s, nil
 }
