@@ -98,11 +98,19 @@ func ParseKey(s string) ([]byte, error) {
 }
 
 // LoadOrCreateKey reads the master key file in dir, creating it with a new
-// random key and mode 0600 when it does not exist.
+// random key and mode 0600 when it does not exist, and narrowing it to 0600
+// when it is readable by others.
 func LoadOrCreateKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, "master.key")
 	data, err := os.ReadFile(path)
 	if err == nil {
+		// A key file copied in with a wider mode is narrowed: it opens
+		// every secret.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, err
+			}
+		}
 		return ParseKey(string(data))
 	}
 	if !errors.Is(err, os.ErrNotExist) {

@@ -142,3 +142,24 @@ func TestDerive(t *testing.T) {
 		t.Error("the derived key shows the master key")
 	}
 }
+
+func TestLoadOrCreateKeyNarrowsMode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "master.key")
+	if err := os.WriteFile(path, []byte(strings.Repeat("ab", KeySize)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("master.key has mode %#o after loading, want 0600", m)
+	}
+}
