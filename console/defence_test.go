@@ -2,6 +2,7 @@ package console
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"runtime"
@@ -271,6 +272,13 @@ func TestFailedSignInsAggregated(t *testing.T) {
 	byIP := map[string]int{}
 	for _, r := range recs {
 		byIP[r.SourceIP] += r.Count
+		if r.SourceIP == "192.0.2.20" {
+			data, _ := json.Marshal(r)
+			t.Logf("the record of 40 failures from one source in one minute: %d bytes", len(data))
+			if len(data) > 400 {
+				t.Errorf("the record of 40 failures takes %d bytes, want one small record: %s", len(data), data)
+			}
+		}
 	}
 	if byIP["192.0.2.20"] != 40 || byIP["192.0.2.21"] != 2 {
 		t.Errorf("counts by source = %v, want 40 and 2", byIP)
