@@ -52,6 +52,9 @@ func callAll[T any, R interface{ page() pager }](ctx context.Context, c *Console
 	for k, v := range form {
 		q[k] = v
 	}
+	if q.Get("MaxItems") == "" {
+		q.Set("MaxItems", "1000") // the most IAM's list operations give at once
+	}
 	for range 1000 {
 		res := newResult()
 		if err := c.call(ctx, p, action, q, res); err != nil {

@@ -116,6 +116,15 @@ if ! command -v go >/dev/null; then
 	export PATH="/usr/local/go/bin:$PATH"
 fi
 
+# axe-core, from npm, checks the console's pages for accessibility in the
+# browser tests (cmd/warden/console_browser_a11y_test.go).
+if [[ ! -f test-output/node_modules/axe-core/axe.min.js ]]; then
+	command -v npm >/dev/null || apt_install npm
+	say "installing axe-core from npm into test-output/"
+	mkdir -p test-output
+	(cd test-output && npm install --no-save --no-package-lock --silent axe-core@4.14.1 >/dev/null)
+fi
+
 # The console's browser tests save their screenshots here (ignored by git).
 export WARDEN_SCREENSHOTS="${WARDEN_SCREENSHOTS:-$PWD/test-output/screenshots}"
 mkdir -p "$WARDEN_SCREENSHOTS"

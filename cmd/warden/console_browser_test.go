@@ -169,10 +169,12 @@ func TestConsoleInBrowser(t *testing.T) {
 	s := startServer(t, nil, nil)
 	p := newTab(t, s.URL)
 
-	// A browser at the bare address lands on the sign-in page.
-	p.open("/", "#account")
-	p.fill("#account", testAccount)
-	p.click("button[type=submit]", "#username")
+	// A browser at the bare address lands on the only account's sign-in
+	// page, as the README says.
+	p.open("/", "#username")
+	if loc := p.location(); !strings.HasSuffix(loc, "/signin/"+testAccount) {
+		t.Fatalf("the bare address led to %s, want /signin/%s", loc, testAccount)
+	}
 
 	// Root signs in and is offered MFA; it skips, with a warning.
 	p.signIn("root@warden.local", rootPass, true, "#offer-skip")
