@@ -34,8 +34,10 @@ type ConsoleSession struct {
 	// SignInAs is the account ID or alias the sign-in URL named.
 	SignInAs string `json:"signInAs"`
 
-	// CSRF is the token every form of the session carries.
-	CSRF string `json:"csrf"`
+	// CSRF is the token every form of the session carries. It is derived
+	// from the session ID (an HMAC under the console's key) whenever the
+	// session is loaded, and never stored.
+	CSRF string `json:"-"`
 
 	Created  time.Time `json:"created"`
 	LastSeen time.Time `json:"lastSeen"`

@@ -9,6 +9,9 @@ package console
 
 import (
 	"context"
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
 	"embed"
 	"errors"
 	"html/template"
@@ -16,6 +19,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"runtime"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -52,6 +56,18 @@ type Config struct {
 	LockoutDuration       time.Duration // default 15 minutes
 	PermanentLockoutAfter int           // default 0: never permanent
 	MFAMaxFailures        int           // default 5
+
+	// At most HashConcurrency argon2id checks run at once (default
+	// GOMAXPROCS), and at most HashQueue more attempts wait for one (default
+	// twice that; negative: none); attempts beyond are refused before
+	// hashing.
+	HashConcurrency int
+	HashQueue       int
+
+	// Key signs device cookies and derives CSRF tokens; every node of one
+	// deployment must have the same (cmd/warden derives it from the master
+	// key). When nil, a random key is made, good for this process only.
+	Key []byte
 
 	// Sessions end after IdleTimeout without a request and AbsoluteTimeout
 	// after sign-in, whichever comes first.
@@ -90,6 +106,19 @@ func (c Config) withDefaults() Config {
 	def(&c.MFAMaxFailures, 5)
 	defDur(&c.IdleTimeout, 15*time.Minute)
 	defDur(&c.AbsoluteTimeout, 12*time.Hour)
+	def(&c.HashConcurrency, runtime.GOMAXPROCS(0))
+	switch {
+	case c.HashQueue == 0:
+		c.HashQueue = 2 * c.HashConcurrency
+	case c.HashQueue < 0: // no waiting at all
+		c.HashQueue = 0
+	}
+	if len(c.Key) == 0 {
+		c.Key = make([]byte, 32)
+		if _, err := rand.Read(c.Key); err != nil {
+			panic("console: no randomness: " + err.Error())
+		}
+	}
 	if c.PermanentLockoutAfter < 0 {
 		c.PermanentLockoutAfter = 0
 	}
@@ -109,6 +138,10 @@ type Console struct {
 	mux   *http.ServeMux
 
 	lastSweep atomic.Int64 // unix seconds of the last sweep of idle records
+
+	deviceKey, csrfKey []byte
+	gate               *hashGate
+	hashes             atomic.Int64 // argon2id checks run, real or dummy
 }
 
 // New returns the console over the IAM service and the store that keeps its
@@ -118,6 +151,8 @@ func New(cfg Config, iamSvc *iam.Service, store warden.Store, log *slog.Logger) 
 		log = slog.Default()
 	}
 	c := &Console{cfg: cfg.withDefaults(), iam: iamSvc, store: store, log: log, pages: sharedPages()}
+	c.deviceKey, c.csrfKey = subkey(c.cfg.Key, "device"), subkey(c.cfg.Key, "csrf")
+	c.gate = newHashGate(c.cfg.HashConcurrency, c.cfg.HashQueue)
 	c.mux = http.NewServeMux()
 	c.routes()
 	return c
@@ -183,6 +218,13 @@ func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w = gz
 	}
 	c.mux.ServeHTTP(w, r)
+}
+
+// subkey derives the key for purpose from the console's key.
+func subkey(key []byte, purpose string) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("warden/console/" + purpose))
+	return m.Sum(nil)
 }
 
 func (c *Console) now() time.Time { return c.cfg.Now().UTC() }

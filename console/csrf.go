@@ -7,8 +7,9 @@ import (
 
 // CSRF defence, in depth:
 //   - every cookie is SameSite=Strict, so other sites' pages do not send it;
-//   - every form of a signed-in page carries the session's random token
-//     (stored with the session), checked on every POST;
+//   - every form of a signed-in page carries the session's token, an HMAC
+//     of the session ID under the console's key (so it is never stored, and
+//     the stored SHA-256 of the ID does not give it), checked on every POST;
 //   - the sign-in forms, which come before any session, carry a random
 //     token that must equal the one in a short-lived cookie (the double
 //     submit pattern), so another site cannot sign a browser in to an

@@ -50,6 +50,21 @@ type dashData struct {
 	QuotaErr  string
 	CSRF      string
 	IsRoot    bool
+
+	Lockouts    []lockoutView
+	LockoutsErr string
+}
+
+// lockoutView is one row of the dashboard's recent lockouts.
+type lockoutView struct {
+	Who       string // the principal's ARN
+	UnlockURL string // the IAM user's page, where it is unlocked
+	Factor    string
+	Device    bool // a trusted device's own counter, not strangers'
+	Time      time.Time
+	Until     time.Time
+	Permanent bool
+	Active    bool
 }
 
 func (c *Console) baseURL(r *http.Request) string {
@@ -89,8 +104,41 @@ func (c *Console) renderDashboard(w http.ResponseWriter, r *http.Request, v *vis
 		}
 	}
 	d.Checks = c.securityStatus(ctx, v, &sum, sumErr)
+	d.Lockouts, d.LockoutsErr = c.lockoutPanel(ctx, v)
 	c.render(w, r, status, "dashboard.html", &view{Title: "IAM dashboard", Nav: "dashboard", Who: whoOf(v),
 		Flash: flashOf(r), Error: errMsg, Data: d})
+}
+
+// lockoutPanel lists the account's recent sign-in lockouts for those who
+// may list its users: who was locked out, of what, and until when.
+func (c *Console) lockoutPanel(ctx context.Context, v *visit) ([]lockoutView, string) {
+	if err := c.call(ctx, &v.p, "ListUsers", form("MaxItems", "1"), nil); err != nil {
+		return nil, denialOr(err, "iam:ListUsers")
+	}
+	ls, err := c.recentLockouts(ctx, v.sess.Account, 20)
+	if err != nil {
+		c.log.ErrorContext(ctx, "console: listing lockouts", "err", err)
+		return nil, "Could not be read."
+	}
+	now := c.now()
+	var out []lockoutView
+	for _, l := range ls {
+		lv := lockoutView{Who: l.ARN, Factor: "password", Device: l.Device, Time: l.Time, Until: l.Until,
+			Permanent: l.Permanent, Active: l.Permanent || now.Before(l.Until)}
+		if l.Factor == string(factorMFA) {
+			lv.Factor = "MFA code"
+		}
+		if _, rest, ok := strings.Cut(l.ARN, ":user/"); ok {
+			lv.UnlockURL = userURL(rest[strings.LastIndex(rest, "/")+1:])
+		}
+		if lv.Active && l.Permanent {
+			// Still permanent unless an administrator has unlocked it since.
+			k, err := c.counterAt(ctx, l.Counter)
+			lv.Active = err != nil || k.Permanent
+		}
+		out = append(out, lv)
+	}
+	return out, ""
 }
 
 // denialOr describes an error of a read the dashboard could not make.

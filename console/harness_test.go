@@ -88,6 +88,9 @@ func newStackOn(t testing.TB, cfg Config, store warden.Store, bootstrap bool) *s
 	clk := &clock{t: time.Now().UTC().Truncate(time.Second)}
 	svc.Now = clk.Now
 	cfg.Now = clk.Now
+	if cfg.Key == nil {
+		cfg.Key = box.Derive("console/v1") // as cmd/warden does: every node the same
+	}
 	if bootstrap {
 		if _, err := svc.Bootstrap(context.Background(), iam.Bootstrap{AccountID: testAccount, RootEmail: rootEmail,
 			RootPasswordHash: iam.HashPassword(rootPass)}); err != nil {
@@ -188,6 +191,28 @@ func (s *stack) audit(account string) []warden.AuditEvent {
 		}
 	}
 	return out
+}
+
+// failures returns the records of failed sign-ins, and their reasons
+// summed over all of them.
+func (s *stack) failures() ([]*warden.SignInFailures, map[string]int) {
+	s.t.Helper()
+	var out []*warden.SignInFailures
+	err := s.store.View(context.Background(), func(tx warden.Tx) error {
+		rs, err := tx.List(context.Background(), warden.KindSignInFailures, "", "", "", 0)
+		out = decodeAll[warden.SignInFailures](rs)
+		return err
+	})
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	reasons := map[string]int{}
+	for _, f := range out {
+		for k, n := range f.Reasons {
+			reasons[k] += n
+		}
+	}
+	return out, reasons
 }
 
 // browser is an HTTP client with cookies that does not follow redirects.

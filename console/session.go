@@ -14,9 +14,10 @@ import (
 )
 
 // Sessions are stored server-side: the cookie holds 256 random bits, the
-// store keeps the SHA-256 of them with who signed in, the CSRF token, and the
-// times the idle and absolute timeouts are measured from. Signing out
-// deletes the record, so a copied cookie dies with it, on every node.
+// store keeps the SHA-256 of them with who signed in and the times the idle
+// and absolute timeouts are measured from. The CSRF token is an HMAC of the
+// session ID, derived on every request and never stored. Signing out deletes
+// the record, so a copied cookie dies with it, on every node.
 
 // pendingTimeout is how long a half-finished sign-in (waiting for an MFA
 // code or a new password) stays usable.
@@ -59,7 +60,7 @@ func sessionKey(id string) string {
 func (c *Console) startSession(ctx context.Context, w http.ResponseWriter, r *http.Request, s *warden.ConsoleSession, old *warden.ConsoleSession) error {
 	id := newToken()
 	s.Key = sessionKey(id)
-	s.CSRF = newToken()
+	s.CSRF = c.csrfFor(id)
 	now := c.now()
 	if s.Created.IsZero() {
 		s.Created = now
@@ -102,6 +103,7 @@ func (c *Console) session(ctx context.Context, r *http.Request) (*warden.Console
 	if c.ended(s, c.now()) {
 		return nil, nil
 	}
+	s.CSRF = c.csrfFor(ck.Value)
 	return s, nil
 }
 
@@ -247,8 +249,46 @@ func (c *Console) signOut(w http.ResponseWriter, r *http.Request, v *visit) {
 	http.Redirect(w, r, "/signin/"+v.sess.SignInAs, http.StatusSeeOther)
 }
 
-// Sweep deletes ended sessions and sign-in counters that no longer hold
-// anything back. It runs in the background every ten minutes; tests call it.
+// failureRetention is how long the per-minute records of failed sign-ins
+// are kept, and lockoutRetention the records of lockouts.
+const (
+	failureRetention = 30 * 24 * time.Hour
+	lockoutRetention = 7 * 24 * time.Hour
+)
+
+// sweepKind deletes the records of kind in the global account for which
+// done says so, 200 to a transaction.
+func sweepKind[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, store warden.Store, kind warden.Kind, done func(*T) bool) error {
+	after := ""
+	for {
+		var rs []warden.Record
+		err := store.Update(ctx, func(tx warden.Tx) error {
+			var err error
+			if rs, err = tx.List(ctx, kind, "", "", after, 200); err != nil {
+				return err
+			}
+			for _, v := range decodeAll[T](rs) {
+				if done(v) {
+					if err := warden.Remove(ctx, tx, P(v)); err != nil && !errors.Is(err, warden.ErrNotFound) {
+						return err
+					}
+				}
+			}
+			return nil
+		})
+		if err != nil || len(rs) < 200 {
+			return err
+		}
+		after = rs[len(rs)-1].Key
+	}
+}
+
+// Sweep deletes ended sessions, sign-in counters that no longer hold
+// anything back, and records of failed sign-ins and lockouts past their
+// retention. It runs in the background every ten minutes; tests call it.
 func (c *Console) Sweep(ctx context.Context) error {
 	now := c.now()
 	idle := max(c.cfg.ThrottleWindow, c.cfg.FailureWindow, c.cfg.LockoutDuration)
@@ -304,8 +344,17 @@ func (c *Console) Sweep(ctx context.Context) error {
 			return err
 		}
 		if len(rs) < 200 {
-			return nil
+			break
 		}
 		after = rs[len(rs)-1].Key
 	}
+	err := sweepKind(ctx, c.store, warden.KindSignInFailures, func(f *warden.SignInFailures) bool {
+		return now.Sub(f.Updated) > failureRetention
+	})
+	if err != nil {
+		return err
+	}
+	return sweepKind(ctx, c.store, warden.KindSignInLockout, func(l *warden.SignInLockout) bool {
+		return !l.Permanent && now.Sub(l.Time) > lockoutRetention && now.After(l.Until)
+	})
 }

@@ -10,7 +10,6 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/iam"
-	"github.com/warden-iam/warden/secrets"
 )
 
 // Sign-in: /signin/{account ID or alias}. Root signs in with its email,
@@ -20,13 +19,20 @@ import (
 //
 // Every failure of the first step (unknown alias or account, unknown user, a
 // user without a console password, a wrong password, a throttled or locked
-// subject) answers the same page, after the same work: the same counters are
-// written, one argon2id check runs (on a dummy hash when there is no real one
-// to check), and the same audit event is appended.
+// subject) answers the same page. Admitted attempts cost the same work: the
+// same reads, the same counters written, one argon2id check (on a dummy hash
+// when there is no real one). Refused attempts cost no hash at all, whether
+// the name exists or not (see defence.go). Failures are audited in one
+// record per source IP and minute (warden.SignInFailures), not one event
+// each.
 
 // signInFailed is the one message of every failed sign-in.
 const signInFailed = "Your authentication information is incorrect. Please try again. " +
 	"After repeated failures, sign-in is locked for a while."
+
+// signInBusy is the message of an attempt refused because too many are
+// being checked at once.
+const signInBusy = "Too many sign-in attempts are being checked right now. Wait a moment and try again."
 
 var (
 	accountIDPattern = regexp.MustCompile(`^[0-9]{12}$`)
@@ -124,16 +130,10 @@ func (c *Console) signInPassword(w http.ResponseWriter, r *http.Request) {
 	password := clip(r.PostFormValue("password"), 1024)
 	ip, ua := c.sourceIP(r), userAgent(r)
 
-	accountID := c.resolveAccount(ctx, ident)
-	subj := subjectOf(ip, accountID, ident, kind, name)
-	why, err := c.admit(ctx, subj, factorPassword)
-	if err != nil {
-		c.log.ErrorContext(ctx, "console: counting sign-in attempt", "err", err)
-		c.renderError(w, r, nil, http.StatusInternalServerError, "Something went wrong", "Try again later.")
-		return
-	}
 	// The same reads happen for every attempt: the account's root, then the
-	// user (for an IAM user sign-in).
+	// user (for an IAM user sign-in). They are cheap; the hash is not, and
+	// comes only after admission.
+	accountID := c.resolveAccount(ctx, ident)
 	lookup := accountID
 	if lookup == "" {
 		lookup = ident
@@ -145,6 +145,7 @@ func (c *Console) signInPassword(w http.ResponseWriter, r *http.Request) {
 		if userName == "" {
 			userName = " " // no user has this name; "" would be the root user
 		}
+		var err error
 		login, err = c.iam.ConsoleLogin(ctx, lookup, userName)
 		c.logLookup(ctx, err)
 	}
@@ -152,42 +153,58 @@ func (c *Console) signInPassword(w http.ResponseWriter, r *http.Request) {
 	if login != nil && (!asRoot || sameEmail(name, login.RootEmail)) {
 		hash = login.PasswordHash
 	}
-	ok := false
-	if why == admitted && hash != "" {
-		ok = secrets.CheckPassword(hash, password)
-	} else {
-		secrets.DummyCheck(password)
-	}
-
-	event := warden.AuditEvent{Account: accountID, Action: "signin:ConsoleLogin", SourceIP: ip, UserAgent: ua,
-		Outcome: "Failure", Details: map[string]string{"signInAs": ident, "loginTo": "console", "step": "password", "identity": kind}}
-	if login != nil && hash != "" {
-		event.Actor, event.Resource = login.Principal.ARN, login.Principal.ARN
-	} else {
-		event.Details["userName"] = "HIDDEN_DUE_TO_SECURITY_REASONS"
-	}
+	subj := subjectOf(ip, accountID, ident, kind, name)
+	try := attempt{account: accountID, reason: "wrong-password", ua: ua}
 	switch {
-	case why != admitted:
-		event.Details["reason"] = string(why)
 	case rootErr != nil:
-		event.Account, event.Details["reason"] = "", "unknown-account"
+		try.account, try.reason = "", "unknown-account"
 	case login == nil:
-		event.Details["reason"] = "unknown-user"
-	case hash == "" && asRoot && !sameEmail(name, login.RootEmail):
-		event.Details["reason"] = "wrong-email"
+		try.reason = "unknown-user"
+	case hash == "" && asRoot:
+		try.reason = "wrong-email"
 	case hash == "":
-		event.Details["reason"] = "no-console-password"
-	case !ok:
-		event.Details["reason"] = "wrong-password"
+		try.reason = "no-console-password"
+	default:
+		subj.arn = login.Principal.ARN
+		if dev := c.trustedDevice(r, login.Principal.ID); dev != "" {
+			subj.pid, subj.device = login.Principal.ID, dev
+		}
 	}
-	if !ok {
-		c.audit(ctx, event)
-		c.render(w, r, http.StatusUnauthorized, "signin.html", &view{Title: "Sign in", Error: signInFailed,
+	failed := func(status int, msg string) {
+		c.render(w, r, status, "signin.html", &view{Title: "Sign in", Error: msg,
 			Data: signInData{Ident: ident, AsRoot: asRoot, CSRF: c.preAuthToken(w, r)}})
+	}
+	t, err := c.admit(ctx, subj, factorPassword, try)
+	if err != nil {
+		c.log.ErrorContext(ctx, "console: counting sign-in attempt", "err", err)
+		c.renderError(w, r, nil, http.StatusInternalServerError, "Something went wrong", "Try again later.")
 		return
 	}
-	if err := c.forgive(ctx, subj, factorPassword); err != nil {
+	if t.why != admitted {
+		failed(http.StatusUnauthorized, signInFailed)
+		return
+	}
+	ok, checked := c.checkPassword(ctx, hash, password, subj.device != "")
+	if !checked {
+		if err := c.release(ctx, subj, factorPassword, t); err != nil {
+			c.log.ErrorContext(ctx, "console: giving back a sign-in attempt", "err", err)
+		}
+		failed(http.StatusTooManyRequests, signInBusy)
+		return
+	}
+	if !ok {
+		failed(http.StatusUnauthorized, signInFailed)
+		return
+	}
+	if err := c.forgive(ctx, subj, factorPassword, t); err != nil {
 		c.log.ErrorContext(ctx, "console: clearing sign-in failures", "err", err)
+	}
+	c.trustDevice(w, r, login.Principal.ID, subj.device)
+	event := warden.AuditEvent{Account: accountID, Action: "signin:ConsoleLogin", SourceIP: ip, UserAgent: ua,
+		Actor: login.Principal.ARN, Resource: login.Principal.ARN, Outcome: "Failure",
+		Details: map[string]string{"signInAs": ident, "loginTo": "console", "step": "password", "identity": kind}}
+	if subj.device != "" {
+		event.Details["trustedDevice"] = "Yes"
 	}
 
 	p := login.Principal
@@ -295,20 +312,19 @@ func (c *Console) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 	}
 	ip, ua := c.sourceIP(r), userAgent(r)
 	code := clip(strings.TrimSpace(r.PostFormValue("code")), 16)
-	subj := subject{ip: ip, account: s.Account, user: digest("mfa", strings.ToLower(s.ARN)), root: s.Type == warden.PrincipalRoot}
+	subj := subject{ip: ip, account: s.Account, user: digest("mfa", strings.ToLower(s.ARN)), root: s.Type == warden.PrincipalRoot,
+		arn: s.ARN}
 	event := warden.AuditEvent{Account: s.Account, Actor: s.ARN, Resource: s.ARN, Action: "signin:ConsoleLogin", SourceIP: ip,
 		UserAgent: ua, Outcome: "Failure", Details: map[string]string{"signInAs": s.SignInAs, "loginTo": "console", "step": "mfa"}}
 	data := pendingData{Ident: s.SignInAs, ARN: s.ARN, CSRF: s.CSRF}
 
-	why, err := c.admit(ctx, subj, factorMFA)
+	t, err := c.admit(ctx, subj, factorMFA, attempt{account: s.Account, reason: "wrong-code", ua: ua})
 	if err != nil {
 		c.log.ErrorContext(ctx, "console: counting MFA attempt", "err", err)
 		c.renderError(w, r, nil, http.StatusInternalServerError, "Something went wrong", "Try again later.")
 		return
 	}
-	if why != admitted {
-		event.Details["reason"] = string(why)
-		c.audit(ctx, event)
+	if t.why != admitted {
 		c.render(w, r, http.StatusTooManyRequests, "mfa.html", &view{Title: "Multi-factor authentication",
 			Error: "Too many attempts. MFA sign-in is locked for a while; try again later.", Data: data})
 		return
@@ -328,13 +344,11 @@ func (c *Console) mfaSubmit(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if !ok {
-		event.Details["reason"] = "wrong-code"
-		c.audit(ctx, event)
 		c.render(w, r, http.StatusUnauthorized, "mfa.html", &view{Title: "Multi-factor authentication",
 			Error: "The code is not valid, or was already used. Wait for the next code and try again.", Data: data})
 		return
 	}
-	if err := c.forgive(ctx, subj, factorMFA); err != nil {
+	if err := c.forgive(ctx, subj, factorMFA, t); err != nil {
 		c.log.ErrorContext(ctx, "console: clearing MFA failures", "err", err)
 	}
 	next := &warden.ConsoleSession{Type: s.Type, Account: s.Account, UserName: s.UserName, PrincipalID: s.PrincipalID,

@@ -68,8 +68,13 @@ func TestSignIn(t *testing.T) {
 			failed++
 		}
 	}
-	if ok != 3 || failed != 1 {
-		t.Errorf("audit has %d successful and %d failed sign-ins, want 3 and 1", ok, failed)
+	if ok != 3 || failed != 0 {
+		t.Errorf("audit has %d successful and %d failed sign-ins, want 3 and 0 (failures have their own records)", ok, failed)
+	}
+	recs, reasons := s.failures()
+	if len(recs) != 1 || recs[0].Count != 1 || reasons["wrong-password"] != 1 || recs[0].UserAgent != "console-test" ||
+		len(recs[0].Accounts) != 1 || recs[0].Accounts[0] != testAccount {
+		t.Errorf("failure records = %+v, want one of one wrong password", recs)
 	}
 }
 
@@ -154,10 +159,7 @@ func TestLockoutAndAutomaticUnlock(t *testing.T) {
 	}
 	expect(t, c.signIn(testAccount, "alice", userPass, false), http.StatusSeeOther, "/console/")
 
-	reasons := map[string]int{}
-	for _, e := range s.audit(testAccount) {
-		reasons[e.Details["reason"]]++
-	}
+	_, reasons := s.failures()
 	if reasons["wrong-password"] != 5 || reasons["locked"] != 3 {
 		t.Errorf("audit reasons = %v, want 5 wrong-password and 3 locked", reasons)
 	}
@@ -206,10 +208,7 @@ func raceSignIns(t *testing.T, nodes []*stack) {
 		}
 	}
 	s := nodes[0]
-	reasons := map[string]int{}
-	for _, e := range s.audit(testAccount) {
-		reasons[e.Details["reason"]]++
-	}
+	_, reasons := s.failures()
 	if reasons["wrong-password"] != 5 || reasons["locked"] != attempts-5 {
 		t.Errorf("audit reasons = %v, want exactly 5 checked (wrong-password) and %d locked", reasons, attempts-5)
 	}

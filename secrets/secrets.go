@@ -6,7 +6,9 @@ package secrets
 import (
 	"crypto/aes"
 	"crypto/cipher"
+	"crypto/hmac"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -24,7 +26,8 @@ var ErrDecrypt = errors.New("secrets: cannot decrypt sealed value")
 
 // Box seals and opens values under one master key. It is safe for concurrent use.
 type Box struct {
-	aead cipher.AEAD
+	aead   cipher.AEAD
+	derive []byte // HMAC key from which Derive makes subkeys
 }
 
 // NewBox returns a Box for a 32-byte master key.
@@ -40,7 +43,19 @@ func NewBox(key []byte) (*Box, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Box{aead: aead}, nil
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte("warden/secrets/derive/v1"))
+	return &Box{aead: aead, derive: m.Sum(nil)}, nil
+}
+
+// Derive returns a 32-byte key for purpose, derived from the master key
+// (HMAC-SHA256), so that other parts can sign values (the console's device
+// cookies and CSRF tokens) under keys every node shares without holding the
+// master key itself. Different purposes give independent keys.
+func (b *Box) Derive(purpose string) []byte {
+	m := hmac.New(sha256.New, b.derive)
+	m.Write([]byte(purpose))
+	return m.Sum(nil)
 }
 
 // Seal encrypts plaintext, binding it to context (for example the access key
@@ -83,11 +98,19 @@ func ParseKey(s string) ([]byte, error) {
 }
 
 // LoadOrCreateKey reads the master key file in dir, creating it with a new
-// random key and mode 0600 when it does not exist.
+// random key and mode 0600 when it does not exist, and narrowing it to 0600
+// when it is readable by others.
 func LoadOrCreateKey(dir string) ([]byte, error) {
 	path := filepath.Join(dir, "master.key")
 	data, err := os.ReadFile(path)
 	if err == nil {
+		// A key file copied in with a wider mode is narrowed: it opens
+		// every secret.
+		if fi, err := os.Stat(path); err == nil && fi.Mode().Perm()&0o077 != 0 {
+			if err := os.Chmod(path, 0o600); err != nil {
+				return nil, err
+			}
+		}
 		return ParseKey(string(data))
 	}
 	if !errors.Is(err, os.ErrNotExist) {

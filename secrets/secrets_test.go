@@ -119,3 +119,47 @@ func BenchmarkHashPassword(b *testing.B) {
 		HashPassword("correct horse battery staple")
 	}
 }
+
+func TestDerive(t *testing.T) {
+	k1, k2 := bytes.Repeat([]byte{1}, KeySize), bytes.Repeat([]byte{2}, KeySize)
+	b1, _ := NewBox(k1)
+	b1again, _ := NewBox(k1)
+	b2, _ := NewBox(k2)
+	a := b1.Derive("console/v1")
+	if len(a) != 32 {
+		t.Fatalf("derived key has %d bytes, want 32", len(a))
+	}
+	if !bytes.Equal(a, b1again.Derive("console/v1")) {
+		t.Error("the same master key and purpose derive different keys")
+	}
+	if bytes.Equal(a, b1.Derive("console/v2")) {
+		t.Error("two purposes derive the same key")
+	}
+	if bytes.Equal(a, b2.Derive("console/v1")) {
+		t.Error("two master keys derive the same key")
+	}
+	if bytes.Equal(a, k1) || bytes.Contains(a, k1[:8]) {
+		t.Error("the derived key shows the master key")
+	}
+}
+
+func TestLoadOrCreateKeyNarrowsMode(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "master.key")
+	if err := os.WriteFile(path, []byte(strings.Repeat("ab", KeySize)+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Chmod(path, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := LoadOrCreateKey(dir); err != nil {
+		t.Fatal(err)
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := fi.Mode().Perm(); m != 0o600 {
+		t.Errorf("master.key has mode %#o after loading, want 0600", m)
+	}
+}

@@ -134,6 +134,11 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount, api.DevUser = cfg.Dev, s.Account, cfg.DevUser
 	api.Observe = observer(reg)
+	if cfg.Console.Key == nil {
+		// Device cookies and CSRF tokens are keyed from the master key, so
+		// every node of a deployment accepts the same ones.
+		cfg.Console.Key = box.Derive("console/v1")
+	}
 	con := console.New(cfg.Console, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
 	s.Handler = s.mount(api, con, analyzer, reg)

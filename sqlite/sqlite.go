@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -85,6 +86,12 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
+	if path != Memory {
+		if err := privateFiles(name); err != nil {
+			return nil, err
+		}
+	}
+
 	s := &Store{}
 	fail := func(err error) (*Store, error) {
 		s.Close()
@@ -156,6 +163,32 @@ func dataSource(path string) (name string, params url.Values, err error) {
 	params.Add("_pragma", "journal_mode(WAL)")
 	params.Add("_pragma", "synchronous(FULL)")
 	return "file:" + uriEscaper.Replace(filepath.ToSlash(abs)), params, nil
+}
+
+// privateFiles makes the database file and its WAL and shared-memory files
+// readable by their owner only, whatever the mode of the directory and the
+// umask: they hold password hashes and sealed secrets. The database file is
+// created 0600 before SQLite opens it, and SQLite gives the -wal and -shm
+// files it creates the mode of the database file; files left by an older
+// Warden are narrowed to 0600.
+func privateFiles(uri string) error {
+	db, err := url.PathUnescape(strings.TrimPrefix(uri, "file:"))
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", uri, err)
+	}
+	db = filepath.FromSlash(db)
+	f, err := os.OpenFile(db, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("sqlite: open %s: %w", db, err)
+	}
+	f.Close()
+	for _, p := range []string{db, db + "-wal", db + "-shm", db + "-journal"} {
+		err := os.Chmod(p, 0o600)
+		if err != nil && !errors.Is(err, os.ErrNotExist) {
+			return fmt.Errorf("sqlite: open %s: %w", p, err)
+		}
+	}
+	return nil
 }
 
 // uriEscaper escapes the characters that end or escape the path of a SQLite

@@ -79,6 +79,8 @@ func TestREADMETour(t *testing.T) {
 		"arn:aws:iam::" + testAccount + ":user/alice",
 		"AccessDenied",
 		"arn:aws:sts::" + testAccount + ":assumed-role/Auditor/audit",
+		"Policy document must be version 2012-10-17 or greater.",
+		"Resource arn:aws:s3:us-east-1::b can not contain region information.",
 	} {
 		if !strings.Contains(string(out), want) {
 			t.Errorf("the tour's output lacks %q:\n%s", want, out)
