@@ -22,6 +22,7 @@ import (
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
+	"github.com/warden-iam/warden/throttle"
 )
 
 // devAccountID is the account --dev serves unless --account-id says otherwise.
@@ -48,6 +49,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	var tc throttle.Config
+	fs.Float64Var(&tc.Rate, "throttle-rate", 10, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
+	fs.IntVar(&tc.Burst, "throttle-burst", 50, "expensive API calls one principal may make at once")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -101,6 +105,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount = *dev, accounts[0].ID
 	api.Observe = observer(reg)
+	api.Limit = throttle.New(tc).Allow
 	con := console.New(cc, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
