@@ -309,7 +309,10 @@ func (h *Handler) writeResult(ctx context.Context, w http.ResponseWriter, c *cal
 	b.WriteString(`<` + c.action + `Response xmlns="` + namespace(c.service) + `">` + "\n")
 	var err error
 	if result != nil {
-		enc := xml.NewEncoder(b)
+		// Hidden behind a plain io.Writer, b is not taken over by the
+		// encoder as its own buffer: the encoder flushes at the end of
+		// every element, which must reach b, not the connection.
+		enc := xml.NewEncoder(struct{ io.Writer }{b})
 		enc.Indent("  ", "  ")
 		if err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: c.action + "Result"}}); err == nil {
 			b.WriteString("\n")
