@@ -108,3 +108,70 @@ func BenchmarkSimulatePageServer(b *testing.B) {
 		})
 	}
 }
+
+// rawSimulate sends form signed by root and returns the response body; the
+// status must be 200.
+func rawSimulate(b *testing.B, s *server, form url.Values) string {
+	b.Helper()
+	body := form.Encode()
+	req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
+	if err != nil {
+		b.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
+	sum := sha256.Sum256([]byte(body))
+	if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret},
+		req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
+		b.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		b.Fatal(err)
+	}
+	out, err := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if err != nil || resp.StatusCode != http.StatusOK {
+		b.Fatalf("status %d, %v: %.300s", resp.StatusCode, err, out)
+	}
+	return string(out)
+}
+
+// BenchmarkSimulateWorstPage is the costliest page a request can ask for:
+// 1,000 pairs evaluated against as many policy statements as a 1 MiB
+// request body holds, none of which matches (so every one is tried).
+func BenchmarkSimulateWorstPage(b *testing.B) {
+	s := startServer(b, []string{"--throttle-rate", "0"}, nil)
+	form := url.Values{"Action": {"SimulateCustomPolicy"}, "Version": {"2010-05-08"}, "MaxItems": {"1000"}}
+	for i := range 1000 {
+		form.Set("ActionNames.member."+strconv.Itoa(i+1), fmt.Sprintf("s3:Op%04d", i))
+	}
+	form.Set("ResourceArns.member.1", "arn:aws:s3:::bucket/key")
+	statements := 0
+	for doc := 1; ; doc++ {
+		var sb strings.Builder
+		sb.WriteString(`{"Version":"2012-10-17","Statement":[`)
+		for first := true; sb.Len() < 120_000; first = false {
+			if !first {
+				sb.WriteString(",")
+			}
+			fmt.Fprintf(&sb, `{"Effect":"Allow","Action":"s3:Get%d*","Resource":"arn:aws:s3:::b%d/*"}`, statements, statements)
+			statements++
+		}
+		sb.WriteString("]}")
+		form.Set("PolicyInputList.member."+strconv.Itoa(doc), sb.String())
+		if len(form.Encode()) > 1<<20 {
+			form.Del("PolicyInputList.member." + strconv.Itoa(doc))
+			statements -= strings.Count(sb.String(), `"Effect"`)
+			break
+		}
+	}
+	b.Logf("%d statements in a %d-byte request", statements, len(form.Encode()))
+	var total int64
+	b.ReportAllocs()
+	for b.Loop() {
+		total += int64(len(rawSimulate(b, s, form)))
+	}
+	b.ReportMetric(float64(statements), "statements")
+	b.ReportMetric(float64(total)/float64(b.N), "resp-B/page")
+	b.ReportMetric(float64(peakRSS())/1e6, "peakRSS-MB")
+}

@@ -50,8 +50,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
 	var tc throttle.Config
-	fs.Float64Var(&tc.Rate, "throttle-rate", 10, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
-	fs.IntVar(&tc.Burst, "throttle-burst", 50, "expensive API calls one principal may make at once")
+	fs.Float64Var(&tc.Rate, "throttle-rate", 2, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
+	fs.IntVar(&tc.Burst, "throttle-burst", 20, "expensive API calls one principal may make at once")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
