@@ -130,6 +130,19 @@ func TestE2ESimulatorBoundedPage(t *testing.T) {
 	t.Logf("peak RSS of the test process (server and client): %.1f MB; largest response %d bytes",
 		float64(peakRSS())/1e6, ct.largest.Load())
 
+	// SimulatePrincipalPolicy pages the same way.
+	big := bigSimulation(1000, 1000)
+	pin := &iam.SimulatePrincipalPolicyInput{PolicySourceArn: aws.String(userARN("/", "auditor")),
+		ActionNames: big.ActionNames, ResourceArns: big.ResourceArns, MaxItems: aws.Int32(1000)}
+	for page := 1; page <= 2; page++ {
+		out := res(c.SimulatePrincipalPolicy(ctx, pin)).must(t)
+		if len(out.EvaluationResults) != 1 || !out.IsTruncated || len(out.EvaluationResults[0].ResourceSpecificResults) != 1000 ||
+			*out.EvaluationResults[0].EvalActionName != fmt.Sprintf("s3:Op%04d", page-1) {
+			t.Fatalf("SimulatePrincipalPolicy page %d: %d results, truncated %v", page, len(out.EvaluationResults), out.IsTruncated)
+		}
+		pin.Marker = out.Marker
+	}
+
 	// A larger MaxItems does not enlarge the page; fewer resources let more
 	// actions share it.
 	small := bigSimulation(1000, 10)
