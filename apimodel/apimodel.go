@@ -324,7 +324,8 @@ func hasPrefix(form url.Values, prefix string) bool {
 	return false
 }
 
-// maxListMembers bounds how many list members are read, whatever the input.
+// maxListMembers bounds how many list members are read, whatever the input:
+// a list with more is refused with ValidationError, never silently cut.
 const maxListMembers = 1000
 
 func (d *decoder) list(f *Field, param, path string, v reflect.Value) {
@@ -332,12 +333,16 @@ func (d *decoder) list(f *Field, param, path string, v reflect.Value) {
 	// The Query protocol spells an empty list as the bare parameter "Name=".
 	_, bare := d.form[param]
 	n := 0
-	for n < maxListMembers {
+	for n <= maxListMembers {
 		key := fmt.Sprintf("%s.member.%d", param, n+1)
 		if _, ok := d.form[key]; !ok && !hasPrefix(d.form, key+".") {
 			break
 		}
 		n++
+	}
+	if n > maxListMembers {
+		d.fail(path, fmt.Sprintf("'[more than %d items]'", maxListMembers), fmt.Sprintf("have length less than or equal to %d", maxListMembers))
+		return
 	}
 	if n == 0 && !bare {
 		if f.Required {

@@ -1,7 +1,9 @@
 package apimodel
 
 import (
+	"errors"
 	"net/url"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -118,4 +120,33 @@ func FuzzDecode(f *testing.F) {
 			t.Fatalf("unexpected error kind: %v", err)
 		}
 	})
+}
+
+// TestListOverBoundIsRefused: a list longer than any Query list may be is a
+// ValidationError naming the bound, not a list silently cut at it.
+func TestListOverBoundIsRefused(t *testing.T) {
+	s := Load("iam")
+	type simulate struct {
+		PolicyInputList []string
+		ActionNames     []string
+	}
+	for _, n := range []int{maxListMembers, maxListMembers + 1} {
+		form := url.Values{"PolicyInputList.member.1": {`{"Version":"2012-10-17","Statement":[]}`}}
+		for i := 1; i <= n; i++ {
+			form.Set("ActionNames.member."+strconv.Itoa(i), "iam:GetUser")
+		}
+		var in simulate
+		err := s.Decode("SimulateCustomPolicy", form, &in)
+		if n <= maxListMembers {
+			if err != nil || len(in.ActionNames) != n {
+				t.Fatalf("%d members: err %v, %d decoded", n, err, len(in.ActionNames))
+			}
+			continue
+		}
+		var we *warden.Error
+		if !errors.As(err, &we) || we.Code != warden.CodeValidationError ||
+			!strings.Contains(we.Message, "at 'actionNames' failed to satisfy constraint: Member must have length less than or equal to 1000") {
+			t.Fatalf("%d members: got %v", n, err)
+		}
+	}
 }

@@ -5,6 +5,7 @@
 package awsquery
 
 import (
+	"bufio"
 	"context"
 	"crypto/rand"
 	"encoding/xml"
@@ -53,6 +54,10 @@ type Handler struct {
 	NewRequestID func() string
 	// Observe, when set, is told of every finished request.
 	Observe func(service, action, code string, status int, d time.Duration)
+	// Limit, when set, is asked before an authenticated request runs
+	// whether its caller may run service:action now; its error (Throttling)
+	// is the answer. See package throttle.
+	Limit func(ctx context.Context, p *warden.Principal, service, action string) error
 
 	keys *sigv4.KeyCache
 }
@@ -90,10 +95,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	result, err := h.serve(ctx, c, r)
 	status := http.StatusOK
 	code := ""
+	aborted := false
 	if err != nil {
 		status, code = h.writeError(ctx, w, c, err)
 	} else {
-		h.writeResult(w, c, result)
+		status, code, aborted = h.writeResult(ctx, w, c, result)
 	}
 	if h.Observe != nil {
 		action := c.action
@@ -104,6 +110,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	h.Log.InfoContext(ctx, "request", "request_id", c.requestID, "service", c.service, "action", c.action,
 		"status", status, "code", code, "duration_ms", float64(h.Now().Sub(start).Microseconds())/1000)
+	if aborted {
+		// Part of the response is out: cut the connection so that the
+		// client sees a broken response, never a short one that parses.
+		panic(http.ErrAbortHandler)
+	}
 }
 
 func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, error) {
@@ -157,6 +168,11 @@ func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, err
 	p.SourceIP = remoteIP(r)
 	p.UserAgent = r.UserAgent()
 	p.SecureTransport = r.TLS != nil
+	if h.Limit != nil {
+		if err := h.Limit(ctx, p, c.service, c.action); err != nil {
+			return nil, err
+		}
+	}
 	if c.service == "sts" {
 		return h.STS.Invoke(ctx, p, c.action, form)
 	}
@@ -293,24 +309,62 @@ type responseMetadata struct {
 	RequestID string `xml:"RequestId"`
 }
 
-func (h *Handler) writeResult(w http.ResponseWriter, c *call, result any) {
-	var b strings.Builder
+// writeResult streams the response document of result to w through a
+// buffer: the response is never held whole in memory. An error before the
+// first byte has left (the status line goes with it) is still answered as
+// an <ErrorResponse>; after that the response can only be cut, which
+// aborted reports. It returns the status and error code sent.
+func (h *Handler) writeResult(ctx context.Context, w http.ResponseWriter, c *call, result any) (status int, code string, aborted bool) {
+	out := &lazyResponse{w: w, requestID: c.requestID}
+	b := bufio.NewWriterSize(out, responseBuffer)
 	b.WriteString(`<` + c.action + `Response xmlns="` + namespace(c.service) + `">` + "\n")
+	var err error
 	if result != nil {
-		enc := xml.NewEncoder(&b)
+		// Hidden behind a plain io.Writer, b is not taken over by the
+		// encoder as its own buffer: the encoder flushes at the end of
+		// every element, which must reach b, not the connection.
+		enc := xml.NewEncoder(struct{ io.Writer }{b})
 		enc.Indent("  ", "  ")
-		if err := enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: c.action + "Result"}}); err != nil {
-			h.writeError(context.Background(), w, c, fmt.Errorf("encoding %s result: %w", c.action, err))
-			return
+		if err = enc.EncodeElement(result, xml.StartElement{Name: xml.Name{Local: c.action + "Result"}}); err == nil {
+			b.WriteString("\n")
 		}
-		b.WriteString("\n")
 	}
-	b.WriteString("  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n")
-	b.WriteString(`</` + c.action + `Response>` + "\n")
-	w.Header().Set("Content-Type", "text/xml")
-	w.Header().Set("x-amzn-RequestId", c.requestID)
-	w.WriteHeader(http.StatusOK)
-	io.WriteString(w, b.String())
+	if err == nil {
+		b.WriteString("  <ResponseMetadata>\n    <RequestId>" + c.requestID + "</RequestId>\n  </ResponseMetadata>\n")
+		b.WriteString(`</` + c.action + `Response>` + "\n")
+		err = b.Flush()
+	}
+	switch {
+	case err == nil:
+		return http.StatusOK, "", false
+	case !out.started:
+		status, code := h.writeError(ctx, w, c, fmt.Errorf("encoding %s result: %w", c.action, err))
+		return status, code, false
+	}
+	h.Log.WarnContext(ctx, "response cut short", "request_id", c.requestID, "action", c.action, "err", err)
+	return http.StatusOK, "", true
+}
+
+// responseBuffer is how much of a response is gathered before it is sent:
+// small responses leave in one write, large ones in pieces of this size.
+const responseBuffer = 32 << 10
+
+// lazyResponse sends the status and headers of a successful response with
+// its first byte, so that until then an error can still be answered.
+type lazyResponse struct {
+	w         http.ResponseWriter
+	requestID string
+	started   bool
+}
+
+func (l *lazyResponse) Write(p []byte) (int, error) {
+	if !l.started {
+		l.started = true
+		l.w.Header().Set("Content-Type", "text/xml")
+		l.w.Header().Set("x-amzn-RequestId", l.requestID)
+		l.w.WriteHeader(http.StatusOK)
+	}
+	return l.w.Write(p)
 }
 
 type errorResponse struct {

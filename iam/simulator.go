@@ -174,6 +174,14 @@ var ec2Scenarios = map[string][]string{
 // validate checks what the input model cannot: action names, resource ARNs,
 // the resource owner, the scenario and the context entries.
 func (in *simulationInput) validate() error {
+	for _, l := range []struct {
+		name string
+		n    int
+	}{{"actionNames", len(in.ActionNames)}, {"resourceArns", len(in.ResourceArns)}} {
+		if l.n > MaxSimulatorResources {
+			return warden.Errorf(warden.CodeValidationError, "1 validation error detected: Value '[%d items]' at '%s' failed to satisfy constraint: Member must have length less than or equal to %d", l.n, l.name, MaxSimulatorResources)
+		}
+	}
 	for _, a := range in.ActionNames {
 		svc, name, ok := strings.Cut(a, ":")
 		if !ok || svc == "" || name == "" || strings.ContainsAny(a, "*?") {

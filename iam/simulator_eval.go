@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/xml"
-	"fmt"
 	"slices"
 	"unicode/utf8"
 
@@ -104,17 +103,10 @@ func restrictiveness(d string) int {
 	return 0
 }
 
-// simulate evaluates the page of actions that Marker and MaxItems select.
+// simulate evaluates the page of actions that Marker and MaxItems select,
+// within the pair budget of a page (see simulator_page.go).
 func (s *Service) simulate(ctx context.Context, sim *authz.Simulation, in *simulationInput) (*simulateOutput, error) {
 	keys, _ := contextOf(in.ContextEntries) // validated
-	idx := make([]int, len(in.ActionNames))
-	for i := range idx {
-		idx[i] = i
-	}
-	window, pg, err := paginate(idx, func(i int) string { return fmt.Sprintf("%06d", i) }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
 	r := &simRun{sim: sim, context: keys, owner: resourceOwner(in.ResourceOwner), keyed: keyedStatements(sim.Sources())}
 	for _, res := range in.ResourceArns {
 		if res != "*" {
@@ -122,9 +114,16 @@ func (s *Service) simulate(ctx context.Context, sim *authz.Simulation, in *simul
 			break
 		}
 	}
-	out := &simulateOutput{EvaluationResults: make(list[wEvaluationResult], 0, len(window)), page: pg}
-	for _, i := range window {
-		er, err := r.evaluate(ctx, in.ActionNames[i])
+	pg, err := in.simulationPage(len(r.resources))
+	if err != nil {
+		return nil, err
+	}
+	out := &simulateOutput{EvaluationResults: make(list[wEvaluationResult], 0, pg.end-pg.start), page: pg.page}
+	for _, action := range in.ActionNames[pg.start:pg.end] {
+		if err := ctx.Err(); err != nil {
+			return nil, err // the client is gone: stop evaluating
+		}
+		er, err := r.evaluate(ctx, action)
 		if err != nil {
 			return nil, err
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
+	"github.com/warden-iam/warden/throttle"
 )
 
 // Config is what a Warden is built from besides its store.
@@ -50,6 +51,9 @@ type Config struct {
 	// writes by other nodes and local commands (default one second; on
 	// PostgreSQL nodes are also notified at once).
 	PollInterval time.Duration
+	// Throttle limits the expensive operations per principal (Rate 0: no
+	// limit).
+	Throttle throttle.Config
 	// CheckSeed refuses to start, with an *iam.SeedMismatch, when the store
 	// already has accounts and the seed disagrees with them: the first
 	// account's ID when AccountGiven, the root access key of Bootstrap, the
@@ -134,6 +138,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount, api.DevUser = cfg.Dev, s.Account, cfg.DevUser
 	api.Observe = observer(reg)
+	api.Limit = throttle.New(cfg.Throttle).Allow
 	if cfg.Console.Key == nil {
 		// Device cookies and CSRF tokens are keyed from the master key, so
 		// every node of a deployment accepts the same ones.

@@ -17,6 +17,7 @@ import (
 	"github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/secrets"
 	wserver "github.com/warden-iam/warden/server"
+	"github.com/warden-iam/warden/throttle"
 )
 
 // devAccountID is the account --dev serves unless --account-id says otherwise.
@@ -45,6 +46,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	var tc throttle.Config
+	fs.Float64Var(&tc.Rate, "throttle-rate", 2, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
+	fs.IntVar(&tc.Burst, "throttle-burst", 20, "expensive API calls one principal may make at once")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -95,7 +99,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
-		Console: cc, Log: log, PollInterval: *changePoll,
+		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc,
 		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
 		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})
 	var mismatch *iam.SeedMismatch
