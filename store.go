@@ -175,3 +175,9 @@ func Remove(ctx context.Context, tx Tx, e Entity) error {
 
 // IsNotFound reports whether err is ErrNotFound.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// KindOf returns the kind of record e is stored as.
+func KindOf(e Entity) Kind {
+	kind, _, _ := e.recordID()
+	return kind
+}
