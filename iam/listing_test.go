@@ -1,0 +1,348 @@
+package iam_test
+
+import (
+	"context"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"slices"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/sqlite"
+)
+
+const listAccount = "123456789012"
+
+// newListService is an IAM service on an in-memory SQLite store with one
+// account, and its root user.
+func newListService(tb testing.TB) (*iam.Service, warden.Store, *warden.Principal) {
+	tb.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, sqlite.Memory)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { store.Close() })
+	box, err := secrets.NewBox(make([]byte, secrets.KeySize))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	svc := iam.New(store, authz.New(store, authz.Strict, slog.New(slog.NewTextHandler(io.Discard, nil))), box)
+	if _, err := svc.CreateAccount(ctx, listAccount, "list", "root@example.com", ""); err != nil {
+		tb.Fatal(err)
+	}
+	root := &warden.Principal{Type: warden.PrincipalRoot, Account: listAccount, ID: listAccount,
+		ARN: "arn:aws:iam::" + listAccount + ":root"}
+	return svc, store, root
+}
+
+// seedUsers stores n users user-00000... directly, in one transaction; every
+// third is under the path /ops/.
+func seedUsers(tb testing.TB, store warden.Store, n int) []string {
+	tb.Helper()
+	var names []string
+	err := store.Update(context.Background(), func(tx warden.Tx) error {
+		for i := range n {
+			u := &warden.User{Account: listAccount, ID: fmt.Sprintf("AIDA%016d", i), Name: fmt.Sprintf("user-%05d", i),
+				Path: "/", CreateDate: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+			if i%3 == 0 {
+				u.Path = "/ops/"
+			}
+			names = append(names, u.Name)
+			if err := warden.Insert(context.Background(), tx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return names
+}
+
+type listUsersPage struct {
+	names  []string
+	marker string
+}
+
+func listUsers(ctx context.Context, svc *iam.Service, p *warden.Principal, form url.Values) (listUsersPage, error) {
+	out, err := svc.Invoke(ctx, p, "ListUsers", form)
+	if err != nil {
+		return listUsersPage{}, err
+	}
+	return pageOf(out), nil
+}
+
+// pageOf reads the names and marker of a list result from its XML, as a
+// client would.
+func pageOf(out any) listUsersPage {
+	b, err := xml.Marshal(out)
+	if err != nil {
+		panic(err)
+	}
+	var v struct {
+		Users       []string `xml:"Users>member>UserName"`
+		Groups      []string `xml:"Groups>member>GroupName"`
+		IsTruncated bool     `xml:"IsTruncated"`
+		Marker      string   `xml:"Marker"`
+	}
+	if err := xml.Unmarshal(b, &v); err != nil {
+		panic(err)
+	}
+	pg := listUsersPage{names: append(v.Users, v.Groups...)}
+	if v.IsTruncated {
+		pg.marker = v.Marker
+	}
+	return pg
+}
+
+// summaryOf reads GetAccountSummary's map from its XML.
+func summaryOf(out any) map[string]int {
+	b, err := xml.Marshal(out)
+	if err != nil {
+		panic(err)
+	}
+	var v struct {
+		Entries []struct {
+			Key   string `xml:"key"`
+			Value int    `xml:"value"`
+		} `xml:"SummaryMap>entry"`
+	}
+	if err := xml.Unmarshal(b, &v); err != nil {
+		panic(err)
+	}
+	m := map[string]int{}
+	for _, e := range v.Entries {
+		m[e.Key] = e.Value
+	}
+	return m
+}
+
+func TestListUsersPagesFromStore(t *testing.T) {
+	ctx := t.Context()
+	svc, store, root := newListService(t)
+	names := seedUsers(t, store, 257)
+	var ops []string
+	for i, n := range names {
+		if i%3 == 0 {
+			ops = append(ops, n)
+		}
+	}
+	tests := []struct {
+		name       string
+		pathPrefix string
+		maxItems   int
+		want       []string
+	}{
+		{"default page size", "", 0, names},
+		{"pages of 7", "", 7, names},
+		{"one page of all", "", 1000, names},
+		{"path prefix", "/ops/", 10, ops},
+		{"path prefix that matches all", "/", 50, names},
+		{"path prefix that matches none", "/none/", 10, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got []string
+			marker := ""
+			for pages := 0; ; pages++ {
+				if pages > len(names) {
+					t.Fatal("the listing does not end")
+				}
+				form := url.Values{}
+				if tt.pathPrefix != "" {
+					form.Set("PathPrefix", tt.pathPrefix)
+				}
+				if tt.maxItems > 0 {
+					form.Set("MaxItems", strconv.Itoa(tt.maxItems))
+				}
+				if marker != "" {
+					form.Set("Marker", marker)
+				}
+				pg, err := listUsers(ctx, svc, root, form)
+				if err != nil {
+					t.Fatalf("ListUsers(%v): %v", form, err)
+				}
+				size := tt.maxItems
+				if size == 0 {
+					size = 100
+				}
+				if len(pg.names) > size || (pg.marker != "" && len(pg.names) != size) {
+					t.Fatalf("page of %d with marker %q, MaxItems %d", len(pg.names), pg.marker, size)
+				}
+				got = append(got, pg.names...)
+				if pg.marker == "" {
+					break
+				}
+				marker = pg.marker
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("listed %d users, want %d (first %q)", len(got), len(tt.want), first(got))
+			}
+		})
+	}
+}
+
+func first(s []string) []string { return s[:min(3, len(s))] }
+
+func TestListMarkers(t *testing.T) {
+	ctx := t.Context()
+	svc, store, root := newListService(t)
+	seedUsers(t, store, 30)
+	for _, g := range []string{"g1", "g2", "g3"} {
+		if _, err := svc.Invoke(ctx, root, "CreateGroup", url.Values{"GroupName": {g}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pg, err := listUsers(ctx, svc, root, url.Values{"MaxItems": {"10"}})
+	if err != nil || pg.marker == "" {
+		t.Fatalf("first page: %v, marker %q", err, pg.marker)
+	}
+	groups, err := svc.Invoke(ctx, root, "ListGroups", url.Values{"MaxItems": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	groupMarker := pageOf(groups).marker
+	if groupMarker == "" {
+		t.Fatal("ListGroups of 3 with MaxItems 1 gave no marker")
+	}
+
+	t.Run("stale marker resumes after the deleted user", func(t *testing.T) {
+		last := pg.names[len(pg.names)-1]
+		if _, err := svc.Invoke(ctx, root, "DeleteUser", url.Values{"UserName": {last}}); err != nil {
+			t.Fatal(err)
+		}
+		next, err := listUsers(ctx, svc, root, url.Values{"MaxItems": {"10"}, "Marker": {pg.marker}})
+		if err != nil {
+			t.Fatalf("ListUsers after the marker's user was deleted: %v", err)
+		}
+		if len(next.names) != 10 || next.names[0] != "user-00010" {
+			t.Errorf("next page = %q, want 10 users from user-00010", first(next.names))
+		}
+	})
+
+	bad := []struct{ name, marker string }{
+		{"not base64", "%%%"},
+		{"plain base64 of a name", "dXNlci0wMDAwNQ"},
+		{"truncated", pg.marker[:len(pg.marker)-2]},
+		{"edited", pg.marker[:len(pg.marker)-1] + string("AB"[boolIndex(pg.marker[len(pg.marker)-1] == 'A')])},
+		{"from ListGroups", groupMarker},
+		{"empty key", "AAAAAAAAAAA"},
+	}
+	for _, tt := range bad {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := listUsers(ctx, svc, root, url.Values{"MaxItems": {"10"}, "Marker": {tt.marker}})
+			var we *warden.Error
+			if !errors.As(err, &we) || we.Code != warden.CodeValidationError || we.Message != "Invalid Marker." {
+				t.Errorf("ListUsers(Marker %q) = %v, want ValidationError Invalid Marker.", tt.marker, err)
+			}
+		})
+	}
+	t.Run("marker with another path prefix", func(t *testing.T) {
+		_, err := listUsers(ctx, svc, root, url.Values{"MaxItems": {"10"}, "Marker": {pg.marker}, "PathPrefix": {"/ops/"}})
+		var we *warden.Error
+		if !errors.As(err, &we) || we.Code != warden.CodeValidationError {
+			t.Errorf("ListUsers with another PathPrefix = %v, want ValidationError", err)
+		}
+	})
+	t.Run("marker of another account", func(t *testing.T) {
+		if _, err := svc.CreateAccount(ctx, "210987654321", "other", "o@example.com", ""); err != nil {
+			t.Fatal(err)
+		}
+		other := &warden.Principal{Type: warden.PrincipalRoot, Account: "210987654321", ID: "210987654321",
+			ARN: "arn:aws:iam::210987654321:root"}
+		_, err := listUsers(ctx, svc, other, url.Values{"MaxItems": {"10"}, "Marker": {pg.marker}})
+		var we *warden.Error
+		if !errors.As(err, &we) || we.Code != warden.CodeValidationError {
+			t.Errorf("ListUsers in another account with this account's marker = %v, want ValidationError", err)
+		}
+	})
+}
+
+func boolIndex(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+func TestGetAccountSummaryCounts(t *testing.T) {
+	ctx := t.Context()
+	svc, store, root := newListService(t)
+	seedUsers(t, store, 12)
+	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`
+	for _, step := range []struct {
+		action string
+		form   url.Values
+	}{
+		{"CreatePolicy", url.Values{"PolicyName": {"p1"}, "PolicyDocument": {doc}}},
+		{"CreatePolicy", url.Values{"PolicyName": {"p2"}, "PolicyDocument": {doc}}},
+		{"CreatePolicyVersion", url.Values{"PolicyArn": {"arn:aws:iam::" + listAccount + ":policy/p1"}, "PolicyDocument": {doc}}},
+		{"CreateGroup", url.Values{"GroupName": {"g"}}},
+		{"CreateVirtualMFADevice", url.Values{"VirtualMFADeviceName": {"unassigned"}}},
+	} {
+		if _, err := svc.Invoke(ctx, root, step.action, step.form); err != nil {
+			t.Fatalf("%s: %v", step.action, err)
+		}
+	}
+	out, err := svc.Invoke(ctx, root, "GetAccountSummary", url.Values{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := summaryOf(out)
+	for k, want := range map[string]int{"Users": 12, "Groups": 1, "Policies": 2, "PolicyVersionsInUse": 3,
+		"MFADevices": 1, "MFADevicesInUse": 0, "UsersQuota": 5000} {
+		if got[k] != want {
+			t.Errorf("%s = %d, want %d", k, got[k], want)
+		}
+	}
+}
+
+// BenchmarkListUsersPage is one ListUsers page of 100 (the second page,
+// with a marker) in accounts of 1,000 and 5,000 users: the cost of a page
+// must not grow with the account.
+func BenchmarkListUsersPage(b *testing.B) {
+	for _, n := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("users=%d", n), func(b *testing.B) {
+			ctx := context.Background()
+			svc, store, root := newListService(b)
+			seedUsers(b, store, n)
+			first, err := listUsers(ctx, svc, root, url.Values{"MaxItems": {"100"}})
+			if err != nil {
+				b.Fatal(err)
+			}
+			form := url.Values{"MaxItems": {"100"}, "Marker": {first.marker}}
+			b.ReportAllocs()
+			for b.Loop() {
+				pg, err := listUsers(ctx, svc, root, form)
+				if err != nil || len(pg.names) != 100 {
+					b.Fatalf("page: %d users, %v", len(pg.names), err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkGetAccountSummary is GetAccountSummary in an account of 5,000
+// users.
+func BenchmarkGetAccountSummary(b *testing.B) {
+	ctx := context.Background()
+	svc, store, root := newListService(b)
+	seedUsers(b, store, 5000)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := svc.Invoke(ctx, root, "GetAccountSummary", url.Values{}); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
