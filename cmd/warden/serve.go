@@ -48,6 +48,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	auditRetention := retention(90 * 24 * time.Hour)
+	fs.Var(&auditRetention, "audit-retention", "how long audit events are kept: days (90d), a duration (36h), or 0 for ever")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -82,6 +84,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer store.Close()
+
+	if p, ok := store.(warden.AuditPruner); ok {
+		go warden.KeepAudit(ctx, p, time.Duration(auditRetention), auditRetentionInterval, time.Now, func(n int, err error) {
+			if err != nil {
+				log.Error("audit retention", "deleted", n, "err", err)
+				return
+			}
+			log.Info("audit retention", "deleted", n, "retention", auditRetention.String())
+		})
+	}
 
 	az := authz.New(store, mode, log)
 	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
