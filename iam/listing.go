@@ -52,41 +52,58 @@ func listByPath[T any, P interface {
 
 // storePage reads one page of entities of type T in account from the store,
 // in key order: those keep accepts, starting after the key the marker names,
-// at most l.maxItems (default 100). It reads maxItems+1 records at a time
-// over the primary key, so a page costs the same however many entities the
-// account holds when keep accepts them all (no PathPrefix); a selective
-// filter reads on until the page is full or the kind runs out. A marker that
-// this listing did not hand out is AWS's ValidationError "Invalid Marker.".
+// at most l.maxItems (default 100). A marker that this listing did not hand
+// out is AWS's ValidationError "Invalid Marker.".
 func storePage[T any, P interface {
 	*T
 	warden.Entity
 }](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
-	maxItems := l.maxItems
-	if maxItems <= 0 {
-		maxItems = 100
-	}
-	kind := warden.KindOf(P(new(T)))
 	after := ""
 	if l.marker != "" {
 		k, ok := openMarker(l.marker, l.action, account, l.pathPrefix)
 		if !ok {
-			return nil, page{}, warden.Errorf(warden.CodeValidationError, "Invalid Marker.")
+			return nil, page{}, invalidMarker()
 		}
 		after = k
 	}
-	var (
-		items []*T
-		keys  []string
-	)
+	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), keep)
+	if err != nil || !more {
+		return items, page{}, err
+	}
+	return items, page{IsTruncated: true, Marker: sealMarker(last, l.action, account, l.pathPrefix)}, nil
+}
+
+func invalidMarker() error { return warden.Errorf(warden.CodeValidationError, "Invalid Marker.") }
+
+// pageSize is MaxItems or its default.
+func pageSize(maxItems int) int {
+	if maxItems <= 0 {
+		return 100
+	}
+	return maxItems
+}
+
+// scan reads up to maxItems entities of type T in account that keep
+// accepts, in key order after the key after. last is the key of the last one
+// returned and more whether another one follows. It reads maxItems+1 records
+// at a time over the primary key, so a page costs the same however many
+// entities the account holds when keep accepts them all (no PathPrefix); a
+// selective filter reads on until the page is full or the kind runs out.
+func scan[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account, after string, maxItems int, keep func(*T) bool) (items []*T, last string, more bool, err error) {
+	kind := warden.KindOf(P(new(T)))
+	var keys []string
 	for {
 		rs, err := tx.List(ctx, kind, account, "", after, maxItems+1)
 		if err != nil {
-			return nil, page{}, err
+			return nil, "", false, err
 		}
 		for _, r := range rs {
 			v := new(T)
 			if err := json.Unmarshal(r.Data, v); err != nil {
-				return nil, page{}, fmt.Errorf("decode %s %q: %w", kind, r.Key, err)
+				return nil, "", false, fmt.Errorf("decode %s %q: %w", kind, r.Key, err)
 			}
 			if keep(v) {
 				items = append(items, v)
@@ -94,10 +111,13 @@ func storePage[T any, P interface {
 			}
 		}
 		if len(items) > maxItems {
-			return items[:maxItems], page{IsTruncated: true, Marker: sealMarker(keys[maxItems-1], l.action, account, l.pathPrefix)}, nil
+			return items[:maxItems], keys[maxItems-1], true, nil
 		}
 		if len(rs) <= maxItems {
-			return items, page{}, nil
+			if len(keys) > 0 {
+				last = keys[len(keys)-1]
+			}
+			return items, last, false, nil
 		}
 		after = rs[len(rs)-1].Key
 	}

@@ -10,6 +10,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -344,5 +345,95 @@ func BenchmarkGetAccountSummary(b *testing.B) {
 		if _, err := svc.Invoke(ctx, root, "GetAccountSummary", url.Values{}); err != nil {
 			b.Fatal(err)
 		}
+	}
+}
+
+// listAll pages through action with form and MaxItems size, returning the
+// names of member elements named by field.
+func listAll(t *testing.T, svc *iam.Service, p *warden.Principal, action string, form url.Values, size int, field string) []string {
+	t.Helper()
+	var names []string
+	marker := ""
+	for pages := 0; ; pages++ {
+		if pages > 10000 {
+			t.Fatal("the listing does not end")
+		}
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		f.Set("MaxItems", strconv.Itoa(size))
+		if marker != "" {
+			f.Set("Marker", marker)
+		}
+		out, err := svc.Invoke(t.Context(), p, action, f)
+		if err != nil {
+			t.Fatalf("%s(%v): %v", action, f, err)
+		}
+		b, err := xml.Marshal(out)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var v struct {
+			Names       []string `xml:"Policies>member>PolicyName"`
+			IsTruncated bool     `xml:"IsTruncated"`
+			Marker      string   `xml:"Marker"`
+		}
+		if err := xml.Unmarshal(b, &v); err != nil {
+			t.Fatal(err)
+		}
+		if len(v.Names) > size || (v.IsTruncated && len(v.Names) != size) {
+			t.Fatalf("page of %d, truncated %v, MaxItems %d", len(v.Names), v.IsTruncated, size)
+		}
+		names = append(names, v.Names...)
+		if !v.IsTruncated {
+			return names
+		}
+		marker = v.Marker
+	}
+}
+
+func TestListPoliciesPages(t *testing.T) {
+	ctx := t.Context()
+	svc, _, root := newListService(t)
+	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`
+	var local []string
+	for i := range 5 {
+		name := fmt.Sprintf("local-%d", i)
+		local = append(local, name)
+		if _, err := svc.Invoke(ctx, root, "CreatePolicy", url.Values{"PolicyName": {name}, "PolicyDocument": {doc}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := listAll(t, svc, root, "ListPolicies", url.Values{"Scope": {"Local"}}, 2, ""); !slices.Equal(got, local) {
+		t.Errorf("Local in pages of 2 = %q, want %q", got, local)
+	}
+	aws := listAll(t, svc, root, "ListPolicies", url.Values{"Scope": {"AWS"}}, 1000, "")
+	if len(aws) < 100 {
+		t.Fatalf("only %d AWS managed policies listed", len(aws))
+	}
+	if !slices.IsSortedFunc(aws, func(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }) {
+		t.Error("AWS managed policies are not in name order")
+	}
+	want := append(slices.Clone(local), aws...)
+	for _, size := range []int{5, 7, 100} { // 5: the local page is exactly full
+		if got := listAll(t, svc, root, "ListPolicies", url.Values{}, size, ""); !slices.Equal(got, want) {
+			t.Errorf("All in pages of %d: %d policies, want %d", size, len(got), len(want))
+		}
+	}
+	// A marker handed out for one Scope is not one for another.
+	out, err := svc.Invoke(ctx, root, "ListPolicies", url.Values{"Scope": {"Local"}, "MaxItems": {"2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := xml.Marshal(out)
+	var v struct {
+		Marker string `xml:"Marker"`
+	}
+	xml.Unmarshal(b, &v)
+	_, err = svc.Invoke(ctx, root, "ListPolicies", url.Values{"Scope": {"AWS"}, "Marker": {v.Marker}})
+	var we *warden.Error
+	if v.Marker == "" || !errors.As(err, &we) || we.Message != "Invalid Marker." {
+		t.Errorf("ListPolicies(Scope AWS) with a Local marker %q = %v, want Invalid Marker.", v.Marker, err)
 	}
 }
