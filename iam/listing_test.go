@@ -437,3 +437,56 @@ func TestListPoliciesPages(t *testing.T) {
 		t.Errorf("ListPolicies(Scope AWS) with a Local marker %q = %v, want Invalid Marker.", v.Marker, err)
 	}
 }
+
+func TestGetGroupMemberPages(t *testing.T) {
+	ctx := t.Context()
+	svc, store, root := newListService(t)
+	names := seedUsers(t, store, 40)
+	for _, g := range []string{"team", "other"} {
+		if _, err := svc.Invoke(ctx, root, "CreateGroup", url.Values{"GroupName": {g}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var want []string
+	for i, n := range names {
+		group := "other"
+		if i%4 == 1 {
+			group = "team"
+			want = append(want, n)
+		}
+		if _, err := svc.Invoke(ctx, root, "AddUserToGroup", url.Values{"GroupName": {group}, "UserName": {n}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []string
+	marker := ""
+	for pages := 0; pages <= len(want); pages++ {
+		form := url.Values{"GroupName": {"Team"}, "MaxItems": {"3"}}
+		if marker != "" {
+			form.Set("Marker", marker)
+		}
+		out, err := svc.Invoke(ctx, root, "GetGroup", form)
+		if err != nil {
+			t.Fatalf("GetGroup(%v): %v", form, err)
+		}
+		pg := pageOf(out)
+		got = append(got, pg.names...)
+		if pg.marker == "" {
+			break
+		}
+		marker = pg.marker
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("members of team = %q, want %q", got, want)
+	}
+	// The marker of one group's members is not one for another group.
+	out, err := svc.Invoke(ctx, root, "GetGroup", url.Values{"GroupName": {"team"}, "MaxItems": {"3"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Invoke(ctx, root, "GetGroup", url.Values{"GroupName": {"other"}, "Marker": {pageOf(out).marker}})
+	var we *warden.Error
+	if !errors.As(err, &we) || we.Message != "Invalid Marker." {
+		t.Errorf("GetGroup(other) with team's marker = %v, want Invalid Marker.", err)
+	}
+}
