@@ -323,11 +323,13 @@ func BenchmarkListUsersPage(b *testing.B) {
 				b.Fatal(err)
 			}
 			form := url.Values{"MaxItems": {"100"}, "Marker": {first.marker}}
+			if pg, err := listUsers(ctx, svc, root, form); err != nil || len(pg.names) != 100 {
+				b.Fatalf("second page: %d users, %v", len(pg.names), err)
+			}
 			b.ReportAllocs()
 			for b.Loop() {
-				pg, err := listUsers(ctx, svc, root, form)
-				if err != nil || len(pg.names) != 100 {
-					b.Fatalf("page: %d users, %v", len(pg.names), err)
+				if _, err := svc.Invoke(ctx, root, "ListUsers", form); err != nil {
+					b.Fatal(err)
 				}
 			}
 		})
