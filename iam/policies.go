@@ -299,7 +299,11 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 	// store, then the AWS managed ones from the catalogue, each in name
 	// order. The marker names the side ("L" or "A") and the name key, and is
 	// bound to the filters it was handed out with.
-	binding := strings.Join([]string{in.Scope, in.PathPrefix, strconv.FormatBool(in.OnlyAttached), in.PolicyUsageFilter}, "\x00")
+	scope := in.Scope
+	if scope == "" {
+		scope = "All"
+	}
+	binding := strings.Join([]string{scope, in.PathPrefix, strconv.FormatBool(in.OnlyAttached), in.PolicyUsageFilter}, "\x00")
 	localAfter, awsAfter, inAWS := "", "", false
 	if in.Marker != "" {
 		k, ok := openMarker(in.Marker, "ListPolicies", p.Account, binding)
