@@ -492,3 +492,101 @@ func TestGetGroupMemberPages(t *testing.T) {
 		t.Errorf("GetGroup(other) with team's marker = %v, want Invalid Marker.", err)
 	}
 }
+
+func TestListEntitiesForPolicyPages(t *testing.T) {
+	ctx := t.Context()
+	svc, store, root := newListService(t)
+	names := seedUsers(t, store, 12)
+	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:*","Resource":"*"}}`
+	trust := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`
+	arnP := "arn:aws:iam::" + listAccount + ":policy/p"
+	steps := []struct {
+		action string
+		form   url.Values
+	}{{"CreatePolicy", url.Values{"PolicyName": {"p"}, "PolicyDocument": {doc}}}}
+	var want []string
+	for _, g := range []string{"g0", "g1", "g2"} {
+		steps = append(steps, struct {
+			action string
+			form   url.Values
+		}{"CreateGroup", url.Values{"GroupName": {g}}}, struct {
+			action string
+			form   url.Values
+		}{"AttachGroupPolicy", url.Values{"GroupName": {g}, "PolicyArn": {arnP}}})
+		want = append(want, "group:"+g)
+	}
+	for _, r := range []string{"r0", "r1"} {
+		steps = append(steps, struct {
+			action string
+			form   url.Values
+		}{"CreateRole", url.Values{"RoleName": {r}, "AssumeRolePolicyDocument": {trust}}}, struct {
+			action string
+			form   url.Values
+		}{"AttachRolePolicy", url.Values{"RoleName": {r}, "PolicyArn": {arnP}}})
+		want = append(want, "role:"+r)
+	}
+	for i, n := range names {
+		if i%2 == 0 {
+			steps = append(steps, struct {
+				action string
+				form   url.Values
+			}{"AttachUserPolicy", url.Values{"UserName": {n}, "PolicyArn": {arnP}}})
+			want = append(want, "user:"+n)
+		}
+	}
+	for _, st := range steps {
+		if _, err := svc.Invoke(ctx, root, st.action, st.form); err != nil {
+			t.Fatalf("%s %v: %v", st.action, st.form, err)
+		}
+	}
+	for _, size := range []int{1, 2, 3, 5, 100} { // 3 and 5: a page ends exactly where a kind does
+		var got []string
+		marker := ""
+		for pages := 0; pages <= len(want); pages++ {
+			form := url.Values{"PolicyArn": {arnP}, "MaxItems": {strconv.Itoa(size)}}
+			if marker != "" {
+				form.Set("Marker", marker)
+			}
+			out, err := svc.Invoke(ctx, root, "ListEntitiesForPolicy", form)
+			if err != nil {
+				t.Fatalf("ListEntitiesForPolicy(%v): %v", form, err)
+			}
+			b, _ := xml.Marshal(out)
+			var v struct {
+				Groups      []string `xml:"PolicyGroups>member>GroupName"`
+				Roles       []string `xml:"PolicyRoles>member>RoleName"`
+				Users       []string `xml:"PolicyUsers>member>UserName"`
+				IsTruncated bool     `xml:"IsTruncated"`
+				Marker      string   `xml:"Marker"`
+			}
+			if err := xml.Unmarshal(b, &v); err != nil {
+				t.Fatal(err)
+			}
+			n := len(v.Groups) + len(v.Roles) + len(v.Users)
+			if n > size || (v.IsTruncated && n != size) || (n == 0 && pages > 0) {
+				t.Fatalf("MaxItems %d: page %d of %d entities, truncated %v", size, pages, n, v.IsTruncated)
+			}
+			for _, g := range v.Groups {
+				got = append(got, "group:"+g)
+			}
+			for _, r := range v.Roles {
+				got = append(got, "role:"+r)
+			}
+			for _, u := range v.Users {
+				got = append(got, "user:"+u)
+			}
+			if !v.IsTruncated {
+				break
+			}
+			marker = v.Marker
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("MaxItems %d: entities = %q, want %q", size, got, want)
+		}
+	}
+	_, err := svc.Invoke(ctx, root, "ListEntitiesForPolicy", url.Values{"PolicyArn": {arnP}, "Marker": {"Zm9yZ2Vk"}})
+	var we *warden.Error
+	if !errors.As(err, &we) || we.Message != "Invalid Marker." {
+		t.Errorf("forged marker: %v, want Invalid Marker.", err)
+	}
+}
