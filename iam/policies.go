@@ -342,7 +342,9 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 			return err
 		}
 		aws = filter(aws, func(mp *warden.ManagedPolicy) bool { return warden.NameKey(mp.Name) > awsAfter && keep(mp) })
-		slices.SortFunc(aws, func(a, b *warden.ManagedPolicy) int { return strings.Compare(warden.NameKey(a.Name), warden.NameKey(b.Name)) })
+		slices.SortFunc(aws, func(a, b *warden.ManagedPolicy) int {
+			return strings.Compare(warden.NameKey(a.Name), warden.NameKey(b.Name))
+		})
 		room := size - len(window)
 		switch {
 		case len(aws) == 0:
