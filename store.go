@@ -54,6 +54,14 @@ type Tx interface {
 	List(ctx context.Context, kind Kind, account, prefix, after string, limit int) ([]Record, error)
 	// Count returns how many records of kind account holds.
 	Count(ctx context.Context, kind Kind, account string) (int, error)
+	// CountSet returns how many records of kind in account have a non-empty
+	// string in the top-level field of their JSON encoding; counted by the
+	// database, without reading the records out.
+	CountSet(ctx context.Context, kind Kind, account, field string) (int, error)
+	// SumLen returns the sum over the records of kind in account of the
+	// length of the JSON array in the top-level field (a missing field or
+	// null counts 0).
+	SumLen(ctx context.Context, kind Kind, account, field string) (int, error)
 	// AppendAudit records an audit event in the same transaction.
 	AppendAudit(ctx context.Context, e AuditEvent) error
 }
@@ -180,3 +188,9 @@ func Remove(ctx context.Context, tx Tx, e Entity) error {
 
 // IsNotFound reports whether err is ErrNotFound.
 func IsNotFound(err error) bool { return errors.Is(err, ErrNotFound) }
+
+// KindOf returns the kind of record e is stored as.
+func KindOf(e Entity) Kind {
+	kind, _, _ := e.recordID()
+	return kind
+}

@@ -71,7 +71,7 @@ func goldenCases() []goldenCase {
 				createAlice,
 				form("iam", "CreateUser", "UserName", "Bob"),
 			},
-			req:    form("iam", "ListUsers", "MaxItems", "2", "Marker", "Y2Fyb2w"), // the Marker ListUsers_truncated returns
+			req:    form("iam", "ListUsers", "MaxItems", "2", "Marker", "fhh2TD5X1Ghib2I"), // the Marker ListUsers_truncated returns
 			creds:  rootCreds("iam"),
 			status: http.StatusOK,
 		},

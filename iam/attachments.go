@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/warden-iam/warden"
 )
@@ -220,13 +221,7 @@ type listEntitiesForPolicyOutput struct {
 }
 
 func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal, in *listEntitiesForPolicyInput) (*listEntitiesForPolicyOutput, error) {
-	type entity struct {
-		key   string
-		user  *warden.User
-		group *warden.Group
-		role  *warden.Role
-	}
-	var entities []entity
+	out := &listEntitiesForPolicyOutput{PolicyGroups: list[wPolicyGroup]{}, PolicyUsers: list[wPolicyUser]{}, PolicyRoles: list[wPolicyRole]{}}
 	err := s.view(ctx, func(tx warden.Tx) error {
 		mp, err := s.policyFor(ctx, tx, p, "ListEntitiesForPolicy", in.PolicyArn)
 		if err != nil {
@@ -235,66 +230,99 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal
 		target := mp.ARN()
 		wantPolicy := in.PolicyUsageFilter != "PermissionsBoundary"
 		wantBoundary := in.PolicyUsageFilter != "PermissionsPolicy"
-		if in.EntityFilter == "" || in.EntityFilter == "Group" {
-			groups, err := warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
+		// Groups, then roles, then users, each read from the store a page
+		// at a time in name order. The marker names the kind ('g', 'r',
+		// 'u') and the key, bound to the policy and the filters.
+		binding := strings.Join([]string{target, in.EntityFilter, in.PathPrefix, in.PolicyUsageFilter}, "\x00")
+		phase, after := byte('g'), ""
+		if in.Marker != "" {
+			k, ok := openMarker(in.Marker, "ListEntitiesForPolicy", p.Account, binding)
+			if !ok || k == "" || !strings.ContainsRune("gru", rune(k[0])) {
+				return invalidMarker()
+			}
+			phase, after = k[0], k[1:]
+		}
+		type kindScan func(after string, n int) (count int, last string, more bool, err error)
+		scans := []struct {
+			tag  byte
+			on   bool
+			scan kindScan
+		}{
+			{'g', in.EntityFilter == "" || in.EntityFilter == "Group", func(after string, n int) (int, string, bool, error) {
+				gs, last, more, err := scan[warden.Group](ctx, tx, p.Account, after, n, func(g *warden.Group) bool {
+					return wantPolicy && slices.Contains(g.AttachedPolicies, target) && hasPathPrefix(g.Path, in.PathPrefix)
+				})
+				for _, g := range gs {
+					out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{g.Name, g.ID})
+				}
+				return len(gs), last, more, err
+			}},
+			{'r', in.EntityFilter == "" || in.EntityFilter == "Role", func(after string, n int) (int, string, bool, error) {
+				rs, last, more, err := scan[warden.Role](ctx, tx, p.Account, after, n, func(r *warden.Role) bool {
+					return hasPathPrefix(r.Path, in.PathPrefix) &&
+						((wantPolicy && slices.Contains(r.AttachedPolicies, target)) || (wantBoundary && r.PermissionsBoundary == target))
+				})
+				for _, r := range rs {
+					out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{r.Name, r.ID})
+				}
+				return len(rs), last, more, err
+			}},
+			{'u', in.EntityFilter == "" || in.EntityFilter == "User", func(after string, n int) (int, string, bool, error) {
+				us, last, more, err := scan[warden.User](ctx, tx, p.Account, after, n, func(u *warden.User) bool {
+					return hasPathPrefix(u.Path, in.PathPrefix) &&
+						((wantPolicy && slices.Contains(u.AttachedPolicies, target)) || (wantBoundary && u.PermissionsBoundary == target))
+				})
+				for _, u := range us {
+					out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{u.Name, u.ID})
+				}
+				return len(us), last, more, err
+			}},
+		}
+		room := pageSize(in.MaxItems)
+		var next string // the marker's key
+		lastTag, lastKey := byte(0), ""
+		for _, k := range scans {
+			if !k.on || k.tag < phase {
+				continue
+			}
+			from := ""
+			if k.tag == phase {
+				from = after
+			}
+			if room == 0 {
+				// The page is full: is there anything after it?
+				saved := *out
+				n, _, _, err := k.scan(from, 1)
+				*out = saved
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					next = string(lastTag) + lastKey
+					break
+				}
+				continue
+			}
+			n, last, more, err := k.scan(from, room)
 			if err != nil {
 				return err
 			}
-			for _, g := range groups {
-				if wantPolicy && slices.Contains(g.AttachedPolicies, target) && hasPathPrefix(g.Path, in.PathPrefix) {
-					entities = append(entities, entity{key: "g/" + warden.NameKey(g.Name), group: g})
-				}
+			room -= n
+			if more {
+				next = string(k.tag) + last
+				break
+			}
+			if n > 0 {
+				lastTag, lastKey = k.tag, last
 			}
 		}
-		// Roles come between groups and users so that the entities stay in
-		// key order ("g/" < "r/" < "u/"), which paginate relies on.
-		if in.EntityFilter == "" || in.EntityFilter == "Role" {
-			roles, err := warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
-			if err != nil {
-				return err
-			}
-			for _, r := range roles {
-				if !hasPathPrefix(r.Path, in.PathPrefix) {
-					continue
-				}
-				if (wantPolicy && slices.Contains(r.AttachedPolicies, target)) || (wantBoundary && r.PermissionsBoundary == target) {
-					entities = append(entities, entity{key: "r/" + warden.NameKey(r.Name), role: r})
-				}
-			}
-		}
-		if in.EntityFilter == "" || in.EntityFilter == "User" {
-			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				if !hasPathPrefix(u.Path, in.PathPrefix) {
-					continue
-				}
-				if (wantPolicy && slices.Contains(u.AttachedPolicies, target)) || (wantBoundary && u.PermissionsBoundary == target) {
-					entities = append(entities, entity{key: "u/" + warden.NameKey(u.Name), user: u})
-				}
-			}
+		if next != "" {
+			out.page = page{IsTruncated: true, Marker: sealMarker(next, "ListEntitiesForPolicy", p.Account, binding)}
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
-	}
-	window, pg, err := paginate(entities, func(e entity) string { return e.key }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
-	}
-	out := &listEntitiesForPolicyOutput{PolicyGroups: list[wPolicyGroup]{}, PolicyUsers: list[wPolicyUser]{}, PolicyRoles: list[wPolicyRole]{}, page: pg}
-	for _, e := range window {
-		switch {
-		case e.user != nil:
-			out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{e.user.Name, e.user.ID})
-		case e.role != nil:
-			out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{e.role.Name, e.role.ID})
-		default:
-			out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{e.group.Name, e.group.ID})
-		}
 	}
 	return out, nil
 }

@@ -74,23 +74,32 @@ type getGroupOutput struct {
 }
 
 func (s *Service) getGroup(ctx context.Context, p *warden.Principal, in *getGroupInput) (*getGroupOutput, error) {
-	var g *warden.Group
-	var users []*warden.User
+	var (
+		g     *warden.Group
+		users []*warden.User
+		pg    page
+	)
 	err := s.view(ctx, func(tx warden.Tx) (err error) {
 		if g, err = s.groupFor(ctx, tx, p, "GetGroup", in.GroupName); err != nil {
 			return err
 		}
-		users, err = members(ctx, tx, p.Account, g.Name)
+		// Members are read from the store a page at a time, in name order,
+		// until the page is full; the marker is bound to the group.
+		key := warden.NameKey(g.Name)
+		l := pathListing{action: "GetGroup", pathPrefix: key, marker: in.Marker, maxItems: in.MaxItems}
+		users, pg, err = storePage[warden.User](ctx, tx, p.Account, l, func(u *warden.User) bool {
+			return slices.ContainsFunc(u.Groups, func(g string) bool { return warden.NameKey(g) == key })
+		})
 		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	membersPage, pg, err := shapePage(users, in.Marker, in.MaxItems, userPathName, func(u *warden.User) wUser { return userOut(u, false) })
-	if err != nil {
-		return nil, err
+	out := &getGroupOutput{Group: groupOut(g), Users: make(list[wUser], 0, len(users)), page: pg}
+	for _, u := range users {
+		out.Users = append(out.Users, userOut(u, false))
 	}
-	return &getGroupOutput{Group: groupOut(g), Users: membersPage, page: pg}, nil
+	return out, nil
 }
 
 type updateGroupInput struct {

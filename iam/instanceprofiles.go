@@ -203,13 +203,21 @@ func (s *Service) listInstanceProfiles(ctx context.Context, p *warden.Principal,
 	}
 	var out *listInstanceProfilesOutput
 	err := s.view(ctx, func(tx warden.Tx) error {
-		profiles, err := warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0)
+		l := pathListing{"ListInstanceProfiles", "instance-profile", in.PathPrefix, in.Marker, in.MaxItems}
+		profiles, pg, err := storePage[warden.InstanceProfile](ctx, tx, p.Account, l,
+			func(ip *warden.InstanceProfile) bool { return hasPathPrefix(ip.Path, in.PathPrefix) })
 		if err != nil {
 			return err
 		}
-		profiles = filter(profiles, func(ip *warden.InstanceProfile) bool { return hasPathPrefix(ip.Path, in.PathPrefix) })
-		out, err = s.profilePage(ctx, tx, profiles, in.Marker, in.MaxItems)
-		return err
+		out = &listInstanceProfilesOutput{InstanceProfiles: list[wInstanceProfile]{}, page: pg}
+		for _, ip := range profiles {
+			roles, err := s.rolesIn(ctx, tx, ip)
+			if err != nil {
+				return err
+			}
+			out.InstanceProfiles = append(out.InstanceProfiles, profileOut(ip, roles))
+		}
+		return nil
 	})
 	return out, err
 }

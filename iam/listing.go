@@ -1,7 +1,12 @@
 package iam
 
 import (
+	"bytes"
 	"context"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
 
 	"github.com/warden-iam/warden"
 )
@@ -14,10 +19,9 @@ type pathListing struct {
 	maxItems     int
 }
 
-// listByPath is the common body of ListUsers, ListGroups, ListRoles and
-// ListInstanceProfiles: authorize the action on the kind's ARN, load the
-// account's entities, keep those under the path prefix, and shape one page
-// of them in name order.
+// listByPath is the common body of ListUsers, ListGroups and ListRoles:
+// authorize the action on the kind's ARN, then read one page of the
+// account's entities under the path prefix, in name order, from the store.
 func listByPath[T any, P interface {
 	*T
 	warden.Entity
@@ -25,19 +29,134 @@ func listByPath[T any, P interface {
 	if err := s.authorize(ctx, p, l.action, arn(p.Account, l.kind, "/", ""), nil); err != nil {
 		return nil, page{}, err
 	}
-	var all []*T
+	var (
+		items []*T
+		pg    page
+	)
 	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		all, err = warden.LoadAll[T, P](ctx, tx, p.Account, "", "", 0)
+		items, pg, err = storePage[T, P](ctx, tx, p.Account, l, func(e *T) bool {
+			path, _ := pathName(e)
+			return hasPathPrefix(path, l.pathPrefix)
+		})
 		return err
 	})
 	if err != nil {
 		return nil, page{}, err
 	}
-	all = filter(all, func(e *T) bool {
-		path, _ := pathName(e)
-		return hasPathPrefix(path, l.pathPrefix)
-	})
-	return shapePage(all, l.marker, l.maxItems, pathName, shape)
+	out := make(list[W], 0, len(items))
+	for _, e := range items {
+		out = append(out, shape(e))
+	}
+	return out, pg, nil
+}
+
+// storePage reads one page of entities of type T in account from the store,
+// in key order: those keep accepts, starting after the key the marker names,
+// at most l.maxItems (default 100). A marker that this listing did not hand
+// out is AWS's ValidationError "Invalid Marker.".
+func storePage[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
+	after := ""
+	if l.marker != "" {
+		k, ok := openMarker(l.marker, l.action, account, l.pathPrefix)
+		if !ok {
+			return nil, page{}, invalidMarker()
+		}
+		after = k
+	}
+	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), keep)
+	if err != nil || !more {
+		return items, page{}, err
+	}
+	return items, page{IsTruncated: true, Marker: sealMarker(last, l.action, account, l.pathPrefix)}, nil
+}
+
+func invalidMarker() error { return warden.Errorf(warden.CodeValidationError, "Invalid Marker.") }
+
+// pageSize is MaxItems or its default.
+func pageSize(maxItems int) int {
+	if maxItems <= 0 {
+		return 100
+	}
+	return maxItems
+}
+
+// scan reads up to maxItems entities of type T in account that keep
+// accepts, in key order after the key after. last is the key of the last one
+// returned and more whether another one follows. It reads maxItems+1 records
+// at a time over the primary key, so a page costs the same however many
+// entities the account holds when keep accepts them all (no PathPrefix); a
+// selective filter reads on until the page is full or the kind runs out.
+func scan[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account, after string, maxItems int, keep func(*T) bool) (items []*T, last string, more bool, err error) {
+	kind := warden.KindOf(P(new(T)))
+	var keys []string
+	for {
+		rs, err := tx.List(ctx, kind, account, "", after, maxItems+1)
+		if err != nil {
+			return nil, "", false, err
+		}
+		for _, r := range rs {
+			v := new(T)
+			if err := json.Unmarshal(r.Data, v); err != nil {
+				return nil, "", false, fmt.Errorf("decode %s %q: %w", kind, r.Key, err)
+			}
+			if keep(v) {
+				items = append(items, v)
+				keys = append(keys, r.Key)
+			}
+		}
+		if len(items) > maxItems {
+			return items[:maxItems], keys[maxItems-1], true, nil
+		}
+		if len(rs) <= maxItems {
+			if len(keys) > 0 {
+				last = keys[len(keys)-1]
+			}
+			return items, last, false, nil
+		}
+		after = rs[len(rs)-1].Key
+	}
+}
+
+// markerTagLen is how many bytes of the marker's checksum it carries.
+const markerTagLen = 8
+
+// sealMarker is the marker of a page that ends with the entity stored under
+// key: the key with a checksum that binds it to the listing (action,
+// account, path prefix), base64-encoded. Markers are opaque to clients; the
+// checksum makes a marker from another listing, a truncated or an edited
+// one fail instead of starting somewhere unexpected.
+func sealMarker(key, action, account, pathPrefix string) string {
+	b := append(markerTag(key, action, account, pathPrefix), key...)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// openMarker returns the key a marker sealed for this listing names, and
+// false when the marker is not one.
+func openMarker(marker, action, account, pathPrefix string) (string, bool) {
+	b, err := base64.RawURLEncoding.DecodeString(marker)
+	if err != nil || len(b) <= markerTagLen {
+		return "", false
+	}
+	key := string(b[markerTagLen:])
+	if !bytes.Equal(b[:markerTagLen], markerTag(key, action, account, pathPrefix)) {
+		return "", false
+	}
+	return key, true
+}
+
+func markerTag(key, action, account, pathPrefix string) []byte {
+	h := sha256.New()
+	for _, s := range []string{"warden marker v1", action, account, pathPrefix, key} {
+		h.Write([]byte(s))
+		h.Write([]byte{0})
+	}
+	return h.Sum(nil)[:markerTagLen]
 }
 
 // shapePage is one page of entities keyed by name, shaped for the wire.

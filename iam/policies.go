@@ -285,28 +285,7 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 	if err := s.authorize(ctx, p, "ListPolicies", arn(p.Account, "policy", "/", ""), nil); err != nil {
 		return nil, err
 	}
-	var all []*warden.ManagedPolicy
-	err := s.view(ctx, func(tx warden.Tx) error {
-		if in.Scope != "AWS" {
-			local, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
-			if err != nil {
-				return err
-			}
-			all = append(all, local...)
-		}
-		if in.Scope != "Local" {
-			aws, err := s.awsPoliciesIn(ctx, tx, p.Account)
-			if err != nil {
-				return err
-			}
-			all = append(all, aws...)
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
-	}
-	all = filter(all, func(mp *warden.ManagedPolicy) bool {
+	keep := func(mp *warden.ManagedPolicy) bool {
 		switch {
 		case !hasPathPrefix(mp.Path, in.PathPrefix):
 			return false
@@ -318,12 +297,77 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 			return false
 		}
 		return true
+	}
+	// Customer managed policies come first, a page at a time from the
+	// store, then the AWS managed ones from the catalogue, each in name
+	// order. The marker names the side ("L" or "A") and the name key, and is
+	// bound to the filters it was handed out with.
+	scope := in.Scope
+	if scope == "" {
+		scope = "All"
+	}
+	binding := strings.Join([]string{scope, in.PathPrefix, strconv.FormatBool(in.OnlyAttached), in.PolicyUsageFilter}, "\x00")
+	localAfter, awsAfter, inAWS := "", "", false
+	if in.Marker != "" {
+		k, ok := openMarker(in.Marker, "ListPolicies", p.Account, binding)
+		if !ok || k == "" || (k[0] != 'L' && k[0] != 'A') {
+			return nil, invalidMarker()
+		}
+		if k[0] == 'A' {
+			inAWS, awsAfter = true, k[1:]
+		} else {
+			localAfter = k[1:]
+		}
+	}
+	size := pageSize(in.MaxItems)
+	var (
+		window []*warden.ManagedPolicy
+		next   string // the marker's key, "" on the last page
+	)
+	err := s.view(ctx, func(tx warden.Tx) error {
+		if in.Scope != "AWS" && !inAWS {
+			local, last, more, err := scan[warden.ManagedPolicy](ctx, tx, p.Account, localAfter, size, keep)
+			if err != nil {
+				return err
+			}
+			window = local
+			if more {
+				next = "L" + last
+				return nil
+			}
+			localAfter = last
+		}
+		if in.Scope == "Local" {
+			return nil
+		}
+		aws, err := s.awsPoliciesIn(ctx, tx, p.Account)
+		if err != nil {
+			return err
+		}
+		aws = filter(aws, func(mp *warden.ManagedPolicy) bool { return warden.NameKey(mp.Name) > awsAfter && keep(mp) })
+		slices.SortFunc(aws, func(a, b *warden.ManagedPolicy) int {
+			return strings.Compare(warden.NameKey(a.Name), warden.NameKey(b.Name))
+		})
+		room := size - len(window)
+		switch {
+		case len(aws) == 0:
+		case room == 0: // the local page is full: the AWS ones come next
+			next = "L" + localAfter
+		case len(aws) > room:
+			window = append(window, aws[:room]...)
+			next = "A" + warden.NameKey(aws[room-1].Name)
+		default:
+			window = append(window, aws...)
+		}
+		return nil
 	})
-	window, pg, err := paginate(all, func(mp *warden.ManagedPolicy) string { return mp.Account + "/" + warden.NameKey(mp.Name) }, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
-	out := &listPoliciesOutput{Policies: list[wPolicy]{}, page: pg}
+	out := &listPoliciesOutput{Policies: list[wPolicy]{}}
+	if next != "" {
+		out.page = page{IsTruncated: true, Marker: sealMarker(next, "ListPolicies", p.Account, binding)}
+	}
 	for _, mp := range window {
 		out.Policies = append(out.Policies, policyOut(mp, false, false))
 	}

@@ -11,6 +11,7 @@ import (
 	"hash/fnv"
 	"math/rand/v2"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/jackc/pgx/v5"
@@ -65,6 +66,12 @@ func Open(ctx context.Context, dsn string) (*Store, error) {
 	cfg, err := pgxpool.ParseConfig(dsn)
 	if err != nil {
 		return nil, fmt.Errorf("postgres: open: %w", err)
+	}
+	if !strings.Contains(dsn, "default_query_exec_mode") {
+		// Every statement is prepared once per connection and then run
+		// from pgx's statement cache by name: PostgreSQL parses and plans
+		// the hot queries once, not on every call.
+		cfg.ConnConfig.DefaultQueryExecMode = pgx.QueryExecModeCacheStatement
 	}
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -231,3 +231,28 @@ func describe(kind warden.Kind, account, key string) string {
 	}
 	return fmt.Sprintf("%s %q in account %s", kind, key, account)
 }
+
+func (t *tx) CountSet(ctx context.Context, kind warden.Kind, account, field string) (int, error) {
+	var n int
+	err := t.tx.QueryRow(ctx, `
+		SELECT count(*) FROM records, LATERAL (SELECT convert_from(data, 'UTF8')::jsonb -> $3 AS v) f
+		WHERE kind = $1 AND account = $2 AND jsonb_typeof(f.v) = 'string' AND f.v #>> '{}' <> ''`,
+		string(kind), account, field).Scan(&n)
+	if err != nil {
+		return 0, t.fail(fmt.Sprintf("count %s of %q with %s", kind, account, field), err)
+	}
+	return n, nil
+}
+
+func (t *tx) SumLen(ctx context.Context, kind warden.Kind, account, field string) (int, error) {
+	var n int64
+	err := t.tx.QueryRow(ctx, `
+		SELECT coalesce(sum(CASE WHEN jsonb_typeof(f.v) = 'array' THEN jsonb_array_length(f.v) END), 0)::bigint
+		FROM records, LATERAL (SELECT convert_from(data, 'UTF8')::jsonb -> $3 AS v) f
+		WHERE kind = $1 AND account = $2`,
+		string(kind), account, field).Scan(&n)
+	if err != nil {
+		return 0, t.fail(fmt.Sprintf("sum %s of %s of %q", field, kind, account), err)
+	}
+	return int(n), nil
+}

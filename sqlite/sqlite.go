@@ -41,6 +41,9 @@ const busyTimeout = 10 * time.Second
 type Store struct {
 	writer *sql.DB
 	reader *sql.DB
+	// ws and rs are the hot queries prepared on the writer's and the
+	// readers' pool.
+	ws, rs *statements
 	// keep holds one connection open for the life of an in-memory store: the
 	// database disappears with its last connection.
 	keep *sql.Conn
@@ -113,6 +116,9 @@ func open(ctx context.Context, path string) (*Store, error) {
 	if err := migrate(ctx, s.writer); err != nil {
 		return fail(err)
 	}
+	if s.ws, err = prepare(ctx, s.writer, true); err != nil {
+		return fail(err)
+	}
 
 	r := cloneValues(params)
 	r.Add("_pragma", "query_only(1)")
@@ -131,6 +137,9 @@ func open(ctx context.Context, path string) (*Store, error) {
 		}
 	} else if err := s.reader.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("sqlite: open %s: %w", path, err))
+	}
+	if s.rs, err = prepare(ctx, s.reader, false); err != nil {
+		return fail(err)
 	}
 	return s, nil
 }
@@ -205,7 +214,7 @@ func cloneValues(v url.Values) url.Values {
 
 // Close closes the database. An in-memory database is gone afterwards.
 func (s *Store) Close() error {
-	var errs []error
+	errs := []error{s.rs.close(), s.ws.close()}
 	if s.keep != nil {
 		errs = append(errs, s.keep.Close())
 	}
@@ -229,7 +238,7 @@ func (s *Store) View(ctx context.Context, fn func(warden.Tx) error) error {
 		return fmt.Errorf("sqlite: begin read: %w", err)
 	}
 	defer sqlTx.Rollback()
-	if err := fn(&tx{tx: sqlTx, readOnly: true}); err != nil {
+	if err := fn(&tx{tx: sqlTx, st: s.rs, readOnly: true}); err != nil {
 		return err
 	}
 	if err := sqlTx.Commit(); err != nil {
@@ -252,7 +261,7 @@ func (s *Store) Update(ctx context.Context, fn func(warden.Tx) error) error {
 		return fmt.Errorf("sqlite: begin: %w", conflict(err))
 	}
 	defer sqlTx.Rollback()
-	t := &tx{tx: sqlTx}
+	t := &tx{tx: sqlTx, st: s.ws}
 	if err := fn(t); err != nil {
 		return err
 	}

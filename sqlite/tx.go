@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"time"
 
 	"github.com/warden-iam/warden"
@@ -15,6 +14,7 @@ import (
 // tx is a warden.Tx on a database/sql transaction.
 type tx struct {
 	tx       *sql.Tx
+	st       *statements // prepared on the pool tx runs on
 	readOnly bool
 	// changed collects the records written that decide access: the
 	// generation moves and they go into the change feed.
@@ -25,9 +25,7 @@ var errReadOnly = errors.New("write in a read-only transaction")
 
 func (t *tx) Get(ctx context.Context, kind warden.Kind, account, key string) (warden.Record, error) {
 	var data []byte
-	err := t.tx.QueryRowContext(ctx,
-		`SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`,
-		string(kind), account, key).Scan(&data)
+	err := t.stmt(ctx, t.st.get).QueryRowContext(ctx, string(kind), account, key).Scan(&data)
 	if errors.Is(err, sql.ErrNoRows) {
 		return warden.Record{}, fmt.Errorf("sqlite: get %s: %w", describe(kind, account, key), warden.ErrNotFound)
 	}
@@ -41,8 +39,7 @@ func (t *tx) Insert(ctx context.Context, r warden.Record) error {
 	if t.readOnly {
 		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), errReadOnly)
 	}
-	_, err := t.tx.ExecContext(ctx,
-		`INSERT INTO records (kind, account, key, data) VALUES (?, ?, ?, ?)`,
+	_, err := t.stmt(ctx, t.st.insert).ExecContext(ctx,
 		string(r.Kind), r.Account, r.Key, blob(r.Data))
 	if isUniqueViolation(err) {
 		// SQLite undoes only the failed statement: the transaction goes on.
@@ -59,8 +56,7 @@ func (t *tx) Replace(ctx context.Context, r warden.Record) error {
 	if t.readOnly {
 		return fmt.Errorf("sqlite: replace %s: %w", describe(r.Kind, r.Account, r.Key), errReadOnly)
 	}
-	res, err := t.tx.ExecContext(ctx,
-		`UPDATE records SET data = ? WHERE kind = ? AND account = ? AND key = ?`,
+	res, err := t.stmt(ctx, t.st.replace).ExecContext(ctx,
 		blob(r.Data), string(r.Kind), r.Account, r.Key)
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("sqlite: replace %s: %w", describe(r.Kind, r.Account, r.Key), err)
@@ -73,9 +69,7 @@ func (t *tx) Delete(ctx context.Context, kind warden.Kind, account, key string) 
 	if t.readOnly {
 		return fmt.Errorf("sqlite: delete %s: %w", describe(kind, account, key), errReadOnly)
 	}
-	res, err := t.tx.ExecContext(ctx,
-		`DELETE FROM records WHERE kind = ? AND account = ? AND key = ?`,
-		string(kind), account, key)
+	res, err := t.stmt(ctx, t.st.delete).ExecContext(ctx, string(kind), account, key)
 	if err := affected(res, err); err != nil {
 		return fmt.Errorf("sqlite: delete %s: %w", describe(kind, account, key), err)
 	}
@@ -99,30 +93,25 @@ func affected(res sql.Result, err error) error {
 }
 
 func (t *tx) List(ctx context.Context, kind warden.Kind, account, prefix, after string, limit int) ([]warden.Record, error) {
-	var q strings.Builder
-	q.WriteString(`SELECT key, data FROM records WHERE kind = ? AND account = ?`)
-	args := []any{string(kind), account}
-	if after != "" {
-		q.WriteString(` AND key > ?`)
-		args = append(args, after)
+	// The lower bound is the greater of after (strict) and prefix
+	// (inclusive); the upper bound is the end of the prefix's range.
+	lower, strict := prefix, false
+	if after != "" && after >= prefix {
+		lower, strict = after, true
 	}
+	args := []any{string(kind), account, lower}
+	upper := false
 	if prefix != "" {
-		// A range on the primary key rather than LIKE or substr, so the
-		// index does the work and '%' or '_' in prefix mean themselves.
-		q.WriteString(` AND key >= ?`)
-		args = append(args, prefix)
 		if end, ok := prefixEnd(prefix); ok {
-			q.WriteString(` AND key < ?`)
 			args = append(args, end)
+			upper = true
 		}
 	}
-	q.WriteString(` ORDER BY key`)
-	if limit > 0 {
-		q.WriteString(` LIMIT ?`)
-		args = append(args, limit)
+	if limit <= 0 {
+		limit = -1 // no limit, to SQLite
 	}
-
-	rows, err := t.tx.QueryContext(ctx, q.String(), args...)
+	args = append(args, limit)
+	rows, err := t.stmt(ctx, t.st.list[b2i(strict)][b2i(upper)]).QueryContext(ctx, args...)
 	if err != nil {
 		return nil, fmt.Errorf("sqlite: list %s of %q: %w", kind, account, err)
 	}
@@ -141,6 +130,13 @@ func (t *tx) List(ctx context.Context, kind warden.Kind, account, prefix, after 
 	return out, nil
 }
 
+func b2i(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
 // prefixEnd returns the least string greater than every string that starts
 // with prefix, in SQLite's BINARY (byte) order, and false if there is none.
 func prefixEnd(prefix string) (string, bool) {
@@ -156,9 +152,7 @@ func prefixEnd(prefix string) (string, bool) {
 
 func (t *tx) Count(ctx context.Context, kind warden.Kind, account string) (int, error) {
 	var n int
-	err := t.tx.QueryRowContext(ctx,
-		`SELECT count(*) FROM records WHERE kind = ? AND account = ?`,
-		string(kind), account).Scan(&n)
+	err := t.stmt(ctx, t.st.count).QueryRowContext(ctx, string(kind), account).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("sqlite: count %s of %q: %w", kind, account, err)
 	}
@@ -177,9 +171,7 @@ func (t *tx) AppendAudit(ctx context.Context, e warden.AuditEvent) error {
 		}
 		details = sql.NullString{String: string(b), Valid: true}
 	}
-	_, err := t.tx.ExecContext(ctx, `
-		INSERT INTO audit (time, account, request_id, actor, action, resource, source_ip, user_agent, outcome, details)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.stmt(ctx, t.st.audit).ExecContext(ctx,
 		formatTime(e.Time), e.Account, e.RequestID, e.Actor, e.Action, e.Resource,
 		e.SourceIP, e.UserAgent, e.Outcome, details)
 	if err != nil {
@@ -216,4 +208,22 @@ func describe(kind warden.Kind, account, key string) string {
 		return fmt.Sprintf("%s %q", kind, key)
 	}
 	return fmt.Sprintf("%s %q in account %s", kind, key, account)
+}
+
+func (t *tx) CountSet(ctx context.Context, kind warden.Kind, account, field string) (int, error) {
+	var n int
+	err := t.stmt(ctx, t.st.countSet).QueryRowContext(ctx, "$."+field, string(kind), account).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: count %s of %q with %s: %w", kind, account, field, err)
+	}
+	return n, nil
+}
+
+func (t *tx) SumLen(ctx context.Context, kind warden.Kind, account, field string) (int, error) {
+	var n int
+	err := t.stmt(ctx, t.st.sumLen).QueryRowContext(ctx, "$."+field, string(kind), account).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("sqlite: sum %s of %s of %q: %w", field, kind, account, err)
+	}
+	return n, nil
 }

@@ -15,6 +15,42 @@ func RunBenchmarks(b *testing.B, newStore func(tb testing.TB) warden.Store) {
 	b.Run("Get", func(b *testing.B) { benchmarkGet(b, newStore(b), false) })
 	b.Run("GetParallel", func(b *testing.B) { benchmarkGet(b, newStore(b), true) })
 	b.Run("UpdateInsert", func(b *testing.B) { benchmarkUpdateInsert(b, newStore(b)) })
+	for _, n := range []int{1000, 5000} {
+		b.Run(fmt.Sprintf("ListPage/records=%d", n), func(b *testing.B) { benchmarkListPage(b, newStore(b), n) })
+	}
+}
+
+// benchmarkListPage reads a page of 100 records (and one more, to tell
+// whether another page follows) after a key in the middle of n, as a
+// ListUsers page does: its cost must not grow with n.
+func benchmarkListPage(b *testing.B, s warden.Store, n int) {
+	ctx := b.Context()
+	err := s.Update(ctx, func(tx warden.Tx) error {
+		for i := range n {
+			r := warden.Record{Kind: warden.KindUser, Account: acctA, Key: fmt.Sprintf("user-%05d", i), Data: benchData}
+			if err := tx.Insert(ctx, r); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		b.Fatalf("Update: %v", err)
+	}
+	after := fmt.Sprintf("user-%05d", n/2)
+	b.ReportAllocs()
+	for b.Loop() {
+		err := s.View(ctx, func(tx warden.Tx) error {
+			rs, err := tx.List(ctx, warden.KindUser, acctA, "", after, 101)
+			if err == nil && len(rs) != 101 {
+				err = fmt.Errorf("page of %d records", len(rs))
+			}
+			return err
+		})
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 const benchRecords = 1000

@@ -44,6 +44,8 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"List", testList},
 		{"ListPages", testListPages},
 		{"Count", testCount},
+		{"CountSetSumLen", testCountSetSumLen},
+		{"PruneAudit", testPruneAudit},
 		{"UpdateRollback", testUpdateRollback},
 		{"UpdatePanic", testUpdatePanic},
 		{"CanceledContext", testCanceledContext},

@@ -49,6 +49,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var tc throttle.Config
 	fs.Float64Var(&tc.Rate, "throttle-rate", 2, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
 	fs.IntVar(&tc.Burst, "throttle-burst", 20, "expensive API calls one principal may make at once")
+	auditRetention := retention(90 * 24 * time.Hour)
+	fs.Var(&auditRetention, "audit-retention", "how long audit events are kept: days (90d), a duration (36h), or 0 for ever")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -91,6 +93,16 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		return err
 	}
 	defer store.Close()
+
+	if p, ok := store.(warden.AuditPruner); ok {
+		go warden.KeepAudit(ctx, p, time.Duration(auditRetention), auditRetentionInterval, time.Now, func(n int, err error) {
+			if err != nil {
+				log.Error("audit retention", "deleted", n, "err", err)
+				return
+			}
+			log.Info("audit retention", "deleted", n, "retention", auditRetention.String())
+		})
+	}
 
 	b, printed, err := bootstrapConfig(*accountID, getenv)
 	if err != nil {
