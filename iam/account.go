@@ -183,6 +183,9 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 			counts["PolicyVersionsInUse"] += len(mp.Versions)
 		}
 		counts["Users"] = len(users)
+		if counts["Providers"], err = tx.Count(ctx, warden.KindOIDCProvider, p.Account); err != nil {
+			return err
+		}
 		for _, u := range users {
 			counts["MFADevicesInUse"] += len(u.MFADevices)
 		}

@@ -61,6 +61,12 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		// ThumbprintList became optional after Debian's botocore was cut:
+		// IAM now fetches the thumbprint itself, as the current SDK model says.
+		if sh, ok := s.Shapes["CreateOpenIDConnectProviderRequest"]; ok && name == "iam" {
+			sh.Required = without(sh.Required, "ThumbprintList")
+			s.Shapes["CreateOpenIDConnectProviderRequest"] = sh
+		}
 		ops := map[string][]Field{}
 		for op, o := range s.Operations {
 			if o.Input == nil {
@@ -111,4 +117,14 @@ func field(shapes map[string]shape, name, shapeName string, depth int) Field {
 		f.Members = []Field{field(shapes, "member", sh.Member.Shape, depth+1)}
 	}
 	return f
+}
+
+func without(names []string, drop string) []string {
+	var out []string
+	for _, n := range names {
+		if n != drop {
+			out = append(out, n)
+		}
+	}
+	return out
 }
