@@ -118,6 +118,9 @@ func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, err
 		return nil, err
 	}
 	c.action = form.Get("Action")
+	if sts.Unsigned(c.action) && !signed(r) {
+		return h.unsigned(ctx, c, r, form)
+	}
 
 	sig, err := sigv4.Parse(r)
 	if err != nil {
@@ -353,8 +356,10 @@ func statusOf(code string) (int, bool) {
 		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
 		warden.CodeRequestExpired, warden.CodeExpiredToken,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
-		"MalformedInput":
+		"MalformedInput", "InvalidIdentityToken", "ExpiredTokenException", "IDPCommunicationError":
 		return http.StatusBadRequest, true
+	case "IDPRejectedClaim":
+		return http.StatusForbidden, true
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:
 		return http.StatusForbidden, true
