@@ -54,6 +54,8 @@ type keySet struct {
 	set     jose.JSONWebKeySet
 	fetched time.Time
 	expires time.Time
+	// forced is when a token's unknown kid last made the set be fetched.
+	forced time.Time
 }
 
 // NewVerifier returns a Verifier trusting roots (nil: the system's).
@@ -215,18 +217,23 @@ type discovery struct {
 
 // keySet returns the issuer's keys, from the cache unless they expired or
 // refresh asks for a new fetch (an unknown kid), which happens at most once
-// per minRefetch. Concurrent fetches of one issuer are coalesced.
+// per minRefetch, so that tokens with made-up kids cannot make Warden hammer
+// the issuer. Concurrent fetches of one issuer are coalesced.
 func (v *Verifier) keySet(ctx context.Context, p Provider, refresh bool) (*jose.JSONWebKeySet, error) {
 	id := p.Issuer + "|" + strings.Join(slices.Sorted(slices.Values(p.Thumbprints)), ",")
 	now := v.Now()
 	v.mu.Lock()
 	ks := v.keys[id]
 	v.mu.Unlock()
-	if ks != nil && now.Before(ks.expires) && (!refresh || now.Sub(ks.fetched) < minRefetch) {
+	if ks != nil && now.Before(ks.expires) && (!refresh || now.Sub(ks.forced) < minRefetch) {
 		return &ks.set, nil
 	}
 	got, err, _ := v.flight.Do(id, func() (any, error) {
-		return v.load(ctx, p)
+		ks, err := v.load(ctx, p)
+		if err == nil && refresh {
+			ks.forced = ks.fetched
+		}
+		return ks, err
 	})
 	if err != nil {
 		if ks != nil && now.Before(ks.expires) {
