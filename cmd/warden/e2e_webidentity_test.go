@@ -21,22 +21,30 @@ import (
 // wiSetup registers the test issuer as an OIDC provider of the test account
 // and creates role ci-deploy that trusts it for one subject, with session
 // tags, and may list users only with the session tag team=ci.
-func wiSetup(t *testing.T, s *server, iss *oidctest.Issuer) (providerARN, roleARN string) {
-	t.Helper()
+func wiSetup(tb testing.TB, s *server, iss *oidctest.Issuer) (providerARN, roleARN string) {
+	tb.Helper()
 	ctx := context.Background()
 	c := s.root()
-	out := res(c.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(iss.URL),
-		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{iss.Thumbprint}})).must(t)
+	out, err := c.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(iss.URL),
+		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{iss.Thumbprint}})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	providerARN = aws.ToString(out.OpenIDConnectProviderArn)
 	host := strings.TrimPrefix(iss.URL, "https://")
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Federated":"` + providerARN + `"},
 		"Action":["sts:AssumeRoleWithWebIdentity","sts:TagSession"],
 		"Condition":{"StringEquals":{"` + host + `:aud":"sts.amazonaws.com","aws:FederatedProvider":"` + providerARN + `"},
 		"StringLike":{"` + host + `:sub":"repo:octo/app:*"}}}]}`
-	role := res(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ci-deploy"), AssumeRolePolicyDocument: aws.String(trust)})).must(t)
+	role, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ci-deploy"), AssumeRolePolicyDocument: aws.String(trust)})
+	if err != nil {
+		tb.Fatal(err)
+	}
 	perms := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*",
 		"Condition":{"StringEquals":{"aws:PrincipalTag/team":"ci"}}}]}`
-	res(c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ci-deploy"), PolicyName: aws.String("list"), PolicyDocument: aws.String(perms)})).must(t)
+	if _, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: aws.String("ci-deploy"), PolicyName: aws.String("list"), PolicyDocument: aws.String(perms)}); err != nil {
+		tb.Fatal(err)
+	}
 	return providerARN, aws.ToString(role.Role.Arn)
 }
 
@@ -165,5 +173,30 @@ func TestE2EWebIdentityCredentialProviders(t *testing.T) {
 	}
 	if want := "arn:aws:sts::" + testAccount + ":assumed-role/ci-deploy/cli-job"; strings.TrimSpace(string(got)) != want {
 		t.Errorf("aws CLI: caller = %q, want %s", got, want)
+	}
+}
+
+// BenchmarkAssumeRoleWithWebIdentity measures AssumeRoleWithWebIdentity end
+// to end with the issuer's keys cached: the SDK call, token verification,
+// the trust policy with the token's claims, and the write of the session.
+func BenchmarkAssumeRoleWithWebIdentity(b *testing.B) {
+	s := startServer(b, nil, nil)
+	iss := oidctest.New(b)
+	_, roleARN := wiSetup(b, s, iss)
+	anon := s.anonSTS()
+	in := &sts.AssumeRoleWithWebIdentityInput{RoleArn: aws.String(roleARN), RoleSessionName: aws.String("bench"),
+		WebIdentityToken: aws.String(iss.Token(b, "repo:octo/app:ref:refs/heads/main", "sts.amazonaws.com"))}
+	ctx := context.Background()
+	if _, err := anon.AssumeRoleWithWebIdentity(ctx, in); err != nil { // fetches and caches the keys
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := anon.AssumeRoleWithWebIdentity(ctx, in); err != nil {
+			b.Fatal(err)
+		}
+	}
+	if n := iss.JWKSFetches.Load(); n != 1 {
+		b.Errorf("key set fetched %d times, want 1", n)
 	}
 }
