@@ -186,6 +186,11 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 		if counts["Providers"], err = tx.Count(ctx, warden.KindOIDCProvider, p.Account); err != nil {
 			return err
 		}
+		saml, err := tx.Count(ctx, warden.KindSAMLProvider, p.Account)
+		if err != nil {
+			return err
+		}
+		counts["Providers"] += saml
 		for _, u := range users {
 			counts["MFADevicesInUse"] += len(u.MFADevices)
 		}

@@ -14,6 +14,7 @@ func (s *Service) operations() map[string]operation {
 		s.accountOperations(),
 		s.serviceAccessOperations(),
 		s.oidcOperations(),
+		s.samlOperations(),
 	} {
 		maps.Copy(all, table)
 	}

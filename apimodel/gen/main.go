@@ -61,11 +61,15 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
-		// ThumbprintList became optional after Debian's botocore was cut:
-		// IAM now fetches the thumbprint itself, as the current SDK model says.
-		if sh, ok := s.Shapes["CreateOpenIDConnectProviderRequest"]; ok && name == "iam" {
-			sh.Required = without(sh.Required, "ThumbprintList")
-			s.Shapes["CreateOpenIDConnectProviderRequest"] = sh
+		// Members that became optional after Debian's botocore was cut, as
+		// the current SDK model says: IAM now fetches an OIDC provider's
+		// thumbprint itself, and UpdateSAMLProvider may change only keys.
+		for shapeName, member := range map[string]string{"CreateOpenIDConnectProviderRequest": "ThumbprintList",
+			"UpdateSAMLProviderRequest": "SAMLMetadataDocument"} {
+			if sh, ok := s.Shapes[shapeName]; ok && name == "iam" {
+				sh.Required = without(sh.Required, member)
+				s.Shapes[shapeName] = sh
+			}
 		}
 		ops := map[string][]Field{}
 		for op, o := range s.Operations {
