@@ -25,3 +25,17 @@ func (p *SAMLProvider) recordID() (Kind, string, string) {
 
 // ARN is the provider's ARN, arn:aws:iam::ACCOUNT:saml-provider/NAME.
 func (p *SAMLProvider) ARN() string { return "arn:aws:iam::" + p.Account + ":saml-provider/" + p.Name }
+
+// KindSAMLAssertionUse holds the IDs of SAML assertions already exchanged
+// for credentials, in the global account, so that a replayed assertion is
+// refused on every node until it expires.
+const KindSAMLAssertionUse Kind = "samlassertion"
+
+// SAMLAssertionUse records one used assertion. Key is the hex SHA-256 of the
+// issuer and the assertion ID.
+type SAMLAssertionUse struct {
+	Key     string    `json:"key"`
+	Expires time.Time `json:"expires"`
+}
+
+func (u *SAMLAssertionUse) recordID() (Kind, string, string) { return KindSAMLAssertionUse, "", u.Key }

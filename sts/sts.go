@@ -44,6 +44,10 @@ type Service struct {
 
 	// WebIdentity verifies the ID tokens of AssumeRoleWithWebIdentity.
 	WebIdentity *oidc.Verifier
+	// SAMLRecipients are the URLs AssumeRoleWithSAML accepts as an
+	// assertion's Recipient and Audience besides SAMLAudience (Warden's
+	// own sign-in URL, say).
+	SAMLRecipients []string
 
 	sweep    sweeper
 	roleUses roleUses
@@ -83,6 +87,7 @@ var operations = map[string]operation{
 	"GetAccessKeyInfo":           run("GetAccessKeyInfo", (*Service).getAccessKeyInfo),
 	"DecodeAuthorizationMessage": run("DecodeAuthorizationMessage", (*Service).decodeAuthorizationMessage),
 	"AssumeRoleWithWebIdentity":  run("AssumeRoleWithWebIdentity", (*Service).assumeRoleWithWebIdentity),
+	"AssumeRoleWithSAML":         run("AssumeRoleWithSAML", (*Service).assumeRoleWithSAML),
 }
 
 // Has reports whether action is an STS operation Warden implements.
