@@ -356,9 +356,10 @@ func statusOf(code string) (int, bool) {
 		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
 		warden.CodeRequestExpired, warden.CodeExpiredToken,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
-		"MalformedInput", "InvalidIdentityToken", "ExpiredTokenException", "IDPCommunicationError":
+		"MalformedInput", "InvalidIdentityToken", "ExpiredTokenException", "IDPCommunicationError",
+		"FeatureEnabled", "FeatureDisabled":
 		return http.StatusBadRequest, true
-	case "IDPRejectedClaim":
+	case "IDPRejectedClaim", "OutboundWebIdentityFederationDisabledException":
 		return http.StatusForbidden, true
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:

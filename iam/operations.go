@@ -15,6 +15,7 @@ func (s *Service) operations() map[string]operation {
 		s.serviceAccessOperations(),
 		s.oidcOperations(),
 		s.samlOperations(),
+		s.outboundOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -121,3 +121,10 @@ func cacheMaxAge(h string) time.Duration {
 	}
 	return 0
 }
+
+// Thumbprint is the thumbprint IAM registers for a certificate: the
+// lower-case hex SHA-1 of its DER encoding.
+func Thumbprint(cert *x509.Certificate) string {
+	sum := sha1.Sum(cert.Raw)
+	return hex.EncodeToString(sum[:])
+}

@@ -186,4 +186,4 @@ func TestVerifyCommunication(t *testing.T) {
 	}
 }
 
-func thumb(srv *httptest.Server) string { return oidc.Thumbprint(srv.Certificate().Raw) }
+func thumb(srv *httptest.Server) string { return oidc.Thumbprint(srv.Certificate()) }

@@ -88,6 +88,7 @@ var operations = map[string]operation{
 	"DecodeAuthorizationMessage": run("DecodeAuthorizationMessage", (*Service).decodeAuthorizationMessage),
 	"AssumeRoleWithWebIdentity":  run("AssumeRoleWithWebIdentity", (*Service).assumeRoleWithWebIdentity),
 	"AssumeRoleWithSAML":         run("AssumeRoleWithSAML", (*Service).assumeRoleWithSAML),
+	"GetWebIdentityToken":        run("GetWebIdentityToken", (*Service).getWebIdentityToken),
 }
 
 // Has reports whether action is an STS operation Warden implements.

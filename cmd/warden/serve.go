@@ -19,6 +19,7 @@ import (
 	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/issuer"
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
@@ -34,6 +35,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	addr := fs.String("addr", ":8080", "address to listen on")
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
+	issuerURL := fs.String("issuer-url", "", "https URL at which this server's /oidc/ paths are reachable, for outbound web identity federation")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, any well-formed credentials act as root")
 	var cc console.Config
 	fs.IntVar(&cc.IPAttempts, "signin-ip-attempts", 20, "console sign-in attempts per minute from one source IP")
@@ -88,6 +90,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go az.Watch(ctx, time.Second)
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
+	iamSvc.IssuerBase = *issuerURL
 	stsSvc := sts.New(tracked, az, iamSvc, box)
 	if err := bootstrap(ctx, iamSvc, *accountID, getenv, stdout); err != nil {
 		return err
@@ -103,7 +106,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api.Observe = observer(reg)
 	con := console.New(cc, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
-	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
+	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store, &issuer.Handler{IAM: iamSvc}), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
 	errc := make(chan error, 1)
@@ -128,8 +131,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	return nil
 }
 
-// mount is the one place where handlers are attached to paths.
-func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
+// mount is the one place where handlers are attached to paths. iss, when
+// given, publishes the accounts' OIDC issuer documents.
+func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store warden.Store, iss ...http.Handler) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -144,6 +148,9 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 	})
 	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
 	mux.Handle("/signin/", con)
+	for _, h := range iss {
+		mux.Handle("GET "+iam.IssuerPath, h)
+	}
 	mux.Handle("/console/", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A browser opening the bare address goes to the console; API calls
