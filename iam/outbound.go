@@ -10,6 +10,7 @@ import (
 	"crypto/x509"
 	"errors"
 	"strings"
+	"time"
 
 	"github.com/warden-iam/warden"
 )
@@ -33,6 +34,14 @@ func (s *Service) outboundOperations() map[string]operation {
 		"GetOutboundWebIdentityFederationInfo": op(s.getOutboundInfo),
 	}
 }
+
+// Lifetimes of outbound signing keys: each signs for outboundKeyLifetime,
+// then a new key takes over and the old one stays published for
+// outboundKeyOverlap, longer than any token it signed lives.
+const (
+	outboundKeyLifetime = 30 * 24 * time.Hour
+	outboundKeyOverlap  = 24 * time.Hour
+)
 
 // IssuerURL is the issuer URL of an account's outbound federation.
 func (s *Service) IssuerURL(f *warden.OutboundFederation) string {
@@ -73,13 +82,11 @@ func (s *Service) enableOutbound(ctx context.Context, p *warden.Principal, _ *no
 				alg string
 				key crypto.Signer
 			}{{"RS256", rsaKey}, {"ES384", ecKey}} {
-				der, err := x509.MarshalPKCS8PrivateKey(k.key)
+				sk, err := s.sealKey(p.Account, k.alg, k.key)
 				if err != nil {
 					return err
 				}
-				id := strings.ToLower(s.NewID("", 16))
-				f.Keys = append(f.Keys, warden.SigningKey{ID: id, Algorithm: k.alg, CreateDate: s.now(),
-					Private: s.box.Seal(der, p.Account+"/"+id)})
+				f.Keys = append(f.Keys, sk)
 			}
 			return warden.Insert(ctx, tx, f)
 		}
@@ -144,12 +151,95 @@ func (s *Service) Outbound(ctx context.Context, account string) (*warden.Outboun
 	return f, err
 }
 
-// OutboundSigner opens the account's signing key for alg.
-func (s *Service) OutboundSigner(f *warden.OutboundFederation, alg string) (crypto.Signer, string, error) {
-	for _, k := range f.Keys {
-		if k.Algorithm != alg {
-			continue
+// sealKey makes a SigningKey of key, sealed under the master key.
+func (s *Service) sealKey(account, alg string, key crypto.Signer) (warden.SigningKey, error) {
+	der, err := x509.MarshalPKCS8PrivateKey(key)
+	if err != nil {
+		return warden.SigningKey{}, err
+	}
+	id := strings.ToLower(s.NewID("", 16))
+	return warden.SigningKey{ID: id, Algorithm: alg, CreateDate: s.now(), Private: s.box.Seal(der, account+"/"+id)}, nil
+}
+
+// newest returns the index of the most recent key for alg, or -1.
+func newest(f *warden.OutboundFederation, alg string) int {
+	best := -1
+	for i, k := range f.Keys {
+		if k.Algorithm == alg && (best < 0 || k.CreateDate.After(f.Keys[best].CreateDate)) {
+			best = i
 		}
+	}
+	return best
+}
+
+// OutboundRotationDue reports whether the account's signing key for alg
+// has signed for its lifetime, or superseded keys are past their overlap.
+func (s *Service) OutboundRotationDue(f *warden.OutboundFederation, alg string) bool {
+	now := s.now()
+	i := newest(f, alg)
+	if i < 0 || now.Sub(f.Keys[i].CreateDate) >= outboundKeyLifetime {
+		return true
+	}
+	for j, k := range f.Keys {
+		if j != i && k.Algorithm == alg && now.Sub(f.Keys[i].CreateDate) >= outboundKeyOverlap {
+			return true
+		}
+	}
+	return false
+}
+
+// RotateOutbound gives the account a new signing key for alg when the
+// current one has signed for its lifetime, and drops superseded keys once
+// their overlap has passed. It returns the federation as stored.
+func (s *Service) RotateOutbound(ctx context.Context, account, alg string) (*warden.OutboundFederation, error) {
+	var fresh crypto.Signer
+	var err error
+	if alg == "ES384" {
+		fresh, err = ecdsa.GenerateKey(elliptic.P384(), rand.Reader)
+	} else {
+		fresh, err = rsa.GenerateKey(rand.Reader, 2048)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var f *warden.OutboundFederation
+	err = s.store.Update(ctx, func(tx warden.Tx) error {
+		var err error
+		if f, err = warden.Load[warden.OutboundFederation](ctx, tx, account, "issuer"); err != nil {
+			return err
+		}
+		if !s.OutboundRotationDue(f, alg) {
+			return nil
+		}
+		now := s.now()
+		if i := newest(f, alg); i < 0 || now.Sub(f.Keys[i].CreateDate) >= outboundKeyLifetime {
+			sk, err := s.sealKey(account, alg, fresh)
+			if err != nil {
+				return err
+			}
+			f.Keys = append(f.Keys, sk)
+		}
+		cur := f.Keys[newest(f, alg)]
+		kept := f.Keys[:0:0]
+		for _, k := range f.Keys {
+			if k.Algorithm != alg || k.ID == cur.ID || now.Sub(cur.CreateDate) < outboundKeyOverlap {
+				kept = append(kept, k)
+			}
+		}
+		f.Keys = kept
+		if err := warden.Save(ctx, tx, f); err != nil {
+			return err
+		}
+		return tx.AppendAudit(ctx, warden.AuditEvent{Time: s.Now().UTC(), Account: account, RequestID: warden.RequestID(ctx),
+			Action: "iam:RotateOutboundWebIdentityKey", Resource: s.IssuerURL(f), Outcome: "Success", Details: map[string]string{"keyId": cur.ID}})
+	})
+	return f, err
+}
+
+// OutboundSigner opens the account's current signing key for alg.
+func (s *Service) OutboundSigner(f *warden.OutboundFederation, alg string) (crypto.Signer, string, error) {
+	if i := newest(f, alg); i >= 0 {
+		k := f.Keys[i]
 		der, err := s.box.Open(k.Private, f.Account+"/"+k.ID)
 		if err != nil {
 			return nil, "", err

@@ -47,6 +47,11 @@ func (s *Service) getWebIdentityToken(ctx context.Context, p *warden.Principal, 
 	if err != nil {
 		return nil, err
 	}
+	if s.iam.OutboundRotationDue(f, in.SigningAlgorithm) {
+		if f, err = s.iam.RotateOutbound(ctx, p.Account, in.SigningAlgorithm); err != nil {
+			return nil, err
+		}
+	}
 	signer, kid, err := s.iam.OutboundSigner(f, in.SigningAlgorithm)
 	if err != nil {
 		return nil, err
