@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
 	"encoding/base64"
+	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 
 	"github.com/warden-iam/warden/saml"
 	"github.com/warden-iam/warden/saml/samltest"
+	"github.com/warden-iam/warden/storetest"
 )
 
 const samlSignin = "https://signin.aws.amazon.com/saml"
@@ -165,4 +168,26 @@ func samlEncode(t *testing.T, el *etree.Element) string {
 		t.Fatal(err)
 	}
 	return base64.StdEncoding.EncodeToString(b)
+}
+
+// TestSAMLReplayAcrossNodes exchanges an assertion on one node of a
+// PostgreSQL deployment and replays it on the other, which refuses it: the
+// used-assertion records live in the shared store.
+func TestSAMLReplayAcrossNodes(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresSchema(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
+	a := startServer(t, []string{"--store", dsn}, env)
+	b := startServer(t, []string{"--store", dsn}, env)
+	idp, providerARN, roleARN := samlSetup(t, a)
+	resp := idp.Response(t, samlAssertion(roleARN, providerARN, "alice@example.com"), samltest.SignAssertion)
+	in := &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(roleARN), PrincipalArn: aws.String(providerARN), SAMLAssertion: aws.String(resp)}
+	res(a.anonSTS().AssumeRoleWithSAML(ctx, in)).must(t)
+	_, err := b.anonSTS().AssumeRoleWithSAML(ctx, in)
+	wantErr(t, err, "InvalidIdentityToken", 400)
+	// A fresh assertion is fine on the other node.
+	in.SAMLAssertion = aws.String(idp.Response(t, samlAssertion(roleARN, providerARN, "alice@example.com"), samltest.SignAssertion))
+	res(b.anonSTS().AssumeRoleWithSAML(ctx, in)).must(t)
 }
