@@ -229,7 +229,9 @@ func (v *Verifier) keySet(ctx context.Context, p Provider, refresh bool) (*jose.
 		return &ks.set, nil
 	}
 	got, err, _ := v.flight.Do(id, func() (any, error) {
-		ks, err := v.load(ctx, p)
+		// The fetch serves every waiting caller, so the first one's
+		// cancellation must not fail the others; fetchTimeout bounds it.
+		ks, err := v.load(context.WithoutCancel(ctx), p)
 		if err == nil && refresh {
 			ks.forced = ks.fetched
 		}
