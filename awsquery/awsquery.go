@@ -136,6 +136,9 @@ func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, err
 		return nil, err
 	}
 	c.action = form.Get("Action")
+	if sts.Unsigned(c.action) && !signed(r) {
+		return h.unsigned(ctx, c, r, form)
+	}
 
 	sig, err := sigv4.Parse(r)
 	if err != nil {
@@ -418,8 +421,11 @@ func statusOf(code string) (int, bool) {
 		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
 		warden.CodeRequestExpired,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
-		"MalformedInput":
+		"MalformedInput", "InvalidIdentityToken", "ExpiredTokenException", "IDPCommunicationError",
+		"FeatureEnabled", "FeatureDisabled":
 		return http.StatusBadRequest, true
+	case "IDPRejectedClaim", "OutboundWebIdentityFederationDisabledException":
+		return http.StatusForbidden, true
 	// IAM answers an expired session token with 403 (cfn-sphere issue 55
 	// records the response).
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID, warden.CodeExpiredToken,

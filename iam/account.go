@@ -180,6 +180,14 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 		if counts["MFADevicesInUse"], err = tx.CountSet(ctx, warden.KindMFADevice, p.Account, "user"); err != nil {
 			return err
 		}
+		if counts["Providers"], err = tx.Count(ctx, warden.KindOIDCProvider, p.Account); err != nil {
+			return err
+		}
+		saml, err := tx.Count(ctx, warden.KindSAMLProvider, p.Account)
+		if err != nil {
+			return err
+		}
+		counts["Providers"] += saml
 		if len(acct.RootAccessKeys) > 0 {
 			counts["AccountAccessKeysPresent"] = 1
 		}

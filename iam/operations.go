@@ -13,6 +13,9 @@ func (s *Service) operations() map[string]operation {
 		s.simulatorOperations(),
 		s.accountOperations(),
 		s.serviceAccessOperations(),
+		s.oidcOperations(),
+		s.samlOperations(),
+		s.outboundOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -33,6 +33,10 @@ type Service struct {
 	// first use so that starting a server does not pay for it.
 	awsPolicies func() (*managed.Catalogue, error)
 
+	// IssuerBase is the https URL under which the accounts' OpenID Connect
+	// issuers are published (outbound web identity federation).
+	IssuerBase string
+
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
 	Now       func() time.Time

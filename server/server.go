@@ -24,6 +24,7 @@ import (
 	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/issuer"
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
@@ -51,6 +52,10 @@ type Config struct {
 	// writes by other nodes and local commands (default one second; on
 	// PostgreSQL nodes are also notified at once).
 	PollInterval time.Duration
+	// IssuerBase is the https URL at which this server's OIDC issuer
+	// documents (/oidc/...) are reachable, for outbound web identity
+	// federation ("": the request's own address).
+	IssuerBase string
 	// Throttle limits the expensive operations per principal (Rate 0: no
 	// limit).
 	Throttle throttle.Config
@@ -100,6 +105,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	az.UseAWSPolicies(managed.Load) // loaded on first use, not at startup
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
+	iamSvc.IssuerBase = cfg.IssuerBase
 	stsSvc := sts.New(tracked, az, iamSvc, box)
 	if cfg.Now != nil {
 		iamSvc.Now, stsSvc.Now = cfg.Now, cfg.Now
@@ -166,7 +172,8 @@ func (s *Server) mount(api, con, analyzer http.Handler, reg *prometheus.Registry
 	})
 	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
 	mux.HandleFunc("POST /warden/reset", s.serveReset)
-	mux.HandleFunc("POST /moto-api/reset", s.serveReset) // the path emulator-based suites call
+	mux.HandleFunc("POST /moto-api/reset", s.serveReset)           // the path emulator-based suites call
+	mux.Handle("GET "+iam.IssuerPath, &issuer.Handler{IAM: s.IAM}) // the accounts' OIDC issuer documents
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

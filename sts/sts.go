@@ -18,6 +18,7 @@ import (
 	"github.com/warden-iam/warden/apimodel"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/oidc"
 	"github.com/warden-iam/warden/secrets"
 )
 
@@ -41,6 +42,13 @@ type Service struct {
 	NewSecret func() string
 	NewToken  func() string
 
+	// WebIdentity verifies the ID tokens of AssumeRoleWithWebIdentity.
+	WebIdentity *oidc.Verifier
+	// SAMLRecipients are the URLs AssumeRoleWithSAML accepts as an
+	// assertion's Recipient and Audience besides SAMLAudience (Warden's
+	// own sign-in URL, say).
+	SAMLRecipients []string
+
 	sweep    sweeper
 	roleUses roleUses
 }
@@ -50,7 +58,7 @@ type Service struct {
 func New(store warden.Store, az *authz.Authorizer, iamSvc *iam.Service, box *secrets.Box) *Service {
 	return &Service{store: store, sessions: authz.Untracked(store), authz: az, iam: iamSvc, box: box,
 		model: apimodel.Load("sts"), Now: time.Now, NewID: secrets.NewID, NewSecret: secrets.NewSecretAccessKey,
-		NewToken: newToken}
+		NewToken: newToken, WebIdentity: oidc.NewVerifier(nil)}
 }
 
 // operation is one STS action: it decodes its own input.
@@ -78,6 +86,9 @@ var operations = map[string]operation{
 	"GetFederationToken":         run("GetFederationToken", (*Service).getFederationToken),
 	"GetAccessKeyInfo":           run("GetAccessKeyInfo", (*Service).getAccessKeyInfo),
 	"DecodeAuthorizationMessage": run("DecodeAuthorizationMessage", (*Service).decodeAuthorizationMessage),
+	"AssumeRoleWithWebIdentity":  run("AssumeRoleWithWebIdentity", (*Service).assumeRoleWithWebIdentity),
+	"AssumeRoleWithSAML":         run("AssumeRoleWithSAML", (*Service).assumeRoleWithSAML),
+	"GetWebIdentityToken":        run("GetWebIdentityToken", (*Service).getWebIdentityToken),
 }
 
 // Has reports whether action is an STS operation Warden implements.

@@ -61,6 +61,16 @@ func main() {
 			fmt.Fprintln(os.Stderr, err)
 			os.Exit(1)
 		}
+		// Members that became optional after Debian's botocore was cut, as
+		// the current SDK model says: IAM now fetches an OIDC provider's
+		// thumbprint itself, and UpdateSAMLProvider may change only keys.
+		for shapeName, member := range map[string]string{"CreateOpenIDConnectProviderRequest": "ThumbprintList",
+			"UpdateSAMLProviderRequest": "SAMLMetadataDocument"} {
+			if sh, ok := s.Shapes[shapeName]; ok && name == "iam" {
+				sh.Required = without(sh.Required, member)
+				s.Shapes[shapeName] = sh
+			}
+		}
 		ops := map[string][]Field{}
 		for op, o := range s.Operations {
 			if o.Input == nil {
@@ -111,4 +121,14 @@ func field(shapes map[string]shape, name, shapeName string, depth int) Field {
 		f.Members = []Field{field(shapes, "member", sh.Member.Shape, depth+1)}
 	}
 	return f
+}
+
+func without(names []string, drop string) []string {
+	var out []string
+	for _, n := range names {
+		if n != drop {
+			out = append(out, n)
+		}
+	}
+	return out
 }

@@ -188,4 +188,3 @@ func resetPeakRSS(t *testing.T) {
 		t.Logf("cannot reset peak RSS, the figure includes the time before the flood: %v", err)
 	}
 }
-

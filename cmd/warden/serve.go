@@ -31,6 +31,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	accountID := fs.String("account-id", "", "ID of the first account (12 digits; default random, or 000000000000 with --dev)")
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
 	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
+	issuerURL := fs.String("issuer-url", "", "https URL at which this server's /oidc/ paths are reachable, for outbound web identity federation")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, binds 127.0.0.1, unknown well-signed credentials act as the IAM user --dev-user with AdministratorAccess, POST /warden/reset wipes the store")
 	devUser := fs.String("dev-user", warden.DefaultDevUser, "name of the virtual IAM user of --dev")
 	var cc console.Config
@@ -111,7 +112,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
-		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc,
+		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL,
 		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
 		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})
 	var mismatch *iam.SeedMismatch
