@@ -363,6 +363,10 @@ func statusOf(code string) (int, bool) {
 	case warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
 		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable:
 		return http.StatusConflict, true
+	case iam.CodeReportNotPresent, iam.CodeReportExpired:
+		return http.StatusGone, true
+	case iam.CodeReportInProgress:
+		return http.StatusNotFound, true
 	case warden.CodeRequestTooLarge:
 		return http.StatusRequestEntityTooLarge, true
 	case warden.CodeServiceFailure:
