@@ -1,0 +1,21 @@
+-- The event history: CloudTrail event records, written in batches by the
+-- recorder. time is Unix microseconds, so it sorts and compares as a number;
+-- record is the CloudTrail JSON, already free of secrets.
+CREATE TABLE events (
+	id            TEXT NOT NULL PRIMARY KEY,
+	account       TEXT NOT NULL,
+	time          INTEGER NOT NULL,
+	source        TEXT NOT NULL,
+	name          TEXT NOT NULL,
+	username      TEXT NOT NULL,
+	access_key_id TEXT NOT NULL,
+	read_only     INTEGER NOT NULL,
+	resource_type TEXT NOT NULL,
+	resource_name TEXT NOT NULL,
+	record        BLOB NOT NULL
+) STRICT;
+
+CREATE INDEX events_account_time ON events (account, time, id);
+CREATE INDEX events_account_name ON events (account, name, time, id);
+CREATE INDEX events_account_username ON events (account, username, time, id);
+CREATE INDEX events_time ON events (time);
