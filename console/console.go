@@ -22,6 +22,7 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/trail"
 )
 
 //go:embed templates/*.html
@@ -109,6 +110,9 @@ type Console struct {
 	mux   *http.ServeMux
 
 	lastSweep atomic.Int64 // unix seconds of the last sweep of idle records
+
+	// Trail, when set, records every sign-in in the event history.
+	Trail *trail.Recorder
 }
 
 // New returns the console over the IAM service and the store that keeps its

@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"encoding/base32"
 	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"regexp"
 	"strings"
@@ -60,7 +61,7 @@ func startClockedConsole(t *testing.T) (*server, *testClock) {
 	}
 	api := awsquery.NewHandler(iamSvc, stsSvc, quiet)
 	con := console.New(console.Config{Now: clock.Now}, iamSvc, store, quiet)
-	hs := httptest.NewServer(mount(api, con, accessanalyzer.New(api, az, quiet), prometheus.NewRegistry(), store))
+	hs := httptest.NewServer(mount(api, con, accessanalyzer.New(api, az, quiet), http.NotFoundHandler(), prometheus.NewRegistry(), store))
 	t.Cleanup(hs.Close)
 	return &server{URL: hs.URL, Data: dir}, clock
 }

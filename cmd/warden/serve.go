@@ -17,11 +17,13 @@ import (
 	"github.com/warden-iam/warden/accessanalyzer"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/cloudtrail"
 	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
+	"github.com/warden-iam/warden/trail"
 )
 
 // devAccountID is the account --dev serves unless --account-id says otherwise.
@@ -48,6 +50,8 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	eventRetention := fs.Duration("event-retention", 90*24*time.Hour, "how long the event history keeps events")
+	eventExportDir := fs.String("event-export-dir", "", "directory receiving CloudTrail log files (gzip JSON, one per account per 5 minutes)")
 	given, err := parseFlags(fs, args, getenv)
 	if err != nil {
 		return err
@@ -103,7 +107,19 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	api.Observe = observer(reg)
 	con := console.New(cc, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
-	srv := &http.Server{Handler: mount(api, con, analyzer, reg, store), ReadHeaderTimeout: 10 * time.Second,
+	events, ok := store.(warden.EventLog)
+	if !ok {
+		return fmt.Errorf("the store %T keeps no event history", store)
+	}
+	rec := trail.NewRecorder(events, trail.Options{Retention: *eventRetention, ExportDir: *eventExportDir, Log: log})
+	recDone := make(chan struct{})
+	recCtx, stopRec := context.WithCancel(context.WithoutCancel(ctx))
+	go func() { rec.Run(recCtx); close(recDone) }()
+	defer func() { stopRec(); <-recDone }() // writes what is buffered before the store closes
+	registerTrailMetrics(reg, rec)
+	api.Trail, con.Trail = rec, rec
+	ct := cloudtrail.New(api, &trail.Service{Log: events, Authz: az, Recorder: rec, Now: time.Now}, rec, log)
+	srv := &http.Server{Handler: mount(api, con, analyzer, ct, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
 	errc := make(chan error, 1)
@@ -129,7 +145,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 }
 
 // mount is the one place where handlers are attached to paths.
-func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
+func mount(api, con, analyzer, ct http.Handler, reg *prometheus.Registry, store warden.Store) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -150,6 +166,10 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 		// (signed, or with a query string) go to the API.
 		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
 			http.Redirect(w, r, "/console/", http.StatusFound)
+			return
+		}
+		if cloudtrail.IsCloudTrail(r) { // CloudTrail's JSON 1.1 protocol, by X-Amz-Target
+			ct.ServeHTTP(w, r)
 			return
 		}
 		api.ServeHTTP(w, r)
@@ -185,6 +205,17 @@ func bootstrap(ctx context.Context, svc *iam.Service, accountID string, getenv f
 		}
 	}
 	return nil
+}
+
+// registerTrailMetrics exports the event recorder's counters.
+func registerTrailMetrics(reg *prometheus.Registry, rec *trail.Recorder) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_recorded_total",
+			Help: "Event history records written."}, func() float64 { return float64(rec.Recorded()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_dropped_total",
+			Help: "Event history records dropped because the buffer was full."}, func() float64 { return float64(rec.Dropped()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_failed_total",
+			Help: "Event history records lost to failed writes."}, func() float64 { return float64(rec.Failed()) }))
 }
 
 func observer(reg *prometheus.Registry) func(service, action, code string, status int, d time.Duration) {
