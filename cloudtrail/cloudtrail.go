@@ -206,6 +206,35 @@ func (h *Handler) apiError(ctx context.Context, err error) *apiError {
 	return &apiError{http.StatusInternalServerError, "InternalFailure", "An internal error occurred."}
 }
 
+// decodeLookup decodes LookupEvents' JSON input. Errors:
+// SerializationException for a body that is not the input's JSON,
+// InvalidMaxResultsException for MaxResults below 1.
+func decodeLookup(body []byte) (*trail.Lookup, error) {
+	var in lookupInput
+	if len(bytes.TrimSpace(body)) > 0 {
+		if err := json.Unmarshal(body, &in); err != nil {
+			return nil, badRequest("SerializationException", "Could not parse the request body as JSON.")
+		}
+	}
+	lk := &trail.Lookup{EventCategory: in.EventCategory, NextToken: in.NextToken}
+	for _, a := range in.LookupAttributes {
+		lk.Attributes = append(lk.Attributes, trail.Attribute{Key: a.AttributeKey, Value: a.AttributeValue})
+	}
+	if in.StartTime != nil {
+		lk.StartTime = &in.StartTime.Time
+	}
+	if in.EndTime != nil {
+		lk.EndTime = &in.EndTime.Time
+	}
+	if in.MaxResults != nil {
+		if *in.MaxResults < 1 {
+			return nil, badRequest(string(trail.CodeInvalidMaxResults), "MaxResults must be between 1 and 50.")
+		}
+		lk.MaxResults = *in.MaxResults
+	}
+	return lk, nil
+}
+
 func (h *Handler) serve(ctx context.Context, r *http.Request, op string, call *trail.Call) (any, error) {
 	if r.Method != http.MethodPost {
 		return nil, badRequest("UnknownOperationException", "CloudTrail operations are POST requests.")
@@ -232,32 +261,13 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, op string, call *t
 	if op != "LookupEvents" {
 		return nil, badRequest("UnknownOperationException", "Warden's CloudTrail serves LookupEvents only.")
 	}
-	var in lookupInput
-	if len(bytes.TrimSpace(body)) > 0 {
-		d := json.NewDecoder(bytes.NewReader(body))
-		if err := d.Decode(&in); err != nil {
-			return nil, badRequest("SerializationException", "Could not parse the request body as JSON.")
-		}
+	lk, err := decodeLookup(body)
+	if err != nil {
+		return nil, err
 	}
 	var params map[string]any
 	if json.Unmarshal(body, &params) == nil && len(params) > 0 {
 		call.JSON = params
-	}
-	lk := &trail.Lookup{EventCategory: in.EventCategory, NextToken: in.NextToken}
-	for _, a := range in.LookupAttributes {
-		lk.Attributes = append(lk.Attributes, trail.Attribute{Key: a.AttributeKey, Value: a.AttributeValue})
-	}
-	if in.StartTime != nil {
-		lk.StartTime = &in.StartTime.Time
-	}
-	if in.EndTime != nil {
-		lk.EndTime = &in.EndTime.Time
-	}
-	if in.MaxResults != nil {
-		if *in.MaxResults < 1 {
-			return nil, badRequest(string(trail.CodeInvalidMaxResults), "MaxResults must be between 1 and 50.")
-		}
-		lk.MaxResults = *in.MaxResults
 	}
 	page, err := h.Trail.LookupEvents(ctx, p, lk)
 	if err != nil {

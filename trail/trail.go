@@ -176,17 +176,22 @@ func (r *Recorder) Run(ctx context.Context) {
 	r.mu.Lock()
 	r.exported = window(r.Now())
 	r.mu.Unlock()
+	// Writes outlive ctx: events taken from the buffer are written even
+	// when the loop is told to stop in the middle of a batch.
+	write := func() {
+		wctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		defer cancel()
+		r.Flush(wctx)
+	}
 	for {
 		select {
 		case <-ctx.Done():
-			final, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
-			r.Flush(final)
-			cancel()
+			write()
 			return
 		case <-r.kick:
-			r.Flush(ctx)
+			write()
 		case <-t.C:
-			r.Flush(ctx)
+			write()
 			r.housekeep(ctx)
 		}
 	}
