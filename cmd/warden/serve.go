@@ -50,6 +50,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	eventHistory := fs.Bool("event-history", true, "record API calls and sign-ins in the CloudTrail-compatible event history")
 	eventRetention := fs.Duration("event-retention", 90*24*time.Hour, "how long the event history keeps events")
 	eventExportDir := fs.String("event-export-dir", "", "directory receiving CloudTrail log files (gzip JSON, one per account per 5 minutes)")
 	given, err := parseFlags(fs, args, getenv)
@@ -117,7 +118,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	go func() { rec.Run(recCtx); close(recDone) }()
 	defer func() { stopRec(); <-recDone }() // writes what is buffered before the store closes
 	registerTrailMetrics(reg, rec)
-	api.Trail, con.Trail = rec, rec
+	if *eventHistory {
+		api.Trail, con.Trail = rec, rec
+	}
 	ct := cloudtrail.New(api, &trail.Service{Log: events, Authz: az, Recorder: rec, Now: time.Now}, rec, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, ct, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}

@@ -17,4 +17,11 @@ CREATE TABLE events (
 CREATE INDEX events_account_time ON events (account, time, id);
 CREATE INDEX events_account_name ON events (account, name, time, id);
 CREATE INDEX events_account_username ON events (account, username, time, id);
+-- Every LookupEvents attribute has its index, so a page of a rare value is
+-- found without scanning the account's history.
+CREATE INDEX events_account_read_only ON events (account, read_only, time, id);
+CREATE INDEX events_account_source ON events (account, source, time, id);
+CREATE INDEX events_account_access_key ON events (account, access_key_id, time, id);
+CREATE INDEX events_account_resource_type ON events (account, resource_type, time, id);
+CREATE INDEX events_account_resource_name ON events (account, resource_name, time, id);
 CREATE INDEX events_time ON events (time);
