@@ -14,6 +14,7 @@ func (s *Service) operations() map[string]operation {
 		s.accountOperations(),
 		s.serviceAccessOperations(),
 		s.credentialReportOperations(),
+		s.accessAdvisorOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -30,6 +30,11 @@ type Service struct {
 	// first use so that starting a server does not pay for it.
 	awsPolicies func() (*managed.Catalogue, error)
 
+	// FlushUsage, when set, writes the access advisor's buffered usage
+	// before a report is made, so that a report includes this node's
+	// latest use.
+	FlushUsage func(context.Context) error
+
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
 	Now       func() time.Time

@@ -16,6 +16,7 @@ import (
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/accessanalyzer"
 	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/advisor"
 	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/cloudtrail"
 	"github.com/warden-iam/warden/console"
@@ -50,6 +51,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	fs.DurationVar(&cc.AbsoluteTimeout, "session-max-age", 12*time.Hour, "console session absolute timeout")
 	fs.BoolVar(&cc.SecureCookies, "secure-cookies", false, "mark console cookies Secure behind a TLS-terminating proxy")
 	fs.BoolVar(&cc.TrustProxyHeaders, "trust-proxy-headers", false, "take the client IP and TLS from X-Forwarded-For/-Proto (only behind a proxy that sets them)")
+	accessAdvisor := fs.Bool("access-advisor", true, "record which services and actions each user and role uses (IAM access advisor)")
 	eventHistory := fs.Bool("event-history", true, "record API calls and sign-ins in the CloudTrail-compatible event history")
 	eventRetention := fs.Duration("event-retention", 90*24*time.Hour, "how long the event history keeps events")
 	eventExportDir := fs.String("event-export-dir", "", "directory receiving CloudTrail log files (gzip JSON, one per account per 5 minutes)")
@@ -120,6 +122,15 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	registerTrailMetrics(reg, rec)
 	if *eventHistory {
 		api.Trail, con.Trail = rec, rec
+	}
+	if *accessAdvisor {
+		usage := advisor.New(authz.Untracked(tracked), log)
+		az.Observe(usage.Observe)
+		iamSvc.FlushUsage = usage.Flush
+		usageDone := make(chan struct{})
+		usageCtx, stopUsage := context.WithCancel(context.WithoutCancel(ctx))
+		go func() { usage.Run(usageCtx, 10*time.Second); close(usageDone) }()
+		defer func() { stopUsage(); <-usageDone }() // flushes before the store closes
 	}
 	ct := cloudtrail.New(api, &trail.Service{Log: events, Authz: az, Recorder: rec, Now: time.Now}, rec, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, ct, reg, store), ReadHeaderTimeout: 10 * time.Second,
