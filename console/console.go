@@ -111,8 +111,10 @@ type Console struct {
 
 	lastSweep atomic.Int64 // unix seconds of the last sweep of idle records
 
-	// Trail, when set, records every sign-in in the event history.
-	Trail *trail.Recorder
+	// Trail, when set, records every sign-in in the event history, and
+	// Events answers the event history page.
+	Trail  *trail.Recorder
+	Events *trail.Service
 }
 
 // New returns the console over the IAM service and the store that keeps its
@@ -155,6 +157,7 @@ func (c *Console) routes() {
 	c.groupRoutes(m)
 	c.policyRoutes(m)
 	c.accountRoutes(m)
+	c.auditRoutes(m)
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, http.StatusNotFound, "Page not found", "There is no console page at this address.")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -79,4 +80,66 @@ func TestSignInEvents(t *testing.T) {
 			t.Errorf("event %d = %+v (%s), want %+v", i, g, e.Record, want[i])
 		}
 	}
+}
+
+// TestAuditPages drives the credential report page and download and the
+// event history page with its filters, as root and as a user the policies
+// refuse.
+func TestAuditPages(t *testing.T) {
+	s := newStack(t, Config{})
+	log := s.store.(warden.EventLog)
+	rec := trail.NewRecorder(log, trail.Options{})
+	s.con.Trail = rec
+	s.con.Events = &trail.Service{Log: log, Authz: s.az, Recorder: rec, Now: s.clock.Now}
+	s.user("alice", userPass, "")
+	s.user("reader", userPass, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)
+	// API calls reach the history through the API front end; record two
+	// the way it would.
+	rec.API(&trail.Call{Time: s.clock.Now(), Service: "iam", Action: "CreateUser", Principal: s.root,
+		Params: form("UserName", "alice")})
+	s.clock.Advance(time.Second)
+	rec.API(&trail.Call{Time: s.clock.Now(), Service: "iam", Action: "ListUsers", Principal: s.root})
+
+	b := s.browser()
+	expect(t, b.signIn(testAccount, rootEmail, rootPass, true), http.StatusSeeOther, "/console/")
+	expect(t, b.post("/console/mfa-offer/skip", url.Values{}, "/console/mfa-offer"), http.StatusSeeOther, "/console/")
+	p := b.get("/console/credential-report")
+	expect(t, p, http.StatusOK, "")
+	for _, want := range []string{"password_last_used", "&lt;root_account&gt;", ">alice<", "Download report"} {
+		if !strings.Contains(p.body, want) {
+			t.Errorf("credential report page lacks %q:\n%s", want, excerpt(p.body))
+		}
+	}
+	csvPage := b.get("/console/credential-report.csv")
+	if csvPage.status != http.StatusOK || !strings.HasPrefix(csvPage.header.Get("Content-Type"), "text/csv") ||
+		!strings.HasPrefix(csvPage.body, "user,arn,user_creation_time,") ||
+		!strings.Contains(csvPage.header.Get("Content-Disposition"), "attachment") {
+		t.Errorf("download: %d %v\n%s", csvPage.status, csvPage.header, csvPage.body)
+	}
+
+	all := b.get("/console/events")
+	expect(t, all, http.StatusOK, "")
+	for _, want := range []string{">CreateUser<", ">ListUsers<", ">ConsoleLogin<", "Event record", "&#34;eventVersion&#34;"} {
+		if !strings.Contains(all.body, want) {
+			t.Errorf("event history lacks %q:\n%s", want, excerpt(all.body))
+		}
+	}
+	writes := b.get("/console/events?readonly=false")
+	if strings.Contains(writes.body, ">ListUsers<") || !strings.Contains(writes.body, ">CreateUser<") {
+		t.Errorf("writes only:\n%s", excerpt(writes.body))
+	}
+	named := b.get("/console/events?name=ListUsers")
+	if strings.Contains(named.body, ">CreateUser<") || !strings.Contains(named.body, ">ListUsers<") {
+		t.Errorf("by event name:\n%s", excerpt(named.body))
+	}
+	expect(t, b.get("/console/events?from=yesterday"), http.StatusBadRequest, "")
+	future := b.get("/console/events?from=2999-01-01T00:00")
+	if !strings.Contains(future.body, "No events.") {
+		t.Errorf("events from the future:\n%s", excerpt(future.body))
+	}
+
+	u := s.browser()
+	expect(t, u.signIn(testAccount, "reader", userPass, false), http.StatusSeeOther, "/console/")
+	expect(t, u.get("/console/events"), http.StatusForbidden, "")
+	expect(t, u.get("/console/credential-report.csv"), http.StatusForbidden, "")
 }

@@ -132,7 +132,9 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 		go func() { usage.Run(usageCtx, 10*time.Second); close(usageDone) }()
 		defer func() { stopUsage(); <-usageDone }() // flushes before the store closes
 	}
-	ct := cloudtrail.New(api, &trail.Service{Log: events, Authz: az, Recorder: rec, Now: time.Now}, rec, log)
+	lookup := &trail.Service{Log: events, Authz: az, Recorder: rec, Now: time.Now}
+	con.Events = lookup
+	ct := cloudtrail.New(api, lookup, rec, log)
 	srv := &http.Server{Handler: mount(api, con, analyzer, ct, reg, store), ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout: 30 * time.Second, WriteTimeout: 60 * time.Second, IdleTimeout: 120 * time.Second}
 
