@@ -36,6 +36,9 @@ type usage struct {
 	last           time.Time
 	actions        map[string]time.Time
 	policies       map[string]time.Time
+	// The action and policy last recorded at last: a repeat within the
+	// same second changes nothing, and is answered without map writes.
+	lastAction, lastPolicy string
 }
 
 // Tracker batches usage in memory. It is safe for concurrent use.
@@ -83,11 +86,19 @@ func (t *Tracker) Observe(a authz.Allowed) {
 		return
 	}
 	service = strings.ToLower(service)
-	now := t.Now().UTC()
+	// Usage is kept to the second, as the access advisor reports it.
+	now := t.Now().UTC().Truncate(time.Second)
+	first := ""
+	if len(a.Deciding) > 0 {
+		first = a.Deciding[0].PolicyName
+	}
 	k := entityKey{p.Account, id, service}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	u := t.pend[k]
+	if u != nil && u.last.Equal(now) && u.lastAction == action && u.lastPolicy == first && len(a.Deciding) <= 1 {
+		return
+	}
 	if u == nil {
 		if len(t.pend) >= maxPending {
 			return
@@ -99,7 +110,7 @@ func (t *Tracker) Observe(a authz.Allowed) {
 		u = &usage{typ: typ, arn: arn, name: name, policies: map[string]time.Time{}}
 		t.pend[k] = u
 	}
-	u.last = now
+	u.last, u.lastAction, u.lastPolicy = now, action, first
 	if actionLevel[service] {
 		if u.actions == nil {
 			u.actions = map[string]time.Time{}

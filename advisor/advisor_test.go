@@ -156,3 +156,14 @@ func benchmarkAuthorize(b *testing.B, observe bool) {
 
 func BenchmarkAuthorizeTracked(b *testing.B)   { benchmarkAuthorize(b, true) }
 func BenchmarkAuthorizeUntracked(b *testing.B) { benchmarkAuthorize(b, false) }
+
+// BenchmarkObserve is the access advisor's whole cost on the request path.
+func BenchmarkObserve(b *testing.B) {
+	tr := New(newStore(b), nil)
+	p := &warden.Principal{Type: warden.PrincipalUser, Account: acct, Name: "ada", ID: "AIDAADA", ARN: "arn:aws:iam::" + acct + ":user/ada"}
+	a := authz.Allowed{Principal: p, Action: "iam:GetUser", Deciding: []policy.Match{{Kind: policy.Identity, PolicyName: "group/admins/all"}}}
+	b.ReportAllocs()
+	for b.Loop() {
+		tr.Observe(a)
+	}
+}

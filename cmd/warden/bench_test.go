@@ -38,6 +38,18 @@ func BenchmarkGetUserAuthorizedNoEvents(b *testing.B) {
 	benchGetUserAuthorized(b, []string{"--event-history=false"})
 }
 
+// BenchmarkGetUserAuthorizedNoTracking is BenchmarkGetUserAuthorized with
+// the access advisor off: the difference is what usage tracking costs.
+func BenchmarkGetUserAuthorizedNoTracking(b *testing.B) {
+	benchGetUserAuthorized(b, []string{"--access-advisor=false"})
+}
+
+// BenchmarkGetUserAuthorizedBare has both the event history and the access
+// advisor off.
+func BenchmarkGetUserAuthorizedBare(b *testing.B) {
+	benchGetUserAuthorized(b, []string{"--access-advisor=false", "--event-history=false"})
+}
+
 func benchGetUserAuthorized(b *testing.B, args []string) {
 	ctx := context.Background()
 	s := startServer(b, args, nil)
