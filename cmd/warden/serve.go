@@ -15,8 +15,8 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/accessanalyzer"
-	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/advisor"
+	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
 	"github.com/warden-iam/warden/cloudtrail"
 	"github.com/warden-iam/warden/console"
