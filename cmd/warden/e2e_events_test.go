@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -14,6 +16,7 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
+	"github.com/warden-iam/warden/storetest"
 )
 
 // ctCall sends a CloudTrail JSON 1.1 request signed for "cloudtrail".
@@ -299,5 +302,34 @@ func TestCLILookupEvents(t *testing.T) {
 		"AWS_CONFIG_FILE=/dev/null", "AWS_SHARED_CREDENTIALS_FILE=/dev/null", "AWS_PAGER=", "HOME="+t.TempDir())
 	if out, err := cmd.CombinedOutput(); err == nil || !strings.Contains(string(out), "InvalidTimeRangeException") {
 		t.Errorf("an inverted time range: %v\n%s", err, out)
+	}
+}
+
+// TestEventsAcrossNodesOnPostgreSQL checks that the event history is shared:
+// what node A records, node B's LookupEvents returns, and the reverse.
+func TestEventsAcrossNodesOnPostgreSQL(t *testing.T) {
+	ctx := context.Background()
+	dsn := storetest.PostgresSchema(t)
+	key := make([]byte, 32)
+	rand.Read(key)
+	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
+	a := startServer(t, []string{"--store", dsn}, env)
+	b := startServer(t, []string{"--store", dsn}, env)
+	res(a.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("from-a")})).must(t)
+	res(b.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("from-b")})).must(t)
+	// A lookup writes the node's own buffer first: one on each node puts
+	// both nodes' events in the shared table.
+	ctCall(t, a, rootKeyID, rootSecret, "LookupEvents", `{"MaxResults":1}`)
+	ctCall(t, b, rootKeyID, rootSecret, "LookupEvents", `{"MaxResults":1}`)
+	for _, n := range []*server{a, b} {
+		got := map[string]bool{}
+		for _, e := range allEvents(t, n, `,"LookupAttributes":[{"AttributeKey":"EventName","AttributeValue":"CreateUser"}]`) {
+			for _, r := range e["Resources"].([]any) {
+				got[r.(map[string]any)["ResourceName"].(string)] = true
+			}
+		}
+		if !got["from-a"] || !got["from-b"] {
+			t.Errorf("node %s sees CreateUser of %v, want from-a and from-b", n.URL, got)
+		}
 	}
 }
