@@ -23,7 +23,7 @@ var secretNames = map[string]bool{
 	"password": true, "newpassword": true, "oldpassword": true, "secretaccesskey": true, "sessiontoken": true,
 	"authenticationcode1": true, "authenticationcode2": true, "tokencode": true, "samlassertion": true,
 	"webidentitytoken": true, "base32stringseed": true, "qrcodepng": true, "privatekey": true,
-	"securitytoken": true, "x-amz-security-token": true, "signature": true, "x-amz-signature": true,
+	"securitytoken": true, "servicepassword": true, "x-amz-security-token": true, "signature": true, "x-amz-signature": true,
 }
 
 // record is a CloudTrail event record, with CloudTrail's field names and
@@ -134,7 +134,15 @@ func userIdentity(p *warden.Principal, accessKeyID string) (identity, string) {
 	return id, p.Name
 }
 
+// maxEventName bounds the eventName of a call, whatever Action a client sent.
+const maxEventName = 128
+
 func (r *Recorder) renderCall(c *Call) (warden.Event, error) {
+	if len(c.Action) > maxEventName {
+		cp := *c
+		cp.Action = cp.Action[:maxEventName]
+		c = &cp
+	}
 	ident, username := userIdentity(&c.Principal, c.AccessKeyID)
 	readOnly := readOnlyAction(c.Action)
 	rec := record{EventVersion: "1.08", UserIdentity: ident, EventTime: c.Time.UTC().Format(timeFormat),
