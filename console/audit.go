@@ -21,6 +21,7 @@ func (c *Console) auditRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/credential-report", c.authed(c.credentialReportPage))
 	m.HandleFunc("GET /console/credential-report.csv", c.authed(c.credentialReportCSV))
 	m.HandleFunc("GET /console/events", c.authed(c.eventsPage))
+	m.HandleFunc("GET /console/access-advisor", c.authed(c.accessAdvisorPage))
 }
 
 type credReportResult struct {
@@ -155,4 +156,55 @@ func eventUser(s string) string {
 		return "-"
 	}
 	return s
+}
+
+type advisorService struct {
+	ServiceName                string     `xml:"ServiceName"`
+	ServiceNamespace           string     `xml:"ServiceNamespace"`
+	LastAuthenticated          *time.Time `xml:"LastAuthenticated"`
+	LastAuthenticatedEntity    string     `xml:"LastAuthenticatedEntity"`
+	TotalAuthenticatedEntities int        `xml:"TotalAuthenticatedEntities"`
+	Actions                    []struct {
+		ActionName       string     `xml:"ActionName"`
+		LastAccessedTime *time.Time `xml:"LastAccessedTime"`
+	} `xml:"TrackedActionsLastAccessed>member"`
+}
+
+type advisorResult struct {
+	JobCreationDate time.Time        `xml:"JobCreationDate"`
+	Services        []advisorService `xml:"ServicesLastAccessed>member"`
+	pager
+}
+
+type advisorData struct {
+	ARN       string
+	Generated time.Time
+	Services  []advisorService
+}
+
+// accessAdvisorPage is the Access Advisor tab of a user, group or policy:
+// for each service its policies grant, when it was last used, or "Not
+// accessed in the tracking period", with the tracked actions.
+func (c *Console) accessAdvisorPage(w http.ResponseWriter, r *http.Request, v *visit) {
+	ctx := r.Context()
+	target := clip(r.URL.Query().Get("arn"), 2048)
+	var job struct {
+		JobId string `xml:"JobId"`
+	}
+	if err := c.call(ctx, &v.p, "GenerateServiceLastAccessedDetails", form("Arn", target, "Granularity", "ACTION_LEVEL"), &job); err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
+	d := advisorData{ARN: target}
+	services, err := callAll(ctx, c, &v.p, "GetServiceLastAccessedDetails", form("JobId", job.JobId),
+		func() *advisorResult { return &advisorResult{} }, func(res *advisorResult) []advisorService {
+			d.Generated = res.JobCreationDate
+			return res.Services
+		})
+	if err != nil {
+		c.fail(w, r, v, err)
+		return
+	}
+	d.Services = services
+	c.render(w, r, http.StatusOK, "advisor.html", &view{Title: "Access Advisor", Who: whoOf(v), Data: d})
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/advisor"
 	"github.com/warden-iam/warden/totp"
 	"github.com/warden-iam/warden/trail"
 )
@@ -92,7 +93,10 @@ func TestAuditPages(t *testing.T) {
 	s.con.Trail = rec
 	s.con.Events = &trail.Service{Log: log, Authz: s.az, Recorder: rec, Now: s.clock.Now}
 	s.user("alice", userPass, "")
-	s.user("reader", userPass, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:ListUsers","Resource":"*"}]}`)
+	s.user("reader", userPass, `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":["iam:ListUsers","s3:GetObject"],"Resource":"*"}]}`)
+	usage := advisor.New(s.store, nil)
+	s.az.Observe(usage.Observe)
+	s.iam.FlushUsage = usage.Flush
 	// API calls reach the history through the API front end; record two
 	// the way it would.
 	rec.API(&trail.Call{Time: s.clock.Now(), Service: "iam", Action: "CreateUser", Principal: s.root,
@@ -142,4 +146,17 @@ func TestAuditPages(t *testing.T) {
 	expect(t, u.signIn(testAccount, "reader", userPass, false), http.StatusSeeOther, "/console/")
 	expect(t, u.get("/console/events"), http.StatusForbidden, "")
 	expect(t, u.get("/console/credential-report.csv"), http.StatusForbidden, "")
+	expect(t, u.get("/console/users"), http.StatusOK, "") // iam:ListUsers, which the advisor records
+
+	adv := b.get("/console/access-advisor?arn=arn:aws:iam::" + testAccount + ":user/reader")
+	expect(t, adv, http.StatusOK, "")
+	for _, want := range []string{"Identity and Access Management", "ListUsers (", "Amazon S3", "Not accessed in the tracking period"} {
+		if !strings.Contains(adv.body, want) {
+			t.Errorf("Access Advisor lacks %q:\n%s", want, excerpt(adv.body))
+		}
+	}
+	if !strings.Contains(b.get("/console/users/reader").body, `id="access-advisor"`) {
+		t.Error("the user page has no Access Advisor tab")
+	}
+	expect(t, b.get("/console/access-advisor?arn=nonsense"), http.StatusBadRequest, "")
 }
