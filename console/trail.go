@@ -1,9 +1,33 @@
 package console
 
 import (
+	"context"
+	"errors"
+	"net/url"
+	"time"
+
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/trail"
 )
+
+// recordCall hands an IAM operation the console made for p to the event
+// history, as CloudTrail records console-initiated API calls.
+func (c *Console) recordCall(ctx context.Context, start time.Time, p *warden.Principal, action string, form url.Values, res any, err error) {
+	if c.Trail == nil || p.Account == "" {
+		return
+	}
+	tc := &trail.Call{Time: start, RequestID: warden.RequestID(ctx), Service: "iam", Action: action, Principal: *p,
+		Region: "us-east-1", Params: form, Result: res}
+	if err != nil {
+		tc.Result = nil
+		tc.ErrorCode, tc.ErrorMessage = "InternalFailure", "We encountered an internal error. Please try again."
+		var we *warden.Error
+		if errors.As(err, &we) {
+			tc.ErrorCode, tc.ErrorMessage = string(we.Code), we.Message
+		}
+	}
+	c.Trail.API(tc)
+}
 
 // recordSignIn hands a sign-in audit event to the event history as
 // CloudTrail's ConsoleLogin: one event per sign-in, when it succeeds (after

@@ -128,6 +128,13 @@ func TestAuditPages(t *testing.T) {
 			t.Errorf("event history lacks %q:\n%s", want, excerpt(all.body))
 		}
 	}
+	// What the console does is recorded too: opening the users page is a
+	// ListUsers call by root, through the console.
+	expect(t, b.get("/console/users"), http.StatusOK, "")
+	byConsole := b.get("/console/events?user=root&name=ListUsers")
+	if n := strings.Count(b.get("/console/events?name=ListUsers").body, `class="event"`); n < 2 || byConsole.status != http.StatusOK {
+		t.Errorf("console ListUsers not recorded: %d ListUsers events", n)
+	}
 	writes := b.get("/console/events?readonly=false")
 	if strings.Contains(writes.body, ">ListUsers<") || !strings.Contains(writes.body, ">CreateUser<") {
 		t.Errorf("writes only:\n%s", excerpt(writes.body))
