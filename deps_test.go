@@ -49,13 +49,13 @@ func TestRoomsStayHonest(t *testing.T) {
 	}
 	// Operations never reach a front end or a store; only cmd/ and the
 	// assembly rooms (server, wardentest) pick stores.
-	for _, pkg := range []string{"/iam", "/sts", "/authz", "/awsquery"} {
+	for _, pkg := range []string{"/iam", "/sts", "/authz", "/awsquery", "/trail", "/advisor", "/cloudtrail"} {
 		for _, d := range deps(t, pkg) {
 			switch d {
 			case "/sqlite", "/postgres", "/console", "/server", "/wardentest":
 				t.Errorf("%s must not import %s", pkg, d)
-			case "/awsquery":
-				if pkg != "/awsquery" {
+			case "/awsquery", "/cloudtrail":
+				if pkg != d {
 					t.Errorf("%s must not import the front end %s", pkg, d)
 				}
 			}

@@ -43,6 +43,9 @@ type Account struct {
 	RootAccessKeys []string        `json:"rootAccessKeys,omitempty"`
 	RootMFADevices []string        `json:"rootMfa,omitempty"` // serial numbers of the root user's enabled MFA devices
 	BillingAccess  bool            `json:"billingAccess,omitempty"`
+	// RootPasswordLastUsed is when the root user last signed in to the
+	// console with its password.
+	RootPasswordLastUsed *time.Time `json:"rootPwdUsed,omitempty"`
 }
 
 func (a *Account) recordID() (Kind, string, string) { return KindAccount, "", a.ID }

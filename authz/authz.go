@@ -96,6 +96,8 @@ type Authorizer struct {
 	pollMu sync.Mutex
 	seen   int64 // store generation at the last Poll
 	polled bool
+
+	obs observer // see Observe
 }
 
 // New returns an Authorizer over store.
@@ -133,6 +135,7 @@ func (a *Authorizer) Check(ctx context.Context, p *warden.Principal, req Request
 		return nil, err
 	}
 	if d.Result.Decision == policy.Allow {
+		a.observeAllow(p, req, d)
 		return d, nil
 	}
 	a.log.InfoContext(ctx, "access denied", "request_id", warden.RequestID(ctx), "principal", p.ARN,

@@ -23,6 +23,7 @@ import (
 	"github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/sigv4"
 	"github.com/warden-iam/warden/sts"
+	"github.com/warden-iam/warden/trail"
 )
 
 // maxBody bounds a request body: the largest policy document (131,072
@@ -58,6 +59,9 @@ type Handler struct {
 	// whether its caller may run service:action now; its error (Throttling)
 	// is the answer. See package throttle.
 	Limit func(ctx context.Context, p *warden.Principal, service, action string) error
+	// Trail, when set, records every authenticated call in the event
+	// history (buffered; it never makes a request wait).
+	Trail *trail.Recorder
 
 	keys *sigv4.KeyCache
 }
@@ -86,6 +90,11 @@ type call struct {
 	requestID string
 	service   string // "iam" or "sts"
 	action    string
+	// What the event history records of an authenticated call.
+	principal   *warden.Principal
+	accessKeyID string
+	region      string
+	form        url.Values
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -93,6 +102,9 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{requestID: h.NewRequestID(), service: "iam"}
 	ctx := warden.WithRequestID(r.Context(), c.requestID)
 	result, err := h.serve(ctx, c, r)
+	if c.principal != nil && h.Trail != nil {
+		h.record(start, c, result, err)
+	}
 	status := http.StatusOK
 	code := ""
 	aborted := false
@@ -176,10 +188,31 @@ func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, err
 			return nil, err
 		}
 	}
+	c.principal, c.accessKeyID, c.region, c.form = p, sig.AccessKeyID, sig.Region, form
 	if c.service == "sts" {
 		return h.STS.Invoke(ctx, p, c.action, form)
 	}
 	return h.IAM.Invoke(ctx, p, c.action, form)
+}
+
+// record hands the call to the event history. Unknown errors are recorded
+// as the InternalFailure the client sees.
+func (h *Handler) record(start time.Time, c *call, result any, err error) {
+	tc := &trail.Call{Time: start.UTC(), RequestID: c.requestID, Service: c.service, Action: c.action,
+		Principal: *c.principal, AccessKeyID: c.accessKeyID, Region: c.region, Params: c.form, Result: result}
+	if err != nil {
+		tc.Result = nil
+		var we *warden.Error
+		if errors.As(err, &we) {
+			if _, ok := statusOf(string(we.Code)); ok {
+				tc.ErrorCode, tc.ErrorMessage = string(we.Code), we.Message
+			}
+		}
+		if tc.ErrorCode == "" {
+			tc.ErrorCode, tc.ErrorMessage = string(warden.CodeInternalFailure), "We encountered an internal error. Please try again."
+		}
+	}
+	h.Trail.API(tc)
 }
 
 // decodeForm merges the query string and a form-encoded body, as AWS accepts
@@ -436,6 +469,10 @@ func statusOf(code string) (int, bool) {
 	case warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
 		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable:
 		return http.StatusConflict, true
+	case iam.CodeReportNotPresent, iam.CodeReportExpired:
+		return http.StatusGone, true
+	case iam.CodeReportInProgress:
+		return http.StatusNotFound, true
 	case warden.CodeRequestTooLarge:
 		return http.StatusRequestEntityTooLarge, true
 	case warden.CodeServiceFailure:

@@ -26,6 +26,7 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/trail"
 )
 
 //go:embed templates/*.html
@@ -142,6 +143,10 @@ type Console struct {
 	deviceKey, csrfKey []byte
 	gate               *hashGate
 	hashes             atomic.Int64 // argon2id checks run, real or dummy
+	// Trail, when set, records every sign-in in the event history, and
+	// Events answers the event history page.
+	Trail  *trail.Recorder
+	Events *trail.Service
 }
 
 // New returns the console over the IAM service and the store that keeps its
@@ -188,6 +193,7 @@ func (c *Console) routes() {
 	c.simulatorRoutes(m)
 	c.policyRoutes(m)
 	c.accountRoutes(m)
+	c.auditRoutes(m)
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, http.StatusNotFound, "Page not found", "There is no console page at this address.")

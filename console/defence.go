@@ -500,10 +500,14 @@ func (c *Console) recentLockouts(ctx context.Context, account string, n int) ([]
 	return out, err
 }
 
-// audit appends an event to the audit trail in its own transaction.
+// audit appends an event to the audit trail in its own transaction, and
+// hands sign-ins to the event history.
 func (c *Console) audit(ctx context.Context, e warden.AuditEvent) {
 	e.Time = c.now()
 	e.RequestID = warden.RequestID(ctx)
+	if e.Action == "signin:ConsoleLogin" {
+		c.recordSignIn(e)
+	}
 	if err := c.store.Update(ctx, func(tx warden.Tx) error { return tx.AppendAudit(ctx, e) }); err != nil {
 		c.log.ErrorContext(ctx, "console: appending audit event", "action", e.Action, "err", err)
 	}

@@ -61,6 +61,7 @@ type stack struct {
 	srv   *httptest.Server
 	clock *clock
 	root  warden.Principal
+	az    *authz.Authorizer
 }
 
 func newStack(t testing.TB, cfg Config) *stack {
@@ -97,7 +98,7 @@ func newStackOn(t testing.TB, cfg Config, store warden.Store, bootstrap bool) *s
 			t.Fatal(err)
 		}
 	}
-	s := &stack{t: t, store: store, iam: svc, clock: clk, root: warden.Principal{Type: warden.PrincipalRoot,
+	s := &stack{t: t, store: store, iam: svc, clock: clk, az: az, root: warden.Principal{Type: warden.PrincipalRoot,
 		Account: testAccount, ID: testAccount, ARN: "arn:aws:iam::" + testAccount + ":root"}}
 	s.con = New(cfg, svc, store, quiet)
 	s.srv = httptest.NewServer(s.con)

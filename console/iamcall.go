@@ -17,7 +17,9 @@ import (
 // call invokes an IAM operation for p with the given parameters and decodes
 // its result into out (nil: ignore the result). Errors are the operation's.
 func (c *Console) call(ctx context.Context, p *warden.Principal, action string, form url.Values, out any) error {
+	start := c.now()
 	res, err := c.iam.Invoke(ctx, p, action, form)
+	c.recordCall(ctx, start, p, action, form, res, err)
 	if err != nil {
 		return err
 	}

@@ -45,6 +45,7 @@ func whoOf(v *visit) *who {
 }
 
 var funcs = template.FuncMap{
+	"eventUser": eventUser,
 	"date": func(t any) string {
 		switch t := t.(type) {
 		case time.Time:

@@ -73,12 +73,25 @@ func (s *Service) ConsoleLogin(ctx context.Context, account, userName string) (*
 }
 
 // RecordConsoleSignIn notes that p signed in to the console with its
-// password: an IAM user's PasswordLastUsed. It is a no-op for the root user.
+// password: an IAM user's PasswordLastUsed, or the root user's
+// RootPasswordLastUsed (the credential report's password_last_used).
 func (s *Service) RecordConsoleSignIn(ctx context.Context, p *warden.Principal) error {
+	now := s.now()
+	if p.Type == warden.PrincipalRoot {
+		// When a password was last used decides nothing, so the write
+		// leaves the authorization snapshot in place.
+		return authz.Untracked(s.store).Update(ctx, func(tx warden.Tx) error {
+			acct, err := s.loadAccount(ctx, tx, p.Account)
+			if err != nil {
+				return err
+			}
+			acct.RootPasswordLastUsed = &now
+			return warden.Save(ctx, tx, acct)
+		})
+	}
 	if p.Type != warden.PrincipalUser {
 		return nil
 	}
-	now := s.now()
 	return s.store.Update(ctx, func(tx warden.Tx) error {
 		u, err := s.loadUser(ctx, tx, p.Account, p.Name)
 		if err != nil {

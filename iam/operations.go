@@ -16,6 +16,8 @@ func (s *Service) operations() map[string]operation {
 		s.oidcOperations(),
 		s.samlOperations(),
 		s.outboundOperations(),
+		s.credentialReportOperations(),
+		s.accessAdvisorOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -36,6 +36,10 @@ type Service struct {
 	// IssuerBase is the https URL under which the accounts' OpenID Connect
 	// issuers are published (outbound web identity federation).
 	IssuerBase string
+	// FlushAccessAdvisor, when set, writes the access advisor's buffered usage
+	// before a report is made, so that a report includes this node's
+	// latest use.
+	FlushAccessAdvisor func(context.Context) error
 
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.

@@ -20,8 +20,10 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/accessanalyzer"
+	"github.com/warden-iam/warden/advisor"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/cloudtrail"
 	"github.com/warden-iam/warden/console"
 	"github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/issuer"
@@ -29,6 +31,7 @@ import (
 	"github.com/warden-iam/warden/secrets"
 	"github.com/warden-iam/warden/sts"
 	"github.com/warden-iam/warden/throttle"
+	"github.com/warden-iam/warden/trail"
 )
 
 // Config is what a Warden is built from besides its store.
@@ -56,6 +59,15 @@ type Config struct {
 	// documents (/oidc/...) are reachable, for outbound web identity
 	// federation ("": the request's own address).
 	IssuerBase string
+	// NoAccessAdvisor turns off recording which services each principal
+	// uses; NoEventHistory turns off recording API calls and sign-ins in
+	// the CloudTrail-compatible event history. EventRetention (default 90
+	// days) is how long events are kept; EventExportDir, when set, receives
+	// CloudTrail log files.
+	NoAccessAdvisor bool
+	NoEventHistory  bool
+	EventRetention  time.Duration
+	EventExportDir  string
 	// Throttle limits the expensive operations per principal (Rate 0: no
 	// limit).
 	Throttle throttle.Config
@@ -85,6 +97,9 @@ type Server struct {
 	raw     warden.Store
 	cfg     Config
 	resetMu sync.Mutex
+	// stops end the background writers (event history, access advisor),
+	// each returning once it has written what it buffered.
+	stops []func()
 }
 
 // New assembles a Warden over store, whose secrets box protects, and
@@ -152,12 +167,73 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	}
 	con := console.New(cfg.Console, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
-	s.Handler = s.mount(api, con, analyzer, reg)
+	ct, err := s.history(ctx, api, con, reg)
+	if err != nil {
+		return nil, err
+	}
+	s.Handler = s.mount(api, con, analyzer, ct, reg)
 	return s, nil
 }
 
+// history starts the event history's recorder and the access advisor's
+// tracker, and returns CloudTrail's front end over them.
+func (s *Server) history(ctx context.Context, api *awsquery.Handler, con *console.Console, reg *prometheus.Registry) (http.Handler, error) {
+	cfg, log := s.cfg, s.cfg.Log
+	events, ok := s.raw.(warden.EventLog)
+	if !ok {
+		return nil, fmt.Errorf("the store %T keeps no event history", s.raw)
+	}
+	retention := cfg.EventRetention
+	if retention <= 0 {
+		retention = 90 * 24 * time.Hour
+	}
+	rec := trail.NewRecorder(events, trail.Options{Retention: retention, ExportDir: cfg.EventExportDir, Log: log})
+	s.background(func(ctx context.Context) { rec.Run(ctx) })
+	registerTrailMetrics(reg, rec)
+	if !cfg.NoEventHistory {
+		api.Trail, con.Trail = rec, rec
+	}
+	if !cfg.NoAccessAdvisor {
+		usage := advisor.New(authz.Untracked(s.store), log)
+		s.Authz.Observe(usage.Observe)
+		s.IAM.FlushAccessAdvisor = usage.Flush
+		s.background(func(ctx context.Context) { usage.Run(ctx, 10*time.Second) })
+	}
+	lookup := &trail.Service{Log: events, Authz: s.Authz, Recorder: rec, Now: time.Now}
+	con.Events = lookup
+	return cloudtrail.New(api, lookup, rec, log), nil
+}
+
+// background runs fn until Close, which waits for it to return.
+func (s *Server) background(fn func(ctx context.Context)) {
+	ctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { fn(ctx); close(done) }()
+	s.stops = append(s.stops, func() { stop(); <-done })
+}
+
+// Close stops the background writers once they have written what they
+// buffered; call it before closing the store.
+func (s *Server) Close() {
+	for _, stop := range s.stops {
+		stop()
+	}
+	s.stops = nil
+}
+
+// registerTrailMetrics exports the event recorder's counters.
+func registerTrailMetrics(reg *prometheus.Registry, rec *trail.Recorder) {
+	reg.MustRegister(
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_recorded_total",
+			Help: "Event history records written."}, func() float64 { return float64(rec.Recorded()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_dropped_total",
+			Help: "Event history records dropped because the buffer was full."}, func() float64 { return float64(rec.Dropped()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_failed_total",
+			Help: "Event history records lost to failed writes."}, func() float64 { return float64(rec.Failed()) }))
+}
+
 // mount is the one place where handlers are attached to paths.
-func (s *Server) mount(api, con, analyzer http.Handler, reg *prometheus.Registry) http.Handler {
+func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -181,6 +257,10 @@ func (s *Server) mount(api, con, analyzer http.Handler, reg *prometheus.Registry
 		// (signed, or with a query string) go to the API.
 		if r.Method == http.MethodGet && r.URL.Path == "/" && r.URL.RawQuery == "" && r.Header.Get("Authorization") == "" {
 			http.Redirect(w, r, "/console/", http.StatusFound)
+			return
+		}
+		if cloudtrail.IsCloudTrail(r) { // CloudTrail's JSON 1.1 protocol, by X-Amz-Target
+			ct.ServeHTTP(w, r)
 			return
 		}
 		api.ServeHTTP(w, r)

@@ -55,6 +55,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"Generation", testGeneration},
 		{"ChangeFeed", testChangeFeed},
 		{"Helpers", testHelpers},
+		{"Events", testEvents},
 		{"ConcurrentIncrement", func(t *testing.T, s warden.Store) { testConcurrentIncrement(t, []warden.Store{s}) }},
 		{"ConcurrentInsertSameKey", func(t *testing.T, s warden.Store) { testConcurrentInsertSameKey(t, []warden.Store{s}) }},
 		{"ViewDuringUpdates", func(t *testing.T, s warden.Store) { testViewDuringUpdates(t, []warden.Store{s}) }},
@@ -76,6 +77,7 @@ func RunSharedTests(t *testing.T, newStores func(t *testing.T, n int) []warden.S
 		fn   func(*testing.T, []warden.Store)
 	}{
 		{"SeeEachOther", testSeeEachOther},
+		{"EventsShared", testEventsShared},
 		{"ConcurrentIncrement", testConcurrentIncrement},
 		{"ConcurrentInsertSameKey", testConcurrentInsertSameKey},
 		{"ViewDuringUpdates", testViewDuringUpdates},

@@ -158,6 +158,7 @@ func start(opts ...Option) (*Server, func() error, error) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		cancel()
+		w.Close()
 		store.Close()
 		return nil, nil, err
 	}
@@ -174,6 +175,7 @@ func start(opts ...Option) (*Server, func() error, error) {
 			errs = append(errs, err)
 		}
 		cancel()
+		w.Close() // writes buffered events before the store closes
 		errs = append(errs, store.Close())
 		return errors.Join(errs...)
 	}

@@ -30,9 +30,29 @@ func BenchmarkGetUserRoot(b *testing.B) {
 // BenchmarkGetUserAuthorized is the same round trip by an IAM user whose
 // permission comes from a group's managed policy: the authorization decision
 // is made from the in-memory snapshot on every request.
-func BenchmarkGetUserAuthorized(b *testing.B) {
+func BenchmarkGetUserAuthorized(b *testing.B) { benchGetUserAuthorized(b, nil) }
+
+// BenchmarkGetUserAuthorizedNoEvents is BenchmarkGetUserAuthorized with the
+// event history off: the difference is what recording costs a request.
+func BenchmarkGetUserAuthorizedNoEvents(b *testing.B) {
+	benchGetUserAuthorized(b, []string{"--event-history=false"})
+}
+
+// BenchmarkGetUserAuthorizedNoTracking is BenchmarkGetUserAuthorized with
+// the access advisor off: the difference is what usage tracking costs.
+func BenchmarkGetUserAuthorizedNoTracking(b *testing.B) {
+	benchGetUserAuthorized(b, []string{"--access-advisor=false"})
+}
+
+// BenchmarkGetUserAuthorizedBare has both the event history and the access
+// advisor off.
+func BenchmarkGetUserAuthorizedBare(b *testing.B) {
+	benchGetUserAuthorized(b, []string{"--access-advisor=false", "--event-history=false"})
+}
+
+func benchGetUserAuthorized(b *testing.B, args []string) {
 	ctx := context.Background()
-	s := startServer(b, nil, nil)
+	s := startServer(b, args, nil)
 	root := s.root()
 	benchReader(b, root, "arn:aws:iam::aws:policy/IAMReadOnlyAccess")
 	key, err := root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("alice")})

@@ -51,6 +51,7 @@ func startClockedConsole(t *testing.T) (*server, *testClock) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(w.Close) // runs before the store's Close, registered earlier
 	hs := httptest.NewServer(w.Handler)
 	t.Cleanup(hs.Close)
 	return &server{URL: hs.URL, Data: dir}, clock

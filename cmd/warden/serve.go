@@ -50,6 +50,10 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	var tc throttle.Config
 	fs.Float64Var(&tc.Rate, "throttle-rate", 2, "expensive API calls (simulator, GetAccountAuthorizationDetails, credential report) a second per principal (0: no limit)")
 	fs.IntVar(&tc.Burst, "throttle-burst", 20, "expensive API calls one principal may make at once")
+	accessAdvisor := fs.Bool("access-advisor", true, "record which services and actions each user and role uses (IAM access advisor)")
+	eventHistory := fs.Bool("event-history", true, "record API calls and sign-ins in the CloudTrail-compatible event history")
+	eventRetention := fs.Duration("event-retention", 90*24*time.Hour, "how long the event history keeps events")
+	eventExportDir := fs.String("event-export-dir", "", "directory receiving CloudTrail log files (gzip JSON, one per account per 5 minutes)")
 	auditRetention := retention(90 * 24 * time.Hour)
 	fs.Var(&auditRetention, "audit-retention", "how long audit events are kept: days (90d), a duration (36h), or 0 for ever")
 	given, err := parseFlags(fs, args, getenv)
@@ -113,6 +117,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	defer stop()
 	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
 		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL,
+		NoAccessAdvisor: !*accessAdvisor, NoEventHistory: !*eventHistory, EventRetention: *eventRetention, EventExportDir: *eventExportDir,
 		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
 		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})
 	var mismatch *iam.SeedMismatch
@@ -122,6 +127,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if err != nil {
 		return err
 	}
+	defer w.Close() // before the store closes: writes the buffered events and usage
 	if w.Created {
 		fmt.Fprintf(stdout, "Created account %s with root user %s.\n", *accountID, b.RootEmail)
 		if printed != "" {

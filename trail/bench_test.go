@@ -1,0 +1,175 @@
+package trail
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/postgres"
+	"github.com/warden-iam/warden/sqlite"
+	"github.com/warden-iam/warden/storetest"
+)
+
+// BenchmarkRecordAPI is what recording costs the request itself: handing
+// the call to the buffer (the buffer is drained in the background).
+func BenchmarkRecordAPI(b *testing.B) {
+	r := NewRecorder(memoryLog(b), Options{Buffer: 1 << 20})
+	c := secretCall("123456789012", time.Now())
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { r.Run(ctx); close(done) }()
+	b.ReportAllocs()
+	for b.Loop() {
+		cp := *c
+		r.API(&cp)
+	}
+	b.StopTimer()
+	cancel()
+	<-done
+	b.ReportMetric(float64(r.Dropped()), "dropped")
+}
+
+// benchmarkWrite is the background cost of one event: rendering the record
+// and writing it in batches of 1000.
+func benchmarkWrite(b *testing.B, log warden.EventLog) {
+	r := NewRecorder(log, Options{Buffer: 1 << 20, Batch: 1000})
+	c := secretCall("123456789012", time.Now())
+	ctx := context.Background()
+	b.ReportAllocs()
+	n := 0
+	for b.Loop() {
+		cp := *c
+		r.API(&cp)
+		if n++; n%1000 == 0 {
+			if err := r.Flush(ctx); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	if err := r.Flush(ctx); err != nil {
+		b.Fatal(err)
+	}
+}
+
+func BenchmarkWriteSQLite(b *testing.B) { benchmarkWrite(b, fileLog(b)) }
+func BenchmarkWritePostgres(b *testing.B) {
+	benchmarkWrite(b, pgLog(b))
+}
+
+func fileLog(b *testing.B) *sqlite.Store {
+	s, err := sqlite.Open(context.Background(), b.TempDir()+"/warden.db")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+func pgLog(b *testing.B) *postgres.Store {
+	s, err := postgres.Open(context.Background(), storetest.PostgresSchema(b))
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Cleanup(func() { s.Close() })
+	return s
+}
+
+// benchEvents is how many events the lookup benchmarks store
+// (WARDEN_BENCH_EVENTS, default 200000).
+func benchEvents() int {
+	if n, err := strconv.Atoi(os.Getenv("WARDEN_BENCH_EVENTS")); err == nil && n > 0 {
+		return n
+	}
+	return 200000
+}
+
+// fill stores n events of one account over the last 30 days: one in 100 is
+// a CreateUser by bob, the rest GetUser by alice.
+func fill(b *testing.B, log warden.EventLog, n int) {
+	ctx := context.Background()
+	r := NewRecorder(log, Options{})
+	now := time.Now()
+	rec, err := r.render(secretCall("123456789012", now))
+	if err != nil {
+		b.Fatal(err)
+	}
+	step := 30 * 24 * time.Hour / time.Duration(n)
+	batch := make([]warden.Event, 0, 5000)
+	for i := range n {
+		e := rec
+		e.ID = fmt.Sprintf("ev-%09d", i)
+		e.Time = now.Add(-time.Duration(n-i) * step)
+		e.Name, e.Username, e.ReadOnly = "GetUser", "alice", true
+		if i%100 == 0 {
+			e.Name, e.Username, e.ReadOnly = "CreateUser", "bob", false
+		}
+		batch = append(batch, e)
+		if len(batch) == cap(batch) || i == n-1 {
+			if err := log.AppendEvents(ctx, batch); err != nil {
+				b.Fatal(err)
+			}
+			batch = batch[:0]
+		}
+	}
+}
+
+// benchmarkLookup measures LookupEvents pages of 50 over benchEvents()
+// events: the newest page, a filtered page, and the next page after a
+// token.
+func benchmarkLookup(b *testing.B, log warden.EventLog) {
+	n := benchEvents()
+	start := time.Now()
+	fill(b, log, n)
+	b.Logf("stored %d events in %v", n, time.Since(start).Round(time.Millisecond))
+	svc := &Service{Log: log, Authz: authz.New(nil, authz.Strict, slog.New(slog.DiscardHandler)), Now: time.Now}
+	root := &warden.Principal{Type: warden.PrincipalRoot, Account: "123456789012", ID: "123456789012",
+		ARN: "arn:aws:iam::123456789012:root"}
+	ctx := context.Background()
+	first, err := svc.LookupEvents(ctx, root, &Lookup{})
+	if err != nil || len(first.Events) != 50 || first.NextToken == "" {
+		b.Fatalf("first page: %v, %d events", err, len(first.Events))
+	}
+	for _, tt := range []struct {
+		name string
+		in   Lookup
+	}{
+		{"newest", Lookup{}},
+		{"by-event-name", Lookup{Attributes: []Attribute{{"EventName", "CreateUser"}}}},
+		{"by-username", Lookup{Attributes: []Attribute{{"Username", "bob"}}}},
+		{"read-only-false", Lookup{Attributes: []Attribute{{"ReadOnly", "false"}}}},
+		{"next-page", Lookup{NextToken: first.NextToken}},
+	} {
+		b.Run(tt.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				in := tt.in
+				page, err := svc.LookupEvents(ctx, root, &in)
+				if err != nil || len(page.Events) != 50 {
+					b.Fatalf("%v, %d events", err, len(page.Events))
+				}
+			}
+		})
+	}
+}
+
+func BenchmarkLookupSQLite(b *testing.B)   { benchmarkLookup(b, fileLog(b)) }
+func BenchmarkLookupPostgres(b *testing.B) { benchmarkLookup(b, pgLog(b)) }
+
+// BenchmarkRender is rendering one record (the background loop's CPU per
+// event, before the write).
+func BenchmarkRender(b *testing.B) {
+	r := NewRecorder(nil, Options{})
+	c := secretCall("123456789012", time.Now())
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := r.render(c); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
