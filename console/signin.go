@@ -193,6 +193,11 @@ func (c *Console) signInPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !ok {
+		// The failure is counted per source and minute, not audited one by
+		// one; the event history still has AWS's ConsoleLogin failure for
+		// an attempt that was admitted and checked.
+		c.recordSignIn(warden.AuditEvent{Time: c.now(), RequestID: warden.RequestID(ctx), Account: try.account,
+			Actor: subj.arn, SourceIP: ip, UserAgent: ua, Outcome: "Failure", Details: map[string]string{"reason": try.reason}})
 		failed(http.StatusUnauthorized, signInFailed)
 		return
 	}
