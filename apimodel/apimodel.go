@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -72,9 +73,18 @@ func Load(service string) *Service {
 		}
 		for name, ops := range extra {
 			for op, fs := range ops {
-				if _, ok := raw[name][op]; !ok {
+				have, ok := raw[name][op]
+				if !ok {
 					raw[name][op] = fs
+					continue
 				}
+				// An operation botocore knows gets the members it lacks.
+				for _, f := range fs {
+					if !slices.ContainsFunc(have, func(h Field) bool { return h.Name == f.Name }) {
+						have = append(have, f)
+					}
+				}
+				raw[name][op] = have
 			}
 		}
 		services = map[string]*Service{}

@@ -353,15 +353,18 @@ func statusOf(code string) (int, bool) {
 		warden.CodeMalformedQueryString, warden.CodeInvalidQueryParameter, warden.CodeIncompleteSignature,
 		warden.CodeRequestExpired, warden.CodeExpiredToken,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
-		"MalformedInput":
+		"MalformedInput",
+		warden.CodeUnrecognizedPublicKeyEncoding, warden.CodeInvalidPublicKey, warden.CodeDuplicateSSHPublicKey,
+		warden.CodeMalformedCertificate, warden.CodeInvalidCertificate, warden.CodeKeyPairMismatch,
+		warden.CodeOrganizationNotFound, warden.CodeRoleTemplateDisabled:
 		return http.StatusBadRequest, true
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:
 		return http.StatusForbidden, true
-	case warden.CodeNoSuchEntity:
+	case warden.CodeNoSuchEntity, warden.CodeNotSupportedService, warden.CodeFeatureDisabled:
 		return http.StatusNotFound, true
 	case warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
-		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable:
+		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable, warden.CodeDuplicateCertificate:
 		return http.StatusConflict, true
 	case warden.CodeRequestTooLarge:
 		return http.StatusRequestEntityTooLarge, true

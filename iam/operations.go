@@ -13,6 +13,7 @@ func (s *Service) operations() map[string]operation {
 		s.simulatorOperations(),
 		s.accountOperations(),
 		s.serviceAccessOperations(),
+		s.credentialOperations(),
 	} {
 		maps.Copy(all, table)
 	}
