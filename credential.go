@@ -108,3 +108,28 @@ const (
 	CodeFeatureDisabled               Code = "FeatureDisabled"
 	CodeRoleTemplateDisabled          Code = "RoleTemplateDisabled"
 )
+
+// KindAccountSettings holds one AccountSettings per account.
+const KindAccountSettings Kind = "accountsettings"
+
+// AccountSettings are an account's IAM settings beyond the password policy:
+// the STS token version of the global endpoint and the account properties.
+type AccountSettings struct {
+	Account string `json:"account"`
+	// GlobalEndpointTokenVersion is 1 (the default: session tokens from the
+	// global endpoint work only in Regions enabled by default) or 2.
+	GlobalEndpointTokenVersion int               `json:"tokenVersion,omitempty"`
+	Properties                 map[string]string `json:"properties,omitempty"`
+}
+
+func (a *AccountSettings) recordID() (Kind, string, string) {
+	return KindAccountSettings, a.Account, a.Account
+}
+
+// TokenVersion is the global endpoint's token version, 1 when never set.
+func (a *AccountSettings) TokenVersion() int {
+	if a == nil || a.GlobalEndpointTokenVersion == 0 {
+		return 1
+	}
+	return a.GlobalEndpointTokenVersion
+}

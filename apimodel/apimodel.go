@@ -246,7 +246,8 @@ func (d *decoder) field(f *Field, param, path string, v reflect.Value) {
 		d.structure(f.Members, param, path, v)
 		return
 	case "map":
-		return // no Query map inputs are decoded by Warden
+		d.mapping(f, param, path, v)
+		return
 	}
 	vals, present := d.form[param]
 	if !present {
@@ -379,6 +380,43 @@ func (d *decoder) list(f *Field, param, path string, v reflect.Value) {
 		} else {
 			d.field(elem, key, epath, ev)
 		}
+	}
+}
+
+// mapping decodes a string-to-string map, spelled Name.entry.N.key and
+// Name.entry.N.value; when f has members, the first constrains keys and the
+// second values.
+func (d *decoder) mapping(f *Field, param, path string, v reflect.Value) {
+	m := map[string]string{}
+	for n := 1; n <= maxListMembers; n++ {
+		key := fmt.Sprintf("%s.entry.%d", param, n)
+		k, ok := d.form[key+".key"]
+		if !ok {
+			break
+		}
+		val := d.form[key+".value"]
+		if len(k) == 0 || len(val) == 0 {
+			d.fail(path, "null", "not be null")
+			return
+		}
+		if len(f.Members) == 2 {
+			d.field(&f.Members[0], key+".key", path+".key", reflect.Value{})
+			d.field(&f.Members[1], key+".value", path+".value", reflect.Value{})
+		}
+		m[k[0]] = val[0]
+	}
+	if len(m) == 0 {
+		if f.Required {
+			d.fail(path, "null", "not be null")
+		}
+		return
+	}
+	if v.IsValid() && v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String {
+		mv := reflect.MakeMapWithSize(v.Type(), len(m))
+		for k, val := range m {
+			mv.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), reflect.ValueOf(val).Convert(v.Type().Elem()))
+		}
+		v.Set(mv)
 	}
 }
 

@@ -356,7 +356,7 @@ func statusOf(code string) (int, bool) {
 		"MalformedInput",
 		warden.CodeUnrecognizedPublicKeyEncoding, warden.CodeInvalidPublicKey, warden.CodeDuplicateSSHPublicKey,
 		warden.CodeMalformedCertificate, warden.CodeInvalidCertificate, warden.CodeKeyPairMismatch,
-		warden.CodeOrganizationNotFound, warden.CodeRoleTemplateDisabled:
+		warden.CodeOrganizationNotFound, warden.CodeRoleTemplateDisabled, sts.CodeExpiredTradeInToken:
 		return http.StatusBadRequest, true
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:

@@ -193,6 +193,9 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 			counts["AccountMFAEnabled"] = 1
 			counts["MFADevicesInUse"] += len(acct.RootMFADevices)
 		}
+		if err := credentialSummary(ctx, tx, p.Account, counts); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

@@ -14,6 +14,8 @@ func (s *Service) operations() map[string]operation {
 		s.accountOperations(),
 		s.serviceAccessOperations(),
 		s.credentialOperations(),
+		s.settingsOperations(),
+		s.delegationOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -78,6 +78,8 @@ var operations = map[string]operation{
 	"GetFederationToken":         run("GetFederationToken", (*Service).getFederationToken),
 	"GetAccessKeyInfo":           run("GetAccessKeyInfo", (*Service).getAccessKeyInfo),
 	"DecodeAuthorizationMessage": run("DecodeAuthorizationMessage", (*Service).decodeAuthorizationMessage),
+	"AssumeRoot":                 run("AssumeRoot", (*Service).assumeRoot),
+	"GetDelegatedAccessToken":    run("GetDelegatedAccessToken", (*Service).getDelegatedAccessToken),
 }
 
 // Has reports whether action is an STS operation Warden implements.
