@@ -28,6 +28,8 @@ type Principal struct {
 	SourceIP        string
 	UserAgent       string
 	SecureTransport bool
+	// Region is the Region the request was signed for.
+	Region string
 }
 
 // IsRoot reports whether p is an account's root user.

@@ -211,6 +211,10 @@ func (h *Handler) lookup(ctx context.Context, sig *sigv4.Signature) (*credential
 			return nil, err
 		}
 		cred := &credential{secret: c.Secret, principal: c.Principal}
+		if c.DefaultRegionsOnly && sts.OptInRegion(sig.Region) {
+			// A version 1 token of the global endpoint, as on AWS.
+			cred.refusal = errInvalidToken
+		}
 		if sig.Service == "iam" && !c.IAM {
 			// Federated users and sessions without MFA from
 			// GetSessionToken may not call IAM, as on AWS.
@@ -256,6 +260,7 @@ func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte
 		}
 	}
 	p := cred.principal
+	p.Region = sig.Region
 	return &p, nil
 }
 

@@ -18,7 +18,7 @@ func (s *Service) settingsOperations() map[string]operation {
 	return map[string]operation{
 		"SetSecurityTokenServicePreferences": noOutput(s.setSecurityTokenServicePreferences),
 		"GetAccountProperties":               op(s.getAccountProperties),
-		"PutAccountProperties":               noOutput(s.putAccountProperties),
+		"PutAccountProperties":               op(s.putAccountProperties),
 
 		"EnableOrganizationsRootCredentialsManagement":  noOrg("EnableOrganizationsRootCredentialsManagement"),
 		"DisableOrganizationsRootCredentialsManagement": noOrg("DisableOrganizationsRootCredentialsManagement"),
@@ -135,22 +135,26 @@ type putAccountPropertiesInput struct {
 // maxAccountProperties bounds how many properties an account keeps.
 const maxAccountProperties = 100
 
-func (s *Service) putAccountProperties(ctx context.Context, p *warden.Principal, in *putAccountPropertiesInput) error {
+// putAccountPropertiesOutput is empty, but the current SDKs expect its
+// (empty) result element.
+type putAccountPropertiesOutput struct{}
+
+func (s *Service) putAccountProperties(ctx context.Context, p *warden.Principal, in *putAccountPropertiesInput) (*putAccountPropertiesOutput, error) {
 	if err := s.authorize(ctx, p, "PutAccountProperties", "*", nil); err != nil {
-		return err
+		return nil, err
 	}
 	namespace := ""
 	for _, k := range sortedKeys(in.Properties) {
 		ns, name, ok := strings.Cut(k, "/")
 		if !ok || ns == "" || name == "" || strings.Contains(name, "/") {
-			return invalidInput("Invalid property key %s: the key must have the form Namespace/PropertyName.", k)
+			return nil, invalidInput("Invalid property key %s: the key must have the form Namespace/PropertyName.", k)
 		}
 		if namespace != "" && !strings.EqualFold(ns, namespace) {
-			return invalidInput("All properties in a request must belong to the same namespace.")
+			return nil, invalidInput("All properties in a request must belong to the same namespace.")
 		}
 		namespace = ns
 	}
-	return s.store.Update(ctx, func(tx warden.Tx) error {
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
 		a, stored, err := loadSettings(ctx, tx, p.Account)
 		if err != nil {
 			return err
@@ -169,6 +173,10 @@ func (s *Service) putAccountProperties(ctx context.Context, p *warden.Principal,
 		}
 		return s.auditIn(ctx, tx, p, "PutAccountProperties", "*")
 	})
+	if err != nil {
+		return nil, err
+	}
+	return &putAccountPropertiesOutput{}, nil
 }
 
 func sortedKeys(m map[string]string) []string { return slices.Sorted(maps.Keys(m)) }
