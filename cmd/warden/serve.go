@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -143,6 +144,9 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
+	mux.Handle("POST /policy/check-access-not-granted", analyzer)
+	mux.Handle("POST /policy/check-no-new-access", analyzer)
+	mux.Handle("POST /policy/check-no-public-access", analyzer)
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -152,9 +156,33 @@ func mount(api, con, analyzer http.Handler, reg *prometheus.Registry, store ward
 			http.Redirect(w, r, "/console/", http.StatusFound)
 			return
 		}
+		if signedFor(r) == "access-analyzer" {
+			// Every other Access Analyzer operation, answered in its own
+			// protocol (REST-JSON), not IAM's.
+			analyzer.ServeHTTP(w, r)
+			return
+		}
 		api.ServeHTTP(w, r)
 	}))
 	return mux
+}
+
+// signedFor is the service a request's SigV4 credential scope names (from
+// the Authorization header or X-Amz-Credential), or "".
+func signedFor(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, rest, ok := strings.Cut(h, "Credential=")
+		if !ok {
+			return ""
+		}
+		cred, _, _ = strings.Cut(rest, ",")
+	}
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
 }
 
 // bootstrap creates the first account on the first start, printing a
