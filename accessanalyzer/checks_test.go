@@ -142,3 +142,14 @@ func TestCheckNoPublicAccess(t *testing.T) {
 		t.Fatalf("unknown resource type: err = %v", err)
 	}
 }
+
+func BenchmarkCheckNoNewAccess(b *testing.B) {
+	h := &Handler{}
+	in, _ := json.Marshal(map[string]any{"newPolicyDocument": denyDelete, "existingPolicyDocument": readBucket, "policyType": "IDENTITY_POLICY"})
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := h.checkNoNewAccess(in); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
+	"crypto/rsa"
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
@@ -191,4 +192,33 @@ func FuzzCheckServerCertificate(f *testing.F) {
 		_, err = parseCertificate(body, time.Now())
 		wantAWSError(t, err, codeMalformedCertificate)
 	})
+}
+
+func BenchmarkParseSSHPublicKey(b *testing.B) {
+	n, _ := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 3071))
+	n.SetBit(n, 3071, 1).SetBit(n, 0, 1)
+	der, _ := x509.MarshalPKIXPublicKey(&rsa.PublicKey{N: n, E: 65537})
+	body := string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := parseSSHPublicKey(body); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkCheckServerCertificate(b *testing.B) {
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench"},
+		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
+	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	kder, _ := x509.MarshalECPrivateKey(key)
+	cert := string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
+	priv := string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: kder}))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := checkServerCertificate(cert, priv, "", time.Now()); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
