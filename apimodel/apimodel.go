@@ -26,7 +26,10 @@ var modelsJSON []byte
 
 // extraJSON holds, in the same form, operations newer than the botocore that
 // models.json was generated from (Debian's), written from the AWS API
-// reference; models.json wins where both have an operation.
+// reference or generated from the current aws-sdk-go-v2 clients (members and
+// the SDK validators' required ones: scripts/sdkrequired.py); where both
+// have an operation, models.json's members win and extra.json only adds the
+// members it lacks (such as CredentialAgeDays).
 //
 //go:embed extra.json
 var extraJSON []byte
