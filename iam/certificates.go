@@ -187,14 +187,20 @@ func serverCertNotFound(name string) error {
 
 // serverCertFor loads the named server certificate, authorized for action.
 func (s *Service) serverCertFor(ctx context.Context, tx warden.Tx, p *warden.Principal, action, name string) (*warden.ServerCertificate, error) {
+	return s.serverCertWith(ctx, tx, p, action, name, nil)
+}
+
+// serverCertWith is serverCertFor with the request's own context keys (the
+// tags of Tag and Untag).
+func (s *Service) serverCertWith(ctx context.Context, tx warden.Tx, p *warden.Principal, action, name string, keys map[string][]string) (*warden.ServerCertificate, error) {
 	c, err := warden.Load[warden.ServerCertificate](ctx, tx, p.Account, warden.NameKey(name))
 	if err != nil {
-		if aerr := s.authorize(ctx, p, action, arn(p.Account, "server-certificate", "/", name), nil); aerr != nil && errors.Is(err, warden.ErrNotFound) {
+		if aerr := s.authorize(ctx, p, action, arn(p.Account, "server-certificate", "/", name), keys); aerr != nil && errors.Is(err, warden.ErrNotFound) {
 			return nil, aerr
 		}
 		return nil, notFoundAs(err, serverCertNotFound(name))
 	}
-	if err := s.authorize(ctx, p, action, c.ARN(), withResourceTags(nil, c.Tags)); err != nil {
+	if err := s.authorize(ctx, p, action, c.ARN(), withResourceTags(keys, c.Tags)); err != nil {
 		return nil, err
 	}
 	return c, nil
@@ -376,7 +382,7 @@ type tagServerCertificateInput struct {
 
 func (s *Service) tagServerCertificate(ctx context.Context, p *warden.Principal, in *tagServerCertificateInput) error {
 	return s.store.Update(ctx, func(tx warden.Tx) error {
-		c, err := s.serverCertFor(ctx, tx, p, "TagServerCertificate", in.ServerCertificateName)
+		c, err := s.serverCertWith(ctx, tx, p, "TagServerCertificate", in.ServerCertificateName, tagKeys(tagsIn(in.Tags)))
 		if err != nil {
 			return err
 		}
@@ -397,7 +403,7 @@ type untagServerCertificateInput struct {
 
 func (s *Service) untagServerCertificate(ctx context.Context, p *warden.Principal, in *untagServerCertificateInput) error {
 	return s.store.Update(ctx, func(tx warden.Tx) error {
-		c, err := s.serverCertFor(ctx, tx, p, "UntagServerCertificate", in.ServerCertificateName)
+		c, err := s.serverCertWith(ctx, tx, p, "UntagServerCertificate", in.ServerCertificateName, map[string][]string{"aws:TagKeys": in.TagKeys})
 		if err != nil {
 			return err
 		}

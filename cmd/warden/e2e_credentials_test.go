@@ -407,6 +407,14 @@ func TestE2EServerCertificates(t *testing.T) {
 	_, err = user.ListServerCertificates(ctx, &iam.ListServerCertificatesInput{})
 	wantErr(t, err, "AccessDenied", 403)
 
+	// Tagging is authorized with the request's tags.
+	_, tagger := userWithKey(t, s, "tagger")
+	putUserPolicy(t, root, "tagger", "tag", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"iam:TagServerCertificate","Resource":"*",`+
+		`"Condition":{"StringEquals":{"aws:RequestTag/env":"dev"}}}]}`)
+	_, err = tagger.TagServerCertificate(ctx, &iam.TagServerCertificateInput{ServerCertificateName: aws.String("bulk-a"), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("prod")}}})
+	wantErr(t, err, "AccessDenied", 403)
+	res(tagger.TagServerCertificate(ctx, &iam.TagServerCertificateInput{ServerCertificateName: aws.String("bulk-a"), Tags: []types.Tag{{Key: aws.String("env"), Value: aws.String("dev")}}})).must(t)
+
 	// Private keys are encrypted at rest.
 	stop()
 	keyBody := strings.Join(strings.Split(strings.TrimSpace(leaf.KeyPEM), "\n")[1:2], "")
