@@ -58,6 +58,11 @@ type Session struct {
 	// Chained marks a role session assumed with another role session's
 	// credentials (role chaining).
 	Chained bool `json:"chained,omitempty"`
+	// IssueRegion is the Region of the request that issued the session, and
+	// DefaultRegionsOnly marks a version 1 token of the global endpoint,
+	// valid only in the Regions AWS enables by default.
+	IssueRegion        string `json:"issueRegion,omitempty"`
+	DefaultRegionsOnly bool   `json:"v1,omitempty"`
 }
 
 func (s *Session) recordID() (Kind, string, string) { return KindSession, "", s.AccessKeyID }

@@ -135,7 +135,11 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	start := time.Now()
 	id := h.NewRequestID()
 	ctx := warden.WithRequestID(r.Context(), id)
-	out, err := h.validatePolicy(ctx, r)
+	action, known := routes[r.Method+" "+r.URL.Path]
+	if !known {
+		action = "Unsupported"
+	}
+	out, err := h.serve(ctx, r, action)
 	status, code := http.StatusOK, ""
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-RequestId", id)
@@ -156,7 +160,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(out)
 	}
-	h.Log.InfoContext(ctx, "request", "request_id", id, "service", service, "action", "ValidatePolicy",
+	h.Log.InfoContext(ctx, "request", "request_id", id, "service", service, "action", action,
 		"status", status, "code", code, "duration_ms", float64(time.Since(start).Microseconds())/1000)
 }
 
@@ -194,7 +198,8 @@ func (h *Handler) apiError(ctx context.Context, err error) *apiError {
 	return &apiError{http.StatusInternalServerError, "InternalServerException", "Internal server error", "", nil}
 }
 
-func (h *Handler) validatePolicy(ctx context.Context, r *http.Request) (*validateOutput, error) {
+// serve authenticates a request, authorizes it as action and runs it.
+func (h *Handler) serve(ctx context.Context, r *http.Request, action string) (any, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, validation("cannotParse", "Could not read the request body.")
@@ -214,10 +219,27 @@ func (h *Handler) validatePolicy(ctx context.Context, r *http.Request) (*validat
 	if err != nil {
 		return nil, err
 	}
-	if err := h.Authz.Authorize(ctx, p, authz.Request{Action: service + ":ValidatePolicy", Resource: "*"}); err != nil {
+	if action == "Unsupported" {
+		return nil, unsupported(r)
+	}
+	if err := h.Authz.Authorize(ctx, p, authz.Request{Action: service + ":" + action, Resource: "*"}); err != nil {
 		return nil, err
 	}
+	if len(strings.TrimSpace(string(body))) == 0 {
+		body = []byte("{}")
+	}
+	switch action {
+	case "CheckAccessNotGranted":
+		return h.checkAccessNotGranted(body)
+	case "CheckNoNewAccess":
+		return h.checkNoNewAccess(body)
+	case "CheckNoPublicAccess":
+		return h.checkNoPublicAccess(body)
+	}
+	return h.validatePolicy(r, body)
+}
 
+func (h *Handler) validatePolicy(r *http.Request, body []byte) (*validateOutput, error) {
 	var in validateInput
 	if len(strings.TrimSpace(string(body))) > 0 {
 		if err := json.Unmarshal(body, &in); err != nil {

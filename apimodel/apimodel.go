@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -25,7 +26,10 @@ var modelsJSON []byte
 
 // extraJSON holds, in the same form, operations newer than the botocore that
 // models.json was generated from (Debian's), written from the AWS API
-// reference; models.json wins where both have an operation.
+// reference or generated from the current aws-sdk-go-v2 clients (members and
+// the SDK validators' required ones: scripts/sdkrequired.py); where both
+// have an operation, models.json's members win and extra.json only adds the
+// members it lacks (such as CredentialAgeDays).
 //
 //go:embed extra.json
 var extraJSON []byte
@@ -72,9 +76,18 @@ func Load(service string) *Service {
 		}
 		for name, ops := range extra {
 			for op, fs := range ops {
-				if _, ok := raw[name][op]; !ok {
+				have, ok := raw[name][op]
+				if !ok {
 					raw[name][op] = fs
+					continue
 				}
+				// An operation botocore knows gets the members it lacks.
+				for _, f := range fs {
+					if !slices.ContainsFunc(have, func(h Field) bool { return h.Name == f.Name }) {
+						have = append(have, f)
+					}
+				}
+				raw[name][op] = have
 			}
 		}
 		services = map[string]*Service{}
@@ -236,7 +249,8 @@ func (d *decoder) field(f *Field, param, path string, v reflect.Value) {
 		d.structure(f.Members, param, path, v)
 		return
 	case "map":
-		return // no Query map inputs are decoded by Warden
+		d.mapping(f, param, path, v)
+		return
 	}
 	vals, present := d.form[param]
 	if !present {
@@ -374,6 +388,43 @@ func (d *decoder) list(f *Field, param, path string, v reflect.Value) {
 		} else {
 			d.field(elem, key, epath, ev)
 		}
+	}
+}
+
+// mapping decodes a string-to-string map, spelled Name.entry.N.key and
+// Name.entry.N.value; when f has members, the first constrains keys and the
+// second values.
+func (d *decoder) mapping(f *Field, param, path string, v reflect.Value) {
+	m := map[string]string{}
+	for n := 1; n <= maxListMembers; n++ {
+		key := fmt.Sprintf("%s.entry.%d", param, n)
+		k, ok := d.form[key+".key"]
+		if !ok {
+			break
+		}
+		val := d.form[key+".value"]
+		if len(k) == 0 || len(val) == 0 {
+			d.fail(path, "null", "not be null")
+			return
+		}
+		if len(f.Members) == 2 {
+			d.field(&f.Members[0], key+".key", path+".key", reflect.Value{})
+			d.field(&f.Members[1], key+".value", path+".value", reflect.Value{})
+		}
+		m[k[0]] = val[0]
+	}
+	if len(m) == 0 {
+		if f.Required {
+			d.fail(path, "null", "not be null")
+		}
+		return
+	}
+	if v.IsValid() && v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.String {
+		mv := reflect.MakeMapWithSize(v.Type(), len(m))
+		for k, val := range m {
+			mv.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), reflect.ValueOf(val).Convert(v.Type().Elem()))
+		}
+		v.Set(mv)
 	}
 }
 

@@ -270,6 +270,10 @@ func (h *Handler) lookup(ctx context.Context, sig *sigv4.Signature) (*credential
 			return nil, err
 		}
 		cred := &credential{secret: c.Secret, principal: c.Principal}
+		if c.DefaultRegionsOnly && sts.OptInRegion(sig.Region) {
+			// A version 1 token of the global endpoint, as on AWS.
+			cred.refusal = errInvalidToken
+		}
 		if sig.Service == "iam" && !c.IAM {
 			// Federated users and sessions without MFA from
 			// GetSessionToken may not call IAM, as on AWS.
@@ -455,7 +459,9 @@ func statusOf(code string) (int, bool) {
 		warden.CodeRequestExpired,
 		warden.CodeThrottling, "InvalidUserType", sts.CodeInvalidAuthorizationMessage, sts.CodePackedPolicyTooLarge,
 		"MalformedInput", "InvalidIdentityToken", "ExpiredTokenException", "IDPCommunicationError",
-		"FeatureEnabled", "FeatureDisabled":
+		warden.CodeUnrecognizedPublicKeyEncoding, warden.CodeInvalidPublicKey, warden.CodeDuplicateSSHPublicKey,
+		warden.CodeMalformedCertificate, warden.CodeInvalidCertificate, warden.CodeKeyPairMismatch,
+		warden.CodeOrganizationNotFound, warden.CodeRoleTemplateDisabled, sts.CodeExpiredTradeInToken:
 		return http.StatusBadRequest, true
 	case "IDPRejectedClaim", "OutboundWebIdentityFederationDisabledException":
 		return http.StatusForbidden, true
@@ -464,10 +470,12 @@ func statusOf(code string) (int, bool) {
 	case warden.CodeAccessDenied, warden.CodeMissingAuthenticationToken, warden.CodeInvalidClientTokenID, warden.CodeExpiredToken,
 		warden.CodeSignatureDoesNotMatch, warden.CodeInvalidAuthenticationCode:
 		return http.StatusForbidden, true
-	case warden.CodeNoSuchEntity:
+	case warden.CodeNoSuchEntity, warden.CodeNotSupportedService, warden.CodeFeatureDisabled:
 		return http.StatusNotFound, true
-	case warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
-		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable:
+	// Enabling outbound web identity federation twice conflicts; disabling
+	// it twice is FeatureDisabled, 404, in the list above (the API reference).
+	case "FeatureEnabled", warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
+		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable, warden.CodeDuplicateCertificate:
 		return http.StatusConflict, true
 	case iam.CodeReportNotPresent, iam.CodeReportExpired:
 		return http.StatusGone, true

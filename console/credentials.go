@@ -50,6 +50,7 @@ func (c *Console) fillCredentials(ctx context.Context, v *visit, d *userData) {
 		d.Denied["mfa"] = denialOr(err, "iam:ListMFADevices")
 	}
 	d.MFA = mfa.MFADevices
+	c.fillOtherCredentials(ctx, v, d)
 }
 
 // userPassword sets, resets or removes a user's console password. Setting a

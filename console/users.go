@@ -27,6 +27,7 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.confirmed(dangerPolicies("user"), c.userPolicyAction)))
 	m.HandleFunc("POST /console/users/{name}/tags", c.authed(c.userTagAction))
 	c.credentialRoutes(m)
+	c.otherCredentialRoutes(m)
 }
 
 type newUserData struct {
@@ -176,6 +177,7 @@ type userData struct {
 	LockedForGood bool
 	Keys          []keyView
 	MFA           []mfaView
+	Other         otherCredentials
 	Denied        map[string]string // section -> what the caller may not read
 	CSRF          string
 	Self          bool
@@ -387,6 +389,9 @@ func (c *Console) detachEverything(ctx context.Context, p *warden.Principal, nam
 		if err := c.call(ctx, p, "DeleteAccessKey", form("UserName", name, "AccessKeyId", k.AccessKeyID), nil); err != nil {
 			return err
 		}
+	}
+	if err := c.deleteOtherCredentials(ctx, p, name); err != nil {
+		return err
 	}
 	var mfa mfaResult
 	if err := c.call(ctx, p, "ListMFADevices", user, &mfa); err != nil {

@@ -194,6 +194,9 @@ func (s *Service) getAccountSummary(ctx context.Context, p *warden.Principal, _ 
 		if len(acct.RootMFADevices) > 0 {
 			counts["AccountMFAEnabled"] = 1
 		}
+		if err := credentialSummary(ctx, tx, p.Account, counts); err != nil {
+			return err
+		}
 		return nil
 	})
 	if err != nil {

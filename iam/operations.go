@@ -18,6 +18,9 @@ func (s *Service) operations() map[string]operation {
 		s.outboundOperations(),
 		s.credentialReportOperations(),
 		s.accessAdvisorOperations(),
+		s.credentialOperations(),
+		s.settingsOperations(),
+		s.delegationOperations(),
 	} {
 		maps.Copy(all, table)
 	}

@@ -62,7 +62,9 @@ func (s *Service) enableOutbound(ctx context.Context, p *warden.Principal, _ *no
 		return nil, err
 	}
 	if !strings.HasPrefix(s.IssuerBase, "https://") {
-		return nil, warden.Errorf(warden.CodeServiceFailure, "Warden has no https issuer URL; start it with --issuer-url https://...")
+		// A setting of this server, not a failure of it: the caller can do
+		// nothing until the operator sets --issuer-url.
+		return nil, warden.Errorf(warden.CodeInvalidInput, "This Warden has no https issuer URL, so outbound web identity federation cannot be enabled: start it with --issuer-url https://...")
 	}
 	rsaKey, err := rsa.GenerateKey(rand.Reader, 2048)
 	if err != nil {

@@ -301,6 +301,9 @@ func (s *Service) deleteUser(ctx context.Context, p *warden.Principal, in *delet
 		case len(u.MFADevices) > 0:
 			return deleteConflict("Cannot delete entity, must delete MFA device first.")
 		}
+		if err := credentialConflict(ctx, tx, u); err != nil {
+			return err
+		}
 		if u.PermissionsBoundary != "" {
 			if err := s.useAsBoundary(ctx, tx, p.Account, u.PermissionsBoundary, -1); err != nil && warden.ErrorCode(err) != warden.CodeInvalidInput {
 				return err

@@ -12,6 +12,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -247,6 +248,9 @@ func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Regi
 		io.WriteString(w, "ok\n")
 	})
 	mux.Handle("POST /policy/validation", analyzer) // IAM Access Analyzer's ValidatePolicy
+	mux.Handle("POST /policy/check-access-not-granted", analyzer)
+	mux.Handle("POST /policy/check-no-new-access", analyzer)
+	mux.Handle("POST /policy/check-no-public-access", analyzer)
 	mux.HandleFunc("POST /warden/reset", s.serveReset)
 	mux.HandleFunc("POST /moto-api/reset", s.serveReset)           // the path emulator-based suites call
 	mux.Handle("GET "+iam.IssuerPath, &issuer.Handler{IAM: s.IAM}) // the accounts' OIDC issuer documents
@@ -261,6 +265,12 @@ func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Regi
 		}
 		if cloudtrail.IsCloudTrail(r) { // CloudTrail's JSON 1.1 protocol, by X-Amz-Target
 			ct.ServeHTTP(w, r)
+			return
+		}
+		if signedFor(r) == "access-analyzer" {
+			// Every other Access Analyzer operation, answered in its own
+			// protocol (REST-JSON), not IAM's.
+			analyzer.ServeHTTP(w, r)
 			return
 		}
 		api.ServeHTTP(w, r)
@@ -278,4 +288,22 @@ func observer(reg *prometheus.Registry) func(service, action, code string, statu
 		requests.WithLabelValues(service, action, code).Inc()
 		latency.WithLabelValues(service).Observe(d.Seconds())
 	}
+}
+
+// signedFor is the service a request's SigV4 credential scope names (from
+// the Authorization header or X-Amz-Credential), or "".
+func signedFor(r *http.Request) string {
+	cred := r.URL.Query().Get("X-Amz-Credential")
+	if h := r.Header.Get("Authorization"); h != "" {
+		_, rest, ok := strings.Cut(h, "Credential=")
+		if !ok {
+			return ""
+		}
+		cred, _, _ = strings.Cut(rest, ",")
+	}
+	parts := strings.Split(strings.TrimSpace(cred), "/")
+	if len(parts) != 5 {
+		return ""
+	}
+	return parts[3]
 }

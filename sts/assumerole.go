@@ -154,6 +154,7 @@ func (s *Service) assumeRole(ctx context.Context, p *warden.Principal, in *assum
 		MFAAuthTime:       mfaTime,
 		Chained:           chained,
 	}
+	sess.IssueRegion = p.Region
 	creds := s.issue(sess, time.Duration(seconds)*time.Second)
 	now := sess.IssueTime
 	details := map[string]string{"accessKeyId": sess.AccessKeyID, "assumedRoleArn": sess.ARN}

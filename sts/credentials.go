@@ -74,6 +74,9 @@ type Credential struct {
 	// from GetSessionToken only when they were issued with MFA, and those of
 	// federated users never (see "Compare AWS STS credentials").
 	IAM bool
+	// DefaultRegionsOnly marks a version 1 token of the global endpoint:
+	// requests signed for an opt-in Region (OptInRegion) must be refused.
+	DefaultRegionsOnly bool
 }
 
 // Credential looks up temporary credentials for authentication: the secret
@@ -112,7 +115,7 @@ func (s *Service) Credential(ctx context.Context, accessKeyID, token string) (*C
 	if err != nil {
 		return nil, fmt.Errorf("open secret of %s: %w", sess.AccessKeyID, err)
 	}
-	c := &Credential{Secret: string(secret), Principal: sess.Principal()}
+	c := &Credential{Secret: string(secret), Principal: sess.Principal(), DefaultRegionsOnly: sess.DefaultRegionsOnly}
 	switch sess.Type {
 	case warden.PrincipalFederatedUser:
 	case warden.PrincipalUser, warden.PrincipalRoot:
@@ -169,6 +172,9 @@ func (s *Service) storeSession(ctx context.Context, sess *warden.Session, fn fun
 	var next string
 	err := s.sessions.Update(ctx, func(tx warden.Tx) (err error) {
 		if next, err = s.sweepExpired(ctx, tx); err != nil {
+			return err
+		}
+		if sess.DefaultRegionsOnly, err = defaultRegionsOnly(ctx, tx, sess); err != nil {
 			return err
 		}
 		if err := warden.Insert(ctx, tx, sess); err != nil {

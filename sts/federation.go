@@ -74,6 +74,7 @@ func (s *Service) getFederationToken(ctx context.Context, p *warden.Principal, i
 		PolicyARNs:      limits.policyARNs,
 		Tags:            limits.tags,
 	}
+	sess.IssueRegion = p.Region
 	creds := s.issue(sess, d)
 	err = s.storeSession(ctx, sess, func(tx warden.Tx) error {
 		return s.audit(ctx, tx, p, p.Account, "GetFederationToken", userARN, map[string]string{"accessKeyId": sess.AccessKeyID})

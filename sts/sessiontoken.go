@@ -43,6 +43,7 @@ func (s *Service) getSessionToken(ctx context.Context, p *warden.Principal, in *
 		}
 		sess.MFAAuthenticated, sess.MFAAuthTime = true, s.now()
 	}
+	sess.IssueRegion = p.Region
 	creds := s.issue(sess, d)
 	err := s.storeSession(ctx, sess, func(tx warden.Tx) error {
 		return s.audit(ctx, tx, p, p.Account, "GetSessionToken", p.ARN,

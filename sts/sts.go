@@ -89,6 +89,8 @@ var operations = map[string]operation{
 	"AssumeRoleWithWebIdentity":  run("AssumeRoleWithWebIdentity", (*Service).assumeRoleWithWebIdentity),
 	"AssumeRoleWithSAML":         run("AssumeRoleWithSAML", (*Service).assumeRoleWithSAML),
 	"GetWebIdentityToken":        run("GetWebIdentityToken", (*Service).getWebIdentityToken),
+	"AssumeRoot":                 run("AssumeRoot", (*Service).assumeRoot),
+	"GetDelegatedAccessToken":    run("GetDelegatedAccessToken", (*Service).getDelegatedAccessToken),
 }
 
 // Has reports whether action is an STS operation Warden implements.

@@ -79,6 +79,11 @@ func TestConsolePagesAccessible(t *testing.T) {
 		{"billing-access", "/console/billing"},
 		{"root", "/console/root"},
 		{"me", "/console/me"},
+		{"server-certificates", "/console/server-certificates"},
+		{"credential-report", "/console/credential-report"},
+		{"events", "/console/events"},
+		{"close-account", "/console/close-account"},
+		{"password", "/console/password"},
 	}
 	var failures []string
 	for _, pg := range pages {

@@ -39,14 +39,14 @@ func TestE2EOutboundWebIdentityFederation(t *testing.T) {
 	root := s.root()
 
 	_, err := root.GetOutboundWebIdentityFederationInfo(ctx, &iam.GetOutboundWebIdentityFederationInfoInput{})
-	wantErr(t, err, "FeatureDisabled", 400)
+	wantErr(t, err, "FeatureDisabled", 404)
 	en := res(root.EnableOutboundWebIdentityFederation(ctx, &iam.EnableOutboundWebIdentityFederationInput{})).must(t)
 	issuerURL := aws.ToString(en.IssuerIdentifier)
 	if !strings.HasPrefix(issuerURL, front.URL+"/oidc/"+testAccount+"/") {
 		t.Fatalf("issuer = %s", issuerURL)
 	}
 	_, err = root.EnableOutboundWebIdentityFederation(ctx, &iam.EnableOutboundWebIdentityFederationInput{})
-	wantErr(t, err, "FeatureEnabled", 400)
+	wantErr(t, err, "FeatureEnabled", 409)
 	info := res(root.GetOutboundWebIdentityFederationInfo(ctx, &iam.GetOutboundWebIdentityFederationInfoInput{})).must(t)
 	if !info.JwtVendingEnabled || aws.ToString(info.IssuerIdentifier) != issuerURL {
 		t.Errorf("info = %+v", info)

@@ -1,0 +1,356 @@
+package iam
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/base64"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/warden-iam/warden"
+)
+
+// maxServiceCredentials is IAM's quota of credentials per service per user.
+const maxServiceCredentials = 2
+
+// serviceCredentialServices are the services IAM issues service-specific
+// credentials for; apiKey marks those whose credentials are API keys (an
+// alias and a secret, with an optional expiry) rather than a user name and
+// password.
+var serviceCredentialServices = map[string]struct{ apiKey bool }{
+	"codecommit.amazonaws.com": {},
+	"cassandra.amazonaws.com":  {},
+	"bedrock.amazonaws.com":    {apiKey: true},
+}
+
+// maxCredentialAgeDays bounds CredentialAgeDays (IAM allows up to 36600).
+const maxCredentialAgeDays = 36600
+
+type wServiceCredential struct {
+	CreateDate                  time.Time  `xml:"CreateDate"`
+	ExpirationDate              *time.Time `xml:"ExpirationDate,omitempty"`
+	ServiceName                 string     `xml:"ServiceName"`
+	ServiceUserName             string     `xml:"ServiceUserName,omitempty"`
+	ServicePassword             string     `xml:"ServicePassword,omitempty"`
+	ServiceCredentialAlias      string     `xml:"ServiceCredentialAlias,omitempty"`
+	ServiceCredentialSecret     string     `xml:"ServiceCredentialSecret,omitempty"`
+	ServiceSpecificCredentialID string     `xml:"ServiceSpecificCredentialId"`
+	UserName                    string     `xml:"UserName"`
+	Status                      string     `xml:"Status"`
+}
+
+// serviceCredOut shapes a credential; secret is "" except in the responses
+// that create or reset it, the only times it is shown.
+func serviceCredOut(userName string, c *warden.ServiceCredential, secret string) wServiceCredential {
+	w := wServiceCredential{CreateDate: c.CreateDate, ExpirationDate: c.Expiration, ServiceName: c.ServiceName,
+		ServiceSpecificCredentialID: c.ID, UserName: userName, Status: string(c.Status)}
+	if serviceCredentialServices[c.ServiceName].apiKey {
+		w.ServiceCredentialAlias = c.ServiceUser
+		if secret != "" {
+			w.ServiceCredentialSecret = bedrockAPIKey(c.ServiceUser, secret)
+		}
+	} else {
+		w.ServiceUserName, w.ServicePassword = c.ServiceUser, secret
+	}
+	return w
+}
+
+// bedrockAPIKey is the form in which Amazon Bedrock long-term API keys are
+// handed out: "ABSK" and the base64 of alias:secret.
+func bedrockAPIKey(alias, secret string) string {
+	return "ABSK" + base64.StdEncoding.EncodeToString([]byte(alias+":"+secret))
+}
+
+type createServiceSpecificCredentialInput struct {
+	UserName          string
+	ServiceName       string
+	CredentialAgeDays *int
+}
+
+type serviceCredentialOutput struct {
+	ServiceSpecificCredential wServiceCredential `xml:"ServiceSpecificCredential"`
+}
+
+func notSupportedService(name string) error {
+	return warden.Errorf(warden.CodeNotSupportedService, "No such service %s is supported for Service-Specific Credentials", name)
+}
+
+func (s *Service) createServiceSpecificCredential(ctx context.Context, p *warden.Principal, in *createServiceSpecificCredentialInput) (*serviceCredentialOutput, error) {
+	svc, ok := serviceCredentialServices[in.ServiceName]
+	secret := s.NewSecret()
+	var out *serviceCredentialOutput
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		u, err := s.userFor(ctx, tx, p, "CreateServiceSpecificCredential", in.UserName, nil)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notSupportedService(in.ServiceName)
+		}
+		c := &warden.ServiceCredential{Account: p.Account, ID: s.NewID("ACCA", 21), Owner: u.ID, ServiceName: in.ServiceName,
+			Status: warden.KeyActive, CreateDate: s.now()}
+		if in.CredentialAgeDays != nil {
+			days := *in.CredentialAgeDays
+			if !svc.apiKey {
+				return invalidInput("CredentialAgeDays is only supported for services that issue API keys.")
+			}
+			if days < 1 || days > maxCredentialAgeDays {
+				return warden.Errorf(warden.CodeValidationError, "1 validation error detected: Value %d at 'credentialAgeDays' failed to satisfy constraint: Member must have value between 1 and %d", days, maxCredentialAgeDays)
+			}
+			exp := c.CreateDate.AddDate(0, 0, days)
+			c.Expiration = &exp
+		}
+		mine, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, u.ID+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		used := map[string]bool{}
+		n := 0
+		for _, m := range mine {
+			if m.ServiceName == in.ServiceName {
+				n++
+				used[m.ServiceUser] = true
+			}
+		}
+		if n >= maxServiceCredentials {
+			return limitExceeded("Cannot exceed quota for ServiceSpecificCredentialsPerUserPerService: %d", maxServiceCredentials)
+		}
+		c.ServiceUser = s.serviceUserName(u, svc.apiKey, used)
+		c.Secret = s.box.Seal([]byte(secret), c.ID)
+		if err := warden.Insert(ctx, tx, c); err != nil {
+			return err
+		}
+		out = &serviceCredentialOutput{ServiceSpecificCredential: serviceCredOut(u.Name, c, secret)}
+		return s.auditIn(ctx, tx, p, "CreateServiceSpecificCredential", u.ARN())
+	})
+	return out, err
+}
+
+// serviceUserName picks the user name of a new credential the way IAM does:
+// NAME-at-ACCOUNT, then NAME+1-at-ACCOUNT for a second one; API keys get an
+// alias with a random part.
+func (s *Service) serviceUserName(u *warden.User, apiKey bool, used map[string]bool) string {
+	if apiKey {
+		return "BedrockAPIKey-" + strings.ToLower(s.NewID("", 4)) + "-at-" + u.Account
+	}
+	for i := 0; ; i++ {
+		name := u.Name
+		if i > 0 {
+			name += "+" + strconv.Itoa(i)
+		}
+		name += "-at-" + u.Account
+		if !used[name] {
+			return name
+		}
+	}
+}
+
+// serviceCredOwner resolves the user an operation on credentials acts on:
+// the named user or the calling user.
+func (s *Service) serviceCredOwner(ctx context.Context, tx warden.Tx, p *warden.Principal, action, userName string) (*warden.User, error) {
+	u, _, err := s.keyOwner(ctx, tx, p, action, userName)
+	if err != nil {
+		return nil, err
+	}
+	if u == nil {
+		return nil, noSuchEntity("The user with name %s cannot be found.", "root")
+	}
+	return u, nil
+}
+
+func (s *Service) ownedServiceCred(ctx context.Context, tx warden.Tx, p *warden.Principal, action, userName, id string) (*warden.User, *warden.ServiceCredential, error) {
+	u, err := s.serviceCredOwner(ctx, tx, p, action, userName)
+	if err != nil {
+		return nil, nil, err
+	}
+	c, err := warden.Load[warden.ServiceCredential](ctx, tx, p.Account, warden.OwnedKey(u.ID, id))
+	if err != nil {
+		return nil, nil, notFoundAs(err, noSuchEntity("No such credential %s exists", id))
+	}
+	return u, c, nil
+}
+
+type listServiceSpecificCredentialsInput struct {
+	UserName    string
+	ServiceName string
+	AllUsers    bool
+	Marker      string
+	MaxItems    int
+}
+
+type listServiceSpecificCredentialsOutput struct {
+	ServiceSpecificCredentials list[wServiceCredential] `xml:"ServiceSpecificCredentials"`
+	page
+}
+
+func (s *Service) listServiceSpecificCredentials(ctx context.Context, p *warden.Principal, in *listServiceSpecificCredentialsInput) (*listServiceSpecificCredentialsOutput, error) {
+	if in.AllUsers && in.UserName != "" {
+		return nil, invalidInput("AllUsers cannot be specified together with UserName.")
+	}
+	if in.ServiceName != "" {
+		if _, ok := serviceCredentialServices[in.ServiceName]; !ok {
+			return nil, notSupportedService(in.ServiceName)
+		}
+	}
+	type row struct {
+		user string
+		c    *warden.ServiceCredential
+	}
+	var rows []row
+	err := s.view(ctx, func(tx warden.Tx) error {
+		names := map[string]string{}
+		var creds []*warden.ServiceCredential
+		if in.AllUsers {
+			if err := s.authorize(ctx, p, "ListServiceSpecificCredentials", arn(p.Account, "user", "/", "*"), nil); err != nil {
+				return err
+			}
+			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				names[u.ID] = u.Name
+			}
+			if creds, err = warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, "", "", 0); err != nil {
+				return err
+			}
+		} else {
+			u, err := s.serviceCredOwner(ctx, tx, p, "ListServiceSpecificCredentials", in.UserName)
+			if err != nil {
+				return err
+			}
+			names[u.ID] = u.Name
+			if creds, err = warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, u.ID+"/", "", 0); err != nil {
+				return err
+			}
+		}
+		for _, c := range creds {
+			if in.ServiceName == "" || c.ServiceName == in.ServiceName {
+				rows = append(rows, row{names[c.Owner], c})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	window, pg, err := paginate(rows, func(r row) string { return warden.OwnedKey(r.c.Owner, r.c.ID) }, in.Marker, in.MaxItems)
+	if err != nil {
+		return nil, err
+	}
+	out := &listServiceSpecificCredentialsOutput{ServiceSpecificCredentials: list[wServiceCredential]{}, page: pg}
+	for _, r := range window {
+		out.ServiceSpecificCredentials = append(out.ServiceSpecificCredentials, serviceCredOut(r.user, r.c, ""))
+	}
+	return out, nil
+}
+
+type serviceCredentialIDInput struct {
+	UserName                    string
+	ServiceSpecificCredentialId string
+}
+
+func (s *Service) resetServiceSpecificCredential(ctx context.Context, p *warden.Principal, in *serviceCredentialIDInput) (*serviceCredentialOutput, error) {
+	secret := s.NewSecret()
+	var out *serviceCredentialOutput
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		u, c, err := s.ownedServiceCred(ctx, tx, p, "ResetServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId)
+		if err != nil {
+			return err
+		}
+		c.Secret = s.box.Seal([]byte(secret), c.ID)
+		if err := warden.Save(ctx, tx, c); err != nil {
+			return err
+		}
+		out = &serviceCredentialOutput{ServiceSpecificCredential: serviceCredOut(u.Name, c, secret)}
+		return s.auditIn(ctx, tx, p, "ResetServiceSpecificCredential", u.ARN())
+	})
+	return out, err
+}
+
+type updateServiceSpecificCredentialInput struct {
+	UserName                    string
+	ServiceSpecificCredentialId string
+	Status                      string
+}
+
+func (s *Service) updateServiceSpecificCredential(ctx context.Context, p *warden.Principal, in *updateServiceSpecificCredentialInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		u, c, err := s.ownedServiceCred(ctx, tx, p, "UpdateServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId)
+		if err != nil {
+			return err
+		}
+		c.Status = warden.AccessKeyStatus(in.Status)
+		if err := warden.Save(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "UpdateServiceSpecificCredential", u.ARN())
+	})
+}
+
+func (s *Service) deleteServiceSpecificCredential(ctx context.Context, p *warden.Principal, in *serviceCredentialIDInput) error {
+	return s.store.Update(ctx, func(tx warden.Tx) error {
+		u, c, err := s.ownedServiceCred(ctx, tx, p, "DeleteServiceSpecificCredential", in.UserName, in.ServiceSpecificCredentialId)
+		if err != nil {
+			return err
+		}
+		if err := warden.Remove(ctx, tx, c); err != nil {
+			return err
+		}
+		return s.auditIn(ctx, tx, p, "DeleteServiceSpecificCredential", u.ARN())
+	})
+}
+
+// VerifyServiceCredential checks a service-specific credential as the
+// service named would: serviceUser is the credential's user name (or, for
+// API keys, the whole key, with password ""). It returns the principal of
+// the owning user when the credential exists in account, is active, has not
+// expired and the password matches; otherwise warden.ErrNotFound, the same
+// for every failure so that a caller learns nothing of which part was wrong.
+func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceName, serviceUser, password string) (*warden.Principal, error) {
+	if serviceCredentialServices[serviceName].apiKey && password == "" {
+		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(serviceUser, "ABSK"))
+		if !strings.HasPrefix(serviceUser, "ABSK") || err != nil {
+			return nil, warden.ErrNotFound
+		}
+		alias, secret, ok := strings.Cut(string(raw), ":")
+		if !ok {
+			return nil, warden.ErrNotFound
+		}
+		serviceUser, password = alias, secret
+	}
+	var pr *warden.Principal
+	err := s.view(ctx, func(tx warden.Tx) error {
+		creds, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, account, "", "", 0)
+		if err != nil {
+			return err
+		}
+		for _, c := range creds {
+			if c.ServiceName != serviceName || c.ServiceUser != serviceUser {
+				continue
+			}
+			want, err := s.box.Open(c.Secret, c.ID)
+			if err != nil {
+				return err
+			}
+			if subtle.ConstantTimeCompare(want, []byte(password)) != 1 || c.Status != warden.KeyActive ||
+				(c.Expiration != nil && !s.Now().Before(*c.Expiration)) {
+				return warden.ErrNotFound
+			}
+			users, err := warden.LoadAll[warden.User](ctx, tx, account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, u := range users {
+				if u.ID == c.Owner {
+					pr = &warden.Principal{Type: warden.PrincipalUser, Account: u.Account, Name: u.Name, ID: u.ID, ARN: u.ARN()}
+					return nil
+				}
+			}
+			return warden.ErrNotFound
+		}
+		return warden.ErrNotFound
+	})
+	return pr, err
+}
