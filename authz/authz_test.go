@@ -211,8 +211,9 @@ func TestSnapshotFollowsWrites(t *testing.T) {
 	}
 }
 
-func BenchmarkAuthorizeWarm(b *testing.B) {
-	ctx := context.Background()
+// benchSetup is a user whose permissions come from its own inline policy
+// and its group's, and the request the benchmarks decide for it.
+func benchSetup(b *testing.B) (*Authorizer, *warden.Principal, Request) {
 	s := newStore(b)
 	a := New(s, Strict, slog.New(slog.DiscardHandler))
 	u := user("bench")
@@ -220,8 +221,12 @@ func BenchmarkAuthorizeWarm(b *testing.B) {
 	u.InlinePolicies = []warden.InlinePolicy{{Name: "self", Document: selfOnly}}
 	put(b, s, u, &warden.Group{Account: acct, ID: "AGPAADMINS", Name: "admins", Path: "/",
 		InlinePolicies: []warden.InlinePolicy{{Name: "all", Document: allowIAM}}})
-	p := principal(u)
-	req := Request{Action: "iam:GetUser", Resource: u.ARN()}
+	return a, principal(u), Request{Action: "iam:GetUser", Resource: u.ARN()}
+}
+
+func BenchmarkAuthorizeWarm(b *testing.B) {
+	ctx := context.Background()
+	a, p, req := benchSetup(b)
 	if err := a.Authorize(ctx, p, req); err != nil {
 		b.Fatal(err)
 	}

@@ -258,15 +258,7 @@ func mustSet(t *testing.T, trust string) *policy.Set {
 // invalidation costs a warm principal (the entry survives).
 func BenchmarkAuthorizeAfterUnrelatedWrite(b *testing.B) {
 	ctx := context.Background()
-	s := newStore(b)
-	a := New(s, Strict, slog.New(slog.DiscardHandler))
-	u := user("bench")
-	u.Groups = []string{"admins"}
-	u.InlinePolicies = []warden.InlinePolicy{{Name: "self", Document: selfOnly}}
-	put(b, s, u, &warden.Group{Account: acct, ID: "AGPAADMINS", Name: "admins", Path: "/",
-		InlinePolicies: []warden.InlinePolicy{{Name: "all", Document: allowIAM}}})
-	p := principal(u)
-	req := Request{Action: "iam:GetUser", Resource: u.ARN()}
+	a, p, req := benchSetup(b)
 	if err := a.Authorize(ctx, p, req); err != nil {
 		b.Fatal(err)
 	}
@@ -284,15 +276,7 @@ func BenchmarkAuthorizeAfterUnrelatedWrite(b *testing.B) {
 // every decision: the cost of reloading it from SQLite.
 func BenchmarkAuthorizeAfterOwnWrite(b *testing.B) {
 	ctx := context.Background()
-	s := newStore(b)
-	a := New(s, Strict, slog.New(slog.DiscardHandler))
-	u := user("bench")
-	u.Groups = []string{"admins"}
-	u.InlinePolicies = []warden.InlinePolicy{{Name: "self", Document: selfOnly}}
-	put(b, s, u, &warden.Group{Account: acct, ID: "AGPAADMINS", Name: "admins", Path: "/",
-		InlinePolicies: []warden.InlinePolicy{{Name: "all", Document: allowIAM}}})
-	p := principal(u)
-	req := Request{Action: "iam:GetUser", Resource: u.ARN()}
+	a, p, req := benchSetup(b)
 	own := []warden.Ref{{Kind: warden.KindGroup, Account: acct, Key: "admins"}}
 	b.ReportAllocs()
 	for b.Loop() {

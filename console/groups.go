@@ -3,7 +3,6 @@ package console
 import (
 	"net/http"
 	"net/url"
-	"slices"
 	"strings"
 
 	"github.com/warden-iam/warden"
@@ -42,21 +41,11 @@ func (c *Console) renderGroups(w http.ResponseWriter, r *http.Request, v *visit,
 		return
 	}
 	lp := readListPage(r, "name", "created")
-	if lp.Query != "" {
-		q := strings.ToLower(lp.Query)
-		groups = slices.DeleteFunc(groups, func(g groupView) bool { return !strings.Contains(strings.ToLower(g.GroupName), q) })
-	}
-	slices.SortStableFunc(groups, func(a, b groupView) int {
-		d := strings.Compare(strings.ToLower(a.GroupName), strings.ToLower(b.GroupName))
-		if lp.Sort == "created" {
-			d = a.CreateDate.Compare(b.CreateDate)
-		}
-		if lp.Desc {
-			d = -d
-		}
-		return d
-	})
-	groups = window(&lp, groups)
+	groups = arrange(&lp, groups, func(g groupView) []string { return []string{g.GroupName} },
+		map[string]func(a, b groupView) int{
+			"name":    func(a, b groupView) int { return byName(a.GroupName, b.GroupName) },
+			"created": func(a, b groupView) int { return byTime(a.CreateDate, b.CreateDate) },
+		})
 	c.render(w, r, status, "groups.html", &view{Title: "User groups", Nav: "groups", Who: whoOf(v), Flash: flashOf(r),
 		Error: errMsg, Data: groupsData{Groups: groups, List: lp, CSRF: v.sess.CSRF, Name: name}})
 }

@@ -100,6 +100,34 @@ func window[T any](lp *listPage, items []T) []T {
 	return items[start:min(start+lp.Size, len(items))]
 }
 
+// byName, byTime and byOptionalTime compare list items for arrange.
+func byName(a, b string) int { return strings.Compare(strings.ToLower(a), strings.ToLower(b)) }
+
+func byTime(a, b time.Time) int { return a.Compare(b) }
+
+func byOptionalTime(a, b *time.Time) int { return timeOrZero(a).Compare(timeOrZero(b)) }
+
+// arrange keeps the items one of whose texts contains lp.Query (regardless
+// of case), sorts them by the comparison lp.Sort names (descending when
+// lp.Desc), and returns lp's page of them.
+func arrange[T any](lp *listPage, items []T, texts func(T) []string, sorts map[string]func(a, b T) int) []T {
+	if lp.Query != "" {
+		q := strings.ToLower(lp.Query)
+		items = slices.DeleteFunc(items, func(it T) bool {
+			return !slices.ContainsFunc(texts(it), func(s string) bool { return strings.Contains(strings.ToLower(s), q) })
+		})
+	}
+	if cmp := sorts[lp.Sort]; cmp != nil {
+		slices.SortStableFunc(items, func(a, b T) int {
+			if lp.Desc {
+				return cmp(b, a)
+			}
+			return cmp(a, b)
+		})
+	}
+	return window(lp, items)
+}
+
 // Link returns the list's address with one parameter changed.
 func (lp listPage) Link(base, key, value string) string {
 	path, rawQuery, _ := strings.Cut(base, "?")
@@ -143,28 +171,12 @@ func (c *Console) listRoles(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	lp := readListPage(r, "name", "created", "lastused")
-	if lp.Query != "" {
-		q := strings.ToLower(lp.Query)
-		roles = slices.DeleteFunc(roles, func(ro roleView) bool {
-			return !strings.Contains(strings.ToLower(ro.RoleName), q) && !strings.Contains(strings.ToLower(ro.Description), q)
+	page := arrange(&lp, roles, func(ro roleView) []string { return []string{ro.RoleName, ro.Description} },
+		map[string]func(a, b roleView) int{
+			"name":     func(a, b roleView) int { return byName(a.RoleName, b.RoleName) },
+			"created":  func(a, b roleView) int { return byTime(a.CreateDate, b.CreateDate) },
+			"lastused": func(a, b roleView) int { return byOptionalTime(a.LastUsed, b.LastUsed) },
 		})
-	}
-	slices.SortStableFunc(roles, func(a, b roleView) int {
-		var d int
-		switch lp.Sort {
-		case "created":
-			d = a.CreateDate.Compare(b.CreateDate)
-		case "lastused":
-			d = timeOrZero(a.LastUsed).Compare(timeOrZero(b.LastUsed))
-		default:
-			d = strings.Compare(strings.ToLower(a.RoleName), strings.ToLower(b.RoleName))
-		}
-		if lp.Desc {
-			d = -d
-		}
-		return d
-	})
-	page := window(&lp, roles)
 	c.render(w, r, http.StatusOK, "roles.html", &view{Title: "Roles", Nav: "roles", Who: whoOf(v), Flash: flashOf(r),
 		Data: rolesData{Roles: page, List: lp}})
 }

@@ -3,7 +3,6 @@ package console
 import (
 	"context"
 	"net/http"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -41,26 +40,12 @@ func (c *Console) listUsers(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	lp := readListPage(r, "name", "created", "signin")
-	if lp.Query != "" {
-		q := strings.ToLower(lp.Query)
-		users = slices.DeleteFunc(users, func(u userView) bool { return !strings.Contains(strings.ToLower(u.UserName), q) })
-	}
-	slices.SortStableFunc(users, func(a, b userView) int {
-		var d int
-		switch lp.Sort {
-		case "created":
-			d = a.CreateDate.Compare(b.CreateDate)
-		case "signin":
-			d = timeOrZero(a.PasswordLastUsed).Compare(timeOrZero(b.PasswordLastUsed))
-		default:
-			d = strings.Compare(strings.ToLower(a.UserName), strings.ToLower(b.UserName))
-		}
-		if lp.Desc {
-			d = -d
-		}
-		return d
-	})
-	page := window(&lp, users)
+	page := arrange(&lp, users, func(u userView) []string { return []string{u.UserName} },
+		map[string]func(a, b userView) int{
+			"name":    func(a, b userView) int { return byName(a.UserName, b.UserName) },
+			"created": func(a, b userView) int { return byTime(a.CreateDate, b.CreateDate) },
+			"signin":  func(a, b userView) int { return byOptionalTime(a.PasswordLastUsed, b.PasswordLastUsed) },
+		})
 	rows := make([]userRow, len(page))
 	for i, u := range page {
 		rows[i] = c.userRowOf(ctx, &v.p, u)

@@ -3,8 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"os"
@@ -23,8 +21,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
 	ststypes "github.com/aws/aws-sdk-go-v2/service/sts/types"
-
-	"github.com/warden-iam/warden/storetest"
 )
 
 // storeKinds starts a server on each store: SQLite in its data directory and
@@ -35,10 +31,8 @@ func storeKinds(t *testing.T, args ...string) map[string]func(t *testing.T) *ser
 		"postgres": func(t *testing.T) *server {
 			// The admin commands share the database, so they need the
 			// server's master key.
-			key := make([]byte, 32)
-			rand.Read(key)
-			env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-			return startServer(t, append([]string{"--store", storetest.PostgresSchema(t)}, args...), env)
+			dsn, env := sharedPostgres(t)
+			return startServer(t, append([]string{"--store", dsn}, args...), env)
 		},
 	}
 }
@@ -137,12 +131,7 @@ func TestNoStallAfterWrite(t *testing.T) {
 // the test logs how long it took).
 func TestPermissionChangeReachesOtherNodeByNotification(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn, "--change-poll", "1h"}, env)
+	a, b := twoNodes(t, "--change-poll", "1h")
 
 	k, _ := userWithKey(t, a, "remote")
 	onB := b.iamClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey))
@@ -174,12 +163,7 @@ func TestPermissionChangeReachesOtherNodeByNotification(t *testing.T) {
 // IAM access aside, by AssumeRole of a role that trusts the name's ARN.
 func TestRecreatedUserAcrossNodes(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn}, env)
+	a, b := twoNodes(t)
 
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + userARN("/", "gina") + `"},"Action":"sts:AssumeRole"}]}`
 	res(a.root().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("admin"), AssumeRolePolicyDocument: aws.String(trust)})).must(t)
@@ -229,12 +213,7 @@ func TestRecreatedUserAcrossNodes(t *testing.T) {
 // issuer still knows who it is.
 func TestRecreatedRoleAndIssuerAcrossNodes(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn}, env)
+	a, b := twoNodes(t)
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}]}`
 	mkRole := func(c *iam.Client) {
 		res(c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("ops"), AssumeRolePolicyDocument: aws.String(trust)})).must(t)

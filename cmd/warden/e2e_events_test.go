@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -16,7 +14,6 @@ import (
 	v4 "github.com/aws/aws-sdk-go-v2/aws/signer/v4"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/warden-iam/warden/storetest"
 )
 
 // ctCall sends a CloudTrail JSON 1.1 request signed for "cloudtrail".
@@ -309,12 +306,7 @@ func TestCLILookupEvents(t *testing.T) {
 // what node A records, node B's LookupEvents returns, and the reverse.
 func TestEventsAcrossNodesOnPostgreSQL(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn}, env)
+	a, b := twoNodes(t)
 	res(a.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("from-a")})).must(t)
 	res(b.root().CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("from-b")})).must(t)
 	// A lookup writes the node's own buffer first: one on each node puts

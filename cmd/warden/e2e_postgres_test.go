@@ -18,12 +18,7 @@ import (
 // node writes the other serves, keys included.
 func TestTwoNodesOnPostgreSQL(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn}, env)
+	a, b := twoNodes(t)
 	if !strings.Contains(a.Stdout.String(), "Created account") || strings.Contains(b.Stdout.String(), "Created account") {
 		t.Fatalf("bootstrap: node A said %q, node B said %q", a.Stdout.String(), b.Stdout.String())
 	}
@@ -50,4 +45,24 @@ func TestTwoNodesOnPostgreSQL(t *testing.T) {
 		AccessKeyId: k.AccessKeyId, Status: "Inactive"})).must(t)
 	_, err = b.stsClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey)).GetCallerIdentity(ctx, &sts.GetCallerIdentityInput{})
 	wantErr(t, err, "InvalidClientTokenId", 403)
+}
+
+// sharedPostgres returns a fresh PostgreSQL schema and an environment with
+// one master key, so that several nodes (and the admin commands) can share
+// the database.
+func sharedPostgres(t *testing.T) (dsn string, env map[string]string) {
+	t.Helper()
+	key := make([]byte, 32)
+	rand.Read(key)
+	return storetest.PostgresSchema(t), map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
+}
+
+// twoNodes starts two `warden serve` nodes on one fresh PostgreSQL schema;
+// bArgs are further arguments of the second node.
+func twoNodes(t *testing.T, bArgs ...string) (a, b *server) {
+	t.Helper()
+	dsn, env := sharedPostgres(t)
+	a = startServer(t, []string{"--store", dsn}, env)
+	b = startServer(t, append([]string{"--store", dsn}, bArgs...), env)
+	return a, b
 }

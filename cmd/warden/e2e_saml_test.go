@@ -2,9 +2,7 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"encoding/base64"
-	"encoding/hex"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/warden-iam/warden/saml"
 	"github.com/warden-iam/warden/saml/samltest"
-	"github.com/warden-iam/warden/storetest"
 )
 
 const samlSignin = "https://signin.aws.amazon.com/saml"
@@ -175,12 +172,7 @@ func samlEncode(t *testing.T, el *etree.Element) string {
 // used-assertion records live in the shared store.
 func TestSAMLReplayAcrossNodes(t *testing.T) {
 	ctx := context.Background()
-	dsn := storetest.PostgresSchema(t)
-	key := make([]byte, 32)
-	rand.Read(key)
-	env := map[string]string{"WARDEN_MASTER_KEY": hex.EncodeToString(key)}
-	a := startServer(t, []string{"--store", dsn}, env)
-	b := startServer(t, []string{"--store", dsn}, env)
+	a, b := twoNodes(t)
 	idp, providerARN, roleARN := samlSetup(t, a)
 	resp := idp.Response(t, samlAssertion(roleARN, providerARN, "alice@example.com"), samltest.SignAssertion)
 	in := &sts.AssumeRoleWithSAMLInput{RoleArn: aws.String(roleARN), PrincipalArn: aws.String(providerARN), SAMLAssertion: aws.String(resp)}
