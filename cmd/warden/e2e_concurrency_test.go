@@ -287,7 +287,9 @@ func TestLoadGetUserUnderWrites(t *testing.T) {
 		seconds = f
 	}
 	dur := time.Duration(seconds * float64(time.Second))
-	for name, start := range storeKinds(t) {
+	// WARDEN_LOAD_ARGS adds serve flags (e.g. --event-history=false) to
+	// compare configurations.
+	for name, start := range storeKinds(t, strings.Fields(os.Getenv("WARDEN_LOAD_ARGS"))...) {
 		t.Run(name, func(t *testing.T) {
 			s := start(t)
 			keys := usersInGroup(t, s, "load", 32)
