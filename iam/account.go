@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 
+	"slices"
 	"strings"
 	"time"
 
@@ -336,10 +337,39 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 		policy *warden.ManagedPolicy
 		role   *wRoleDetail
 	}
+	// One page is read from the store, section by section (users, groups,
+	// roles, the account's policies, the AWS managed policies in use), each
+	// by its primary key after the marker's: the cost of a page does not
+	// grow with the account. The marker names the last item returned.
+	const action = "GetAccountAuthorizationDetails"
+	filters := strings.Join(in.Filter, ",")
+	after := ""
+	if in.Marker != "" {
+		k, ok := openMarker(in.Marker, action, p.Account, filters)
+		if !ok {
+			return nil, invalidMarker()
+		}
+		after = k
+	}
+	maxItems := pageSize(in.MaxItems)
+	need := maxItems + 1 // one more tells whether the list goes on
 	var items []item
+	// from returns the key to start a section at: the marker's key in its
+	// own section, "" in a later one, and false for a section the marker
+	// has passed.
+	from := func(section string) (string, bool) {
+		sec, key, _ := strings.Cut(after, "/")
+		switch {
+		case after == "" || sec < section:
+			return "", true
+		case sec == section:
+			return key, true
+		}
+		return "", false
+	}
 	err := s.view(ctx, func(tx warden.Tx) error {
-		if want("User") {
-			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+		if k, ok := from("1"); ok && want("User") && len(items) < need {
+			users, _, _, err := scan[warden.User](ctx, tx, p.Account, k, need-len(items), func(*warden.User) bool { return true })
 			if err != nil {
 				return err
 			}
@@ -347,8 +377,8 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 				items = append(items, item{key: "1/" + warden.NameKey(u.Name), user: u})
 			}
 		}
-		if want("Group") {
-			groups, err := warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
+		if k, ok := from("2"); ok && want("Group") && len(items) < need {
+			groups, _, _, err := scan[warden.Group](ctx, tx, p.Account, k, need-len(items), func(*warden.Group) bool { return true })
 			if err != nil {
 				return err
 			}
@@ -356,18 +386,33 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 				items = append(items, item{key: "2/" + warden.NameKey(g.Name), group: g})
 			}
 		}
-		if want("Role") {
-			roles, err := warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
+		if k, ok := from("3"); ok && want("Role") && len(items) < need {
+			roles, _, _, err := scan[warden.Role](ctx, tx, p.Account, k, need-len(items), func(*warden.Role) bool { return true })
 			if err != nil {
 				return err
 			}
-			profiles, err := warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0)
-			if err != nil {
-				return err
+			var profiles []*warden.InstanceProfile
+			if len(roles) > 0 {
+				// Instance profiles are few (a quota of 1,000); a page of roles
+				// needs those holding its roles.
+				if profiles, err = warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0); err != nil {
+					return err
+				}
 			}
-			byName := map[string]*warden.Role{}
+			held := map[string]*warden.Role{}
+			roleNamed := func(name string) (*warden.Role, error) {
+				if r, ok := held[warden.NameKey(name)]; ok {
+					return r, nil
+				}
+				r, err := warden.Load[warden.Role](ctx, tx, p.Account, warden.NameKey(name))
+				if warden.IsNotFound(err) {
+					return nil, nil
+				}
+				held[warden.NameKey(name)] = r
+				return r, err
+			}
 			for _, r := range roles {
-				byName[warden.NameKey(r.Name)] = r
+				held[warden.NameKey(r.Name)] = r
 			}
 			for _, r := range roles {
 				d := &wRoleDetail{Path: r.Path, RoleName: r.Name, RoleID: r.ID, Arn: r.ARN(), CreateDate: r.CreateDate,
@@ -380,8 +425,12 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 					}
 					var in []*warden.Role
 					for _, n := range ip.Roles {
-						if held, ok := byName[warden.NameKey(n)]; ok {
-							in = append(in, held)
+						hr, err := roleNamed(n)
+						if err != nil {
+							return err
+						}
+						if hr != nil {
+							in = append(in, hr)
 						}
 					}
 					d.InstanceProfileList = append(d.InstanceProfileList, profileOut(ip, in))
@@ -389,8 +438,8 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 				items = append(items, item{key: "3/" + warden.NameKey(r.Name), role: d})
 			}
 		}
-		if want("ManagedPolicy") {
-			policies, err := warden.LoadAll[warden.ManagedPolicy](ctx, tx, p.Account, "", "", 0)
+		if k, ok := from("4"); ok && want("ManagedPolicy") && len(items) < need {
+			policies, _, _, err := scan[warden.ManagedPolicy](ctx, tx, p.Account, k, need-len(items), func(*warden.ManagedPolicy) bool { return true })
 			if err != nil {
 				return err
 			}
@@ -398,27 +447,33 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 				items = append(items, item{key: "4/" + warden.NameKey(mp.Name), policy: mp})
 			}
 		}
-		if want("AWSManagedPolicy") {
+		if k, ok := from("5"); ok && want("AWSManagedPolicy") && len(items) < need {
 			// Like AWS, list the AWS managed policies attached to something
-			// (or used as a boundary) in the account, not all of them.
+			// (or used as a boundary) in the account, not all of them; the
+			// account's usage records bound them.
 			policies, err := s.awsPoliciesIn(ctx, tx, p.Account)
 			if err != nil {
 				return err
 			}
+			var inUse []item
 			for _, mp := range policies {
-				if mp.AttachmentCount > 0 || mp.BoundaryCount > 0 {
-					items = append(items, item{key: "5/" + mp.Path + mp.Name, policy: mp})
+				if key := mp.Path + mp.Name; (mp.AttachmentCount > 0 || mp.BoundaryCount > 0) && key > k {
+					inUse = append(inUse, item{key: "5/" + key, policy: mp})
 				}
 			}
+			slices.SortFunc(inUse, func(a, b item) int { return strings.Compare(a.key, b.key) })
+			items = append(items, inUse[:min(len(inUse), need-len(items))]...)
 		}
 		return nil
 	})
 	if err != nil {
 		return nil, err
 	}
-	window, pg, err := paginate(items, func(it item) string { return it.key }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
+	var pg page
+	window := items
+	if len(items) > maxItems {
+		window = items[:maxItems]
+		pg = page{IsTruncated: true, Marker: sealMarker(window[len(window)-1].key, action, p.Account, filters)}
 	}
 	out := &getAuthDetailsOutput{UserDetailList: list[wUserDetail]{}, GroupDetailList: list[wGroupDetail]{},
 		RoleDetailList: list[wRoleDetail]{}, Policies: list[wManagedPolicyDetail]{}, page: pg}
