@@ -106,8 +106,6 @@ func opIs(op string, desc func(r *http.Request) string) func(r *http.Request) st
 	}
 }
 
-func always(desc func(r *http.Request) string) func(r *http.Request) string { return desc }
-
 func pathName(r *http.Request) string { return r.PathValue("name") }
 
 // The dangers of the console's forms.
@@ -139,21 +137,21 @@ var (
 	dangerDisableConsole = danger{title: "Disable console access", what: opIs("remove", func(r *http.Request) string {
 		return "Disable console access for user " + pathName(r) + ": the console password is deleted and the user can no longer sign in."
 	})}
-	dangerRemoveUserMFA = danger{title: "Remove MFA device", what: always(func(r *http.Request) string {
+	dangerRemoveUserMFA = danger{title: "Remove MFA device", what: func(r *http.Request) string {
 		return "Remove MFA device " + r.PostFormValue("serial") + " of user " + pathName(r) + ". Signing in and MFA-protected actions no longer need it."
-	})}
-	dangerRemoveRootMFA = danger{title: "Remove the root user's MFA device", what: always(func(r *http.Request) string {
+	}}
+	dangerRemoveRootMFA = danger{title: "Remove the root user's MFA device", what: func(r *http.Request) string {
 		return "Remove MFA device " + r.PostFormValue("serial") + " of the root user. The account's most powerful identity is then protected by its password alone."
-	}), typed: func(*http.Request) string { return "remove" }}
-	dangerDeletePolicy = danger{title: "Delete policy", what: always(func(r *http.Request) string {
+	}, typed: func(*http.Request) string { return "remove" }}
+	dangerDeletePolicy = danger{title: "Delete policy", what: func(r *http.Request) string {
 		return "Delete policy " + r.PostFormValue("arn") + " with all its versions. A policy still attached to a user, group or role cannot be deleted: detach it first."
-	}), typed: func(r *http.Request) string {
+	}, typed: func(r *http.Request) string {
 		arn := r.PostFormValue("arn")
 		return arn[strings.LastIndex(arn, "/")+1:]
 	}}
-	dangerDeleteAlias = danger{title: "Delete account alias", what: always(func(r *http.Request) string {
+	dangerDeleteAlias = danger{title: "Delete account alias", what: func(r *http.Request) string {
 		return "Delete the account alias. Its sign-in address stops working; sign in with the account ID instead."
-	}), typed: func(r *http.Request) string { return r.PostFormValue("alias") }}
+	}, typed: func(r *http.Request) string { return r.PostFormValue("alias") }}
 	dangerDeletePasswordPolicy = danger{title: "Delete password policy", what: opIs("delete", func(r *http.Request) string {
 		return "Delete the account's password policy. IAM's default rules apply to new passwords from now on."
 	}), typed: func(*http.Request) string { return "delete" }}

@@ -154,7 +154,6 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 		az.UseDevUser(warden.DevUser(s.Account, cfg.DevUser).ID)
 	}
 	go az.Watch(ctx, cfg.PollInterval)
-	go iamSvc.WatchUsage(ctx, 30*time.Second)
 
 	reg := prometheus.NewRegistry()
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
@@ -168,6 +167,8 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	}
 	con := console.New(cfg.Console, iamSvc, store, log)
 	analyzer := accessanalyzer.New(api, az, log)
+	// The billing pages' request counts, flushed every 30 s and by Close.
+	s.background(func(ctx context.Context) { iamSvc.WatchUsage(ctx, 30*time.Second) })
 	ct, err := s.history(ctx, api, con, reg)
 	if err != nil {
 		return nil, err

@@ -200,7 +200,7 @@ func (s *Server) Config(keyID, secret, token string) aws.Config {
 		BaseEndpoint:     aws.String(s.Endpoint),
 		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, token),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second, Transport: bufferedBody{}},
+		HTTPClient:       &http.Client{Timeout: 30 * time.Second, Transport: Transport},
 	}
 }
 
@@ -267,6 +267,10 @@ func random(n int, alphabet string) string {
 	}
 	return string(b)
 }
+
+// Transport is the HTTP transport of the clients Config makes; other test
+// clients of a Warden use it for the same reason (see bufferedBody).
+var Transport http.RoundTripper = bufferedBody{}
 
 // bufferedBody reads a request body into memory before sending it. The SDK
 // closes the body it hands to net/http while the transport may still use it,

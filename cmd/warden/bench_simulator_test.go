@@ -75,26 +75,7 @@ func BenchmarkSimulatePageServer(b *testing.B) {
 			pages := 0
 			b.ReportAllocs()
 			for b.Loop() {
-				body := form.Encode()
-				req, err := http.NewRequest(http.MethodPost, s.URL+"/", strings.NewReader(body))
-				if err != nil {
-					b.Fatal(err)
-				}
-				req.Header.Set("Content-Type", "application/x-www-form-urlencoded; charset=utf-8")
-				sum := sha256.Sum256([]byte(body))
-				if err := v4.NewSigner().SignHTTP(context.Background(), aws.Credentials{AccessKeyID: rootKeyID, SecretAccessKey: rootSecret},
-					req, hex.EncodeToString(sum[:]), "iam", "us-east-1", time.Now()); err != nil {
-					b.Fatal(err)
-				}
-				resp, err := http.DefaultClient.Do(req)
-				if err != nil {
-					b.Fatal(err)
-				}
-				out, err := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if err != nil || resp.StatusCode != http.StatusOK {
-					b.Fatalf("status %d, %v: %.300s", resp.StatusCode, err, out)
-				}
+				out := rawSimulate(b, s, form)
 				total += int64(len(out))
 				pages++
 				form.Del("Marker")

@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"net/http"
 	"sync"
 	"testing"
@@ -108,7 +107,7 @@ func (s *server) config(keyID, secret, token string) aws.Config {
 		Region:           "us-east-1",
 		Credentials:      credentials.NewStaticCredentialsProvider(keyID, secret, token),
 		RetryMaxAttempts: 1,
-		HTTPClient:       &http.Client{Timeout: 30 * time.Second, Transport: bufferedBody{}},
+		HTTPClient:       &http.Client{Timeout: 30 * time.Second, Transport: wardentest.Transport},
 	}
 }
 
@@ -122,22 +121,3 @@ func (s *server) stsClient(keyID, secret string) *sts.Client {
 }
 
 func (s *server) root() *iam.Client { return s.iamClient(rootKeyID, rootSecret) }
-
-// bufferedBody reads a request body into memory before sending it. The SDK
-// closes the body it hands to net/http while the transport may still use it,
-// which now and then makes net/http drop the connection in the middle of a
-// large response ("use of closed network connection", aws-sdk-go-v2 #1825).
-type bufferedBody struct{}
-
-func (bufferedBody) RoundTrip(r *http.Request) (*http.Response, error) {
-	if r.Body != nil && r.Body != http.NoBody {
-		b, err := io.ReadAll(r.Body)
-		r.Body.Close()
-		if err != nil {
-			return nil, err
-		}
-		r = r.Clone(r.Context())
-		r.Body = io.NopCloser(bytes.NewReader(b))
-	}
-	return http.DefaultTransport.RoundTrip(r)
-}
