@@ -2,6 +2,7 @@ package sqlite
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -11,8 +12,29 @@ import (
 
 var _ warden.EventLog = (*Store)(nil)
 
-// AppendEvents stores a batch of events in one transaction; events already
-// stored (by ID) are skipped.
+// eventChunk is how many events one INSERT statement writes (11 columns
+// each, well under SQLite's 32,766 parameters).
+const eventChunk = 64
+
+// insertEvents returns an INSERT of n events.
+func insertEvents(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO events
+		(id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
+	}
+	b.WriteString(" ON CONFLICT (id) DO NOTHING")
+	return b.String()
+}
+
+var insertEventChunk = insertEvents(eventChunk)
+
+// AppendEvents stores a batch of events in one transaction, eventChunk
+// rows per INSERT; events already stored (by ID) are skipped.
 func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -22,18 +44,30 @@ func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 		return fmt.Errorf("sqlite: append events: %w", conflict(err))
 	}
 	defer tx.Rollback()
-	stmt, err := tx.PrepareContext(ctx, `INSERT INTO events
-		(id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`)
-	if err != nil {
-		return fmt.Errorf("sqlite: append events: %w", err)
-	}
-	defer stmt.Close()
-	for _, e := range events {
-		if _, err := stmt.ExecContext(ctx, e.ID, e.Account, e.Time.UnixMicro(), e.Source, e.Name, e.Username,
-			e.AccessKeyID, e.ReadOnly, e.ResourceType, e.ResourceName, []byte(e.Record)); err != nil {
+	args := make([]any, 0, 11*min(len(events), eventChunk))
+	var chunk *sql.Stmt
+	for len(events) > 0 {
+		n := min(len(events), eventChunk)
+		args = args[:0]
+		for _, e := range events[:n] {
+			args = append(args, e.ID, e.Account, e.Time.UnixMicro(), e.Source, e.Name, e.Username,
+				e.AccessKeyID, e.ReadOnly, e.ResourceType, e.ResourceName, []byte(e.Record))
+		}
+		if n == eventChunk {
+			if chunk == nil {
+				if chunk, err = tx.PrepareContext(ctx, insertEventChunk); err != nil {
+					return fmt.Errorf("sqlite: append events: %w", err)
+				}
+				defer chunk.Close()
+			}
+			_, err = chunk.ExecContext(ctx, args...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertEvents(n), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("sqlite: append events: %w", conflict(err))
 		}
+		events = events[n:]
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: append events: %w", conflict(err))

@@ -102,6 +102,40 @@ func testEvents(t *testing.T, s warden.Store) {
 	}
 }
 
+// testEventsLargeBatch appends a batch larger than a store's statement
+// chunks, with events already stored in the middle of it: every event is
+// stored once, with its fields.
+func testEventsLargeBatch(t *testing.T, s warden.Store) {
+	ctx := context.Background()
+	l := eventLog(t, s)
+	base := time.Date(2026, 2, 3, 4, 5, 6, 0, time.UTC)
+	var batch []warden.Event
+	for i := range 1001 {
+		batch = append(batch, warden.Event{ID: fmt.Sprintf("big-%04d", i), Account: acctA, Time: base.Add(time.Duration(i) * time.Millisecond),
+			Source: "iam.amazonaws.com", Name: "GetUser", Username: fmt.Sprintf("u%d", i%7), ReadOnly: i%2 == 0,
+			Record: []byte(fmt.Sprintf(`{"eventID":"big-%04d"}`, i))})
+	}
+	if err := l.AppendEvents(ctx, batch[500:570]); err != nil {
+		t.Fatal(err)
+	}
+	if err := l.AppendEvents(ctx, batch); err != nil {
+		t.Fatal(err)
+	}
+	got, err := l.LookupEvents(ctx, warden.EventQuery{Account: acctA, Oldest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(got) != len(batch) {
+		t.Fatalf("stored %d events, want %d", len(got), len(batch))
+	}
+	for i, e := range got {
+		w := batch[i]
+		if e.ID != w.ID || !e.Time.Equal(w.Time) || e.Username != w.Username || e.ReadOnly != w.ReadOnly || string(e.Record) != string(w.Record) {
+			t.Fatalf("event %d = %+v, want %+v", i, e, w)
+		}
+	}
+}
+
 // testEventsShared checks that events one store appends are seen by another
 // on the same database, as on several nodes.
 func testEventsShared(t *testing.T, stores []warden.Store) {

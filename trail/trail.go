@@ -3,19 +3,22 @@
 // event record, keeps them in the store's EventLog, answers LookupEvents over
 // them, and exports them as CloudTrail log files.
 //
-// Recording costs a request no write: the front ends hand a description of
-// the call to Recorder.API or Recorder.SignIn, which puts it in a bounded
-// in-memory buffer and returns at once (a full buffer drops the event and
-// counts it rather than making the request wait). A background loop renders
-// the records, redacting secrets, and writes them in batches.
+// Recording costs a request no write and no allocation: the front ends hand
+// a description of the call to Recorder.API or Recorder.SignIn, which copies
+// it into a sharded, bounded in-memory buffer and returns at once (a full
+// buffer drops the event, counts it and logs the count, rather than making
+// the request wait). A background loop renders the CloudTrail records,
+// redacting secrets, and writes them in batches, one transaction each.
 package trail
 
 import (
 	"context"
 	"crypto/rand"
-	"fmt"
+	"encoding/hex"
 	"log/slog"
+	mrand "math/rand/v2"
 	"net/url"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -79,23 +82,41 @@ type Options struct {
 }
 
 // Recorder buffers events in memory and writes them in batches.
+//
+// The buffer is sharded: a request appends its Call by value to the slice of
+// a shard picked at random (math/rand/v2's per-P source, no shared state),
+// under that shard's own lock, so concurrent requests seldom meet and the
+// hot path allocates nothing once the slices have grown. One atomic counter
+// bounds the buffer as a whole.
 type Recorder struct {
-	log  warden.EventLog
-	opts Options
-	buf  chan any // *Call or *SignIn
-	kick chan struct{}
+	log    warden.EventLog
+	opts   Options
+	shards []shard
+	kick   chan struct{}
 
 	mu        sync.Mutex // held while draining and writing
 	lastPrune time.Time
 	exported  time.Time // end of the last exported five-minute window
-
-	recorded atomic.Int64
-	dropped  atomic.Int64
-	failed   atomic.Int64
+	lastDrops int64     // Dropped when Flush last logged drops
+	pending   atomic.Int64
+	recorded  atomic.Int64
+	dropped   atomic.Int64
+	failed    atomic.Int64
+	calls     []Call   // the drained calls, reused batch after batch
+	signIns   []SignIn // the drained sign-ins
+	eventsBuf []warden.Event
 
 	// Now and NewID are replaceable for tests.
 	Now   func() time.Time
 	NewID func() string
+}
+
+// shard is one lock's worth of the buffer, padded to its own cache lines.
+type shard struct {
+	mu      sync.Mutex
+	calls   []Call
+	signIns []SignIn
+	_       [64]byte
 }
 
 // NewRecorder returns a Recorder writing to log. Start its loop with Run.
@@ -118,47 +139,78 @@ func NewRecorder(log warden.EventLog, opts Options) *Recorder {
 	if opts.Log == nil {
 		opts.Log = slog.Default()
 	}
-	return &Recorder{log: log, opts: opts, buf: make(chan any, opts.Buffer), kick: make(chan struct{}, 1),
+	return &Recorder{log: log, opts: opts, shards: make([]shard, 4*runtime.GOMAXPROCS(0)), kick: make(chan struct{}, 1),
 		Now: time.Now, NewID: newUUID}
 }
 
+// newUUID returns a version 7 UUID: the time in milliseconds, then random
+// bits. Event IDs made this way grow with time, so each batch appends to the
+// end of the store's primary key instead of touching pages all over it.
 func newUUID() string {
 	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
+	if _, err := rand.Read(b[6:]); err != nil {
 		panic("trail: no randomness: " + err.Error())
 	}
-	b[6] = b[6]&0x0f | 0x40
+	ms := uint64(time.Now().UnixMilli())
+	for i := range 6 {
+		b[i] = byte(ms >> (40 - 8*i))
+	}
+	b[6] = b[6]&0x0f | 0x70
 	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+	var out [36]byte
+	hex.Encode(out[0:8], b[0:4])
+	out[8] = '-'
+	hex.Encode(out[9:13], b[4:6])
+	out[13] = '-'
+	hex.Encode(out[14:18], b[6:8])
+	out[18] = '-'
+	hex.Encode(out[19:23], b[8:10])
+	out[23] = '-'
+	hex.Encode(out[24:36], b[10:16])
+	return string(out[:])
 }
 
-// API records an API call. It never blocks: when the buffer is full the
-// event is dropped and counted in Dropped. A nil Recorder records nothing.
+// API records an API call. It never blocks and keeps no reference to c
+// (the call is copied): when the buffer is full the event is dropped,
+// counted in Dropped and logged at the next flush. A nil Recorder records
+// nothing.
 func (r *Recorder) API(c *Call) {
-	if r != nil {
-		r.put(c)
+	if r == nil || !r.reserve() {
+		return
 	}
+	s := &r.shards[mrand.IntN(len(r.shards))]
+	s.mu.Lock()
+	s.calls = append(s.calls, *c)
+	s.mu.Unlock()
 }
 
 // SignIn records a console sign-in attempt, as API does.
-func (r *Recorder) SignIn(s *SignIn) {
-	if r != nil {
-		r.put(s)
+func (r *Recorder) SignIn(in *SignIn) {
+	if r == nil || !r.reserve() {
+		return
 	}
+	s := &r.shards[mrand.IntN(len(r.shards))]
+	s.mu.Lock()
+	s.signIns = append(s.signIns, *in)
+	s.mu.Unlock()
 }
 
-func (r *Recorder) put(v any) {
-	select {
-	case r.buf <- v:
-		if len(r.buf) >= r.opts.Batch {
-			select {
-			case r.kick <- struct{}{}:
-			default:
-			}
-		}
-	default:
+// reserve takes a place in the buffer, or counts a drop when it is full,
+// and wakes the loop when a batch is ready.
+func (r *Recorder) reserve() bool {
+	n := r.pending.Add(1)
+	if n > int64(r.opts.Buffer) {
+		r.pending.Add(-1)
 		r.dropped.Add(1)
+		return false
 	}
+	if n == int64(r.opts.Batch) {
+		select {
+		case r.kick <- struct{}{}:
+		default:
+		}
+	}
+	return true
 }
 
 // Recorded, Dropped and Failed count the events written, the events
@@ -197,34 +249,40 @@ func (r *Recorder) Run(ctx context.Context) {
 	}
 }
 
-// Flush writes every buffered event now. LookupEvents calls it so that a
-// node reads its own recent events.
+// Flush writes every buffered event now, rendering the records (the
+// request only buffered a Call) and writing them in batches of
+// Options.Batch. LookupEvents calls it so that a node reads its own recent
+// events.
 func (r *Recorder) Flush(ctx context.Context) error {
 	if r == nil {
 		return nil
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
+	// Swap each shard's slices for the drained ones of last time, so that
+	// neither side allocates once both have grown.
+	calls, signIns := r.calls[:0], r.signIns[:0]
+	for i := range r.shards {
+		s := &r.shards[i]
+		s.mu.Lock()
+		calls = append(calls, s.calls...)
+		signIns = append(signIns, s.signIns...)
+		clear(s.calls)
+		clear(s.signIns)
+		s.calls, s.signIns = s.calls[:0], s.signIns[:0]
+		s.mu.Unlock()
+	}
+	r.pending.Add(-int64(len(calls) + len(signIns)))
+	if d := r.dropped.Load(); d != r.lastDrops {
+		r.opts.Log.Warn("trail: the event buffer was full: events were dropped", "dropped", d-r.lastDrops, "dropped_total", d,
+			"buffer", r.opts.Buffer)
+		r.lastDrops = d
+	}
 	var firstErr error
-	for {
-		batch := make([]warden.Event, 0, min(len(r.buf), r.opts.Batch))
-	fill:
-		for len(batch) < r.opts.Batch {
-			select {
-			case v := <-r.buf:
-				e, err := r.render(v)
-				if err != nil {
-					r.opts.Log.Error("trail: rendering an event", "err", err)
-					r.failed.Add(1)
-					continue
-				}
-				batch = append(batch, e)
-			default:
-				break fill
-			}
-		}
+	batch := r.eventsBuf[:0]
+	write := func() {
 		if len(batch) == 0 {
-			return firstErr
+			return
 		}
 		err := r.log.AppendEvents(ctx, batch)
 		if err != nil {
@@ -236,10 +294,34 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			if firstErr == nil {
 				firstErr = err
 			}
-			continue
+		} else {
+			r.recorded.Add(int64(len(batch)))
 		}
-		r.recorded.Add(int64(len(batch)))
+		clear(batch)
+		batch = batch[:0]
 	}
+	add := func(e warden.Event, err error) {
+		if err != nil {
+			r.opts.Log.Error("trail: rendering an event", "err", err)
+			r.failed.Add(1)
+			return
+		}
+		batch = append(batch, e)
+		if len(batch) >= r.opts.Batch {
+			write()
+		}
+	}
+	for i := range calls {
+		add(r.renderCall(&calls[i]))
+	}
+	for i := range signIns {
+		add(r.renderSignIn(&signIns[i]))
+	}
+	write()
+	clear(calls)
+	clear(signIns)
+	r.calls, r.signIns, r.eventsBuf = calls[:0], signIns[:0], batch[:0]
+	return firstErr
 }
 
 // housekeep prunes old events once an hour and exports finished windows.
