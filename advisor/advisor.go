@@ -41,19 +41,38 @@ type usage struct {
 	lastAction, lastPolicy string
 }
 
-// Tracker batches usage in memory. It is safe for concurrent use.
+// Tracker batches usage in memory. It is safe for concurrent use: the
+// pending usage is sharded by entity, each shard under its own lock, so
+// requests of different principals seldom wait for each other, and a
+// repeat of what an entity did in the same second allocates nothing.
 type Tracker struct {
-	store warden.Store
-	log   *slog.Logger
-	mu    sync.Mutex
-	pend  map[entityKey]*usage
+	store  warden.Store
+	log    *slog.Logger
+	shards [trackerShards]trackerShard
 	// Now is replaceable for tests.
 	Now func() time.Time
+}
+
+const trackerShards = 16
+
+type trackerShard struct {
+	mu   sync.Mutex
+	pend map[entityKey]*usage
+	_    [64]byte
 }
 
 // maxPending bounds the entities-and-services waiting for a flush; beyond
 // it new ones are dropped until the next flush (existing ones still update).
 const maxPending = 100000
+
+// shardOf picks an entity's shard (FNV-1a over its ID).
+func shardOf(id string) int {
+	h := uint32(2166136261)
+	for i := 0; i < len(id); i++ {
+		h = (h ^ uint32(id[i])) * 16777619
+	}
+	return int(h % trackerShards)
+}
 
 // New returns a Tracker writing to store; pass authz.Untracked(store) so
 // that usage writes leave the authorization snapshot alone.
@@ -61,7 +80,11 @@ func New(store warden.Store, log *slog.Logger) *Tracker {
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Tracker{store: store, log: log, pend: map[entityKey]*usage{}, Now: time.Now}
+	t := &Tracker{store: store, log: log, Now: time.Now}
+	for i := range t.shards {
+		t.shards[i].pend = map[entityKey]*usage{}
+	}
+	return t
 }
 
 // Observe records one allowed request; it is authz's observer.
@@ -93,14 +116,15 @@ func (t *Tracker) Observe(a authz.Allowed) {
 		first = a.Deciding[0].PolicyName
 	}
 	k := entityKey{p.Account, id, service}
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	u := t.pend[k]
+	sh := &t.shards[shardOf(id)]
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	u := sh.pend[k]
 	if u != nil && u.last.Equal(now) && u.lastAction == action && u.lastPolicy == first && len(a.Deciding) <= 1 {
 		return
 	}
 	if u == nil {
-		if len(t.pend) >= maxPending {
+		if len(sh.pend) >= maxPending/trackerShards {
 			return
 		}
 		arn := p.ARN
@@ -108,7 +132,7 @@ func (t *Tracker) Observe(a authz.Allowed) {
 			arn = "arn:aws:iam::" + p.Account + ":role/" + name
 		}
 		u = &usage{typ: typ, arn: arn, name: name, policies: map[string]time.Time{}}
-		t.pend[k] = u
+		sh.pend[k] = u
 	}
 	u.last, u.lastAction, u.lastPolicy = now, action, first
 	if actionLevel[service] {
@@ -127,10 +151,18 @@ func (t *Tracker) Observe(a authz.Allowed) {
 // Flush merges the pending usage into the store in one transaction,
 // keeping the latest time of each entry (other nodes merge theirs too).
 func (t *Tracker) Flush(ctx context.Context) error {
-	t.mu.Lock()
-	pend := t.pend
-	t.pend = map[entityKey]*usage{}
-	t.mu.Unlock()
+	pend := map[entityKey]*usage{}
+	for i := range t.shards {
+		sh := &t.shards[i]
+		sh.mu.Lock()
+		if len(sh.pend) > 0 {
+			for k, u := range sh.pend {
+				pend[k] = u
+			}
+			sh.pend = map[entityKey]*usage{}
+		}
+		sh.mu.Unlock()
+	}
 	if len(pend) == 0 {
 		return nil
 	}
