@@ -150,6 +150,10 @@ func dataSource(path string) (name string, params url.Values, err error) {
 	params = url.Values{}
 	params.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busyTimeout.Milliseconds()))
 	params.Add("_pragma", "foreign_keys(1)")
+	// Statement journals (a multi-row INSERT keeps one) and temporary
+	// b-trees stay in memory: no write to a temporary file in the middle of
+	// a batch, and nothing of the database spilled outside the data directory.
+	params.Add("_pragma", "temp_store(MEMORY)")
 	if path == Memory {
 		// The memdb VFS shares a database among the connections of this
 		// process that name it with a leading slash, with ordinary locking
