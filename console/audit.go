@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/trail"
 )
 
@@ -48,10 +49,21 @@ type credReportData struct {
 	Generated time.Time
 	Header    []string
 	Rows      [][]string
+	// InProgress says the report is being generated (in the background,
+	// as on AWS): the page asks to be refreshed.
+	InProgress bool
 }
+
+// reportInProgress is GetCredentialReport's answer while a report is made.
+func reportInProgress(err error) bool { return warden.ErrorCode(err) == "ReportInProgress" }
 
 func (c *Console) credentialReportPage(w http.ResponseWriter, r *http.Request, v *visit) {
 	b, generated, err := c.credentialReport(r, v)
+	if reportInProgress(err) {
+		c.render(w, r, http.StatusOK, "credreport.html", &view{Title: "Credential report", Nav: "credreport", Who: whoOf(v),
+			Data: credReportData{InProgress: true}})
+		return
+	}
 	if err != nil {
 		c.fail(w, r, v, err)
 		return
@@ -67,6 +79,10 @@ func (c *Console) credentialReportPage(w http.ResponseWriter, r *http.Request, v
 
 func (c *Console) credentialReportCSV(w http.ResponseWriter, r *http.Request, v *visit) {
 	b, generated, err := c.credentialReport(r, v)
+	if reportInProgress(err) {
+		http.Redirect(w, r, "/console/credential-report", http.StatusSeeOther) // which says to come back
+		return
+	}
 	if err != nil {
 		c.fail(w, r, v, err)
 		return

@@ -102,9 +102,21 @@ func TestCredentialReport(t *testing.T) {
 	expect(t, s.browser().signIn(testAccount, "alice", userPass, false), http.StatusSeeOther, "/console/")
 	expect(t, s.browser().signIn(testAccount, rootEmail, rootPass, true), http.StatusSeeOther, "/console/")
 
+	// The report is made in the background: held there, it is in progress.
+	hold := make(chan struct{})
+	s.iam.BeforeCredentialReport = func(string) { <-hold }
 	if got := generate(); got.State != "STARTED" || got.Description != "No report exists. Starting a new report generation task" {
 		t.Fatalf("first GenerateCredentialReport = %+v", got)
 	}
+	if got := generate(); got.State != "INPROGRESS" {
+		t.Fatalf("GenerateCredentialReport while one runs = %+v, want INPROGRESS", got)
+	}
+	if _, _, err := get(); warden.ErrorCode(err) != "ReportInProgress" {
+		t.Fatalf("GetCredentialReport while it is made: %v, want ReportInProgress", err)
+	}
+	close(hold)
+	s.iam.WaitCredentialReports()
+	s.iam.BeforeCredentialReport = nil
 	if got := generate(); got.State != "COMPLETE" || got.Description != "" {
 		t.Fatalf("second GenerateCredentialReport = %+v, want COMPLETE", got)
 	}
@@ -157,6 +169,7 @@ func TestCredentialReport(t *testing.T) {
 	if got := generate(); got.State != "STARTED" {
 		t.Fatalf("GenerateCredentialReport after four hours = %+v, want STARTED", got)
 	}
+	s.iam.WaitCredentialReports()
 	if rows, _, err := get(); err != nil || len(rows) != len(want)+1 || rows[len(rows)-1][0] != "dave" {
 		t.Errorf("the new report: %v, %q", err, rows)
 	}
@@ -177,5 +190,52 @@ func TestCredentialReport(t *testing.T) {
 		if _, err := s.iam.Invoke(ctx, &eve, action, form()); warden.ErrorCode(err) != warden.CodeAccessDenied {
 			t.Errorf("%s as a user without permissions: %v, want AccessDenied", action, err)
 		}
+	}
+}
+
+// TestCredentialReportLease: a generation left unfinished (its node
+// stopped) holds the account for five minutes only; then a new one starts,
+// and the old one, should it finish after all, changes nothing.
+func TestCredentialReportLease(t *testing.T) {
+	ctx := context.Background()
+	s := newStack(t, Config{})
+	generate := func() string {
+		t.Helper()
+		res, err := s.iam.Invoke(ctx, &s.root, "GenerateCredentialReport", form())
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out credentialReportState
+		s.decode(res, &out)
+		return out.State
+	}
+	hold := make(chan struct{})
+	s.iam.BeforeCredentialReport = func(string) { <-hold }
+	if got := generate(); got != "STARTED" {
+		t.Fatalf("first = %s", got)
+	}
+	s.clock.Advance(4 * time.Minute)
+	if got := generate(); got != "INPROGRESS" {
+		t.Fatalf("after four minutes = %s, want INPROGRESS", got)
+	}
+	s.clock.Advance(2 * time.Minute)
+	s.user("late", "", "")
+	if got := generate(); got != "STARTED" {
+		t.Fatalf("after six minutes = %s, want STARTED (the first generation's lease is over)", got)
+	}
+	close(hold)
+	s.iam.WaitCredentialReports()
+	res, err := s.iam.Invoke(ctx, &s.root, "GetCredentialReport", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out credentialReportContent
+	s.decode(res, &out)
+	raw, _ := base64.StdEncoding.DecodeString(out.Content)
+	if !strings.Contains(string(raw), "\nlate,") || !out.GeneratedTime.Equal(s.clock.Now()) {
+		t.Errorf("the report is not the second generation's (%v):\n%s", out.GeneratedTime, raw)
+	}
+	if got := generate(); got != "COMPLETE" {
+		t.Errorf("after both finished = %s, want COMPLETE", got)
 	}
 }

@@ -107,7 +107,20 @@ func TestAuditPages(t *testing.T) {
 	b := s.browser()
 	expect(t, b.signIn(testAccount, rootEmail, rootPass, true), http.StatusSeeOther, "/console/")
 	expect(t, b.post("/console/mfa-offer/skip", url.Values{}, "/console/mfa-offer"), http.StatusSeeOther, "/console/")
+	// The report is made in the background: while it is, the page says so
+	// and the download comes back to it.
+	hold := make(chan struct{})
+	s.iam.BeforeCredentialReport = func(string) { <-hold }
 	p := b.get("/console/credential-report")
+	expect(t, p, http.StatusOK, "")
+	if !strings.Contains(p.body, "The credential report is being generated.") {
+		t.Errorf("credential report page while generating:\n%s", excerpt(p.body))
+	}
+	expect(t, b.get("/console/credential-report.csv"), http.StatusSeeOther, "/console/credential-report")
+	close(hold)
+	s.iam.WaitCredentialReports()
+	s.iam.BeforeCredentialReport = nil
+	p = b.get("/console/credential-report")
 	expect(t, p, http.StatusOK, "")
 	for _, want := range []string{"password_last_used", "&lt;root_account&gt;", ">alice<", "Download report"} {
 		if !strings.Contains(p.body, want) {

@@ -6,6 +6,7 @@ import (
 	"encoding/base64"
 	"encoding/csv"
 	"errors"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -59,10 +60,19 @@ type generateCredentialReportOutput struct {
 	Description string `xml:"Description,omitempty"`
 }
 
-// generateCredentialReport starts a report unless the account has one
-// younger than four hours. Warden generates the report within the call, so
-// the answer is STARTED for a new report and COMPLETE for a current one; the
-// report is ready for GetCredentialReport as soon as either comes back.
+// credentialReportLease is how long a generation may run before another
+// GenerateCredentialReport may start over (the node running it may have
+// stopped); it also bounds the generation's own work.
+const credentialReportLease = 5 * time.Minute
+
+// maxReportGenerations bounds the generations one node runs at once, over
+// all accounts; more wait for a turn.
+const maxReportGenerations = 2
+
+// generateCredentialReport starts a report in the background unless the
+// account has one younger than four hours, as AWS does: STARTED when it
+// starts one, INPROGRESS while one runs (at most one per account, across
+// the nodes sharing the store), COMPLETE once the current report is ready.
 func (s *Service) generateCredentialReport(ctx context.Context, p *warden.Principal, _ *emptyInput) (*generateCredentialReportOutput, error) {
 	const action = "GenerateCredentialReport"
 	if err := s.authorize(ctx, p, action, "*", nil); err != nil {
@@ -70,31 +80,94 @@ func (s *Service) generateCredentialReport(ctx context.Context, p *warden.Princi
 	}
 	now := s.now()
 	var out *generateCredentialReportOutput
+	start := false
 	err := s.update(ctx, p, action, accountResource(p.Account), func(tx warden.Tx) error {
+		start = false
 		old, err := warden.Load[warden.CredentialReport](ctx, tx, p.Account, "report")
-		if err == nil && now.Sub(old.Generated) < credentialReportAge {
-			out = &generateCredentialReportOutput{State: "COMPLETE"}
-			return nil
-		}
 		if err != nil && !errors.Is(err, warden.ErrNotFound) {
 			return err
 		}
-		content, err := s.credentialReport(ctx, tx, p.Account, now)
-		if err != nil {
-			return err
+		if old != nil {
+			if running(old, now) {
+				out = &generateCredentialReportOutput{State: "INPROGRESS"}
+				return nil
+			}
+			if old.Content != nil && now.Sub(old.Generated) < credentialReportAge {
+				out = &generateCredentialReportOutput{State: "COMPLETE"}
+				return nil
+			}
 		}
 		out = &generateCredentialReportOutput{State: "STARTED", Description: "No report exists. Starting a new report generation task"}
-		r := &warden.CredentialReport{Account: p.Account, Generated: now, Content: content}
+		start = true
 		if old != nil {
-			return warden.Save(ctx, tx, r)
+			old.Started = now
+			return warden.Save(ctx, tx, old)
 		}
-		return warden.Insert(ctx, tx, r)
+		return warden.Insert(ctx, tx, &warden.CredentialReport{Account: p.Account, Started: now})
 	})
 	if err != nil {
 		return nil, err
 	}
+	if start {
+		s.startCredentialReport(p.Account, now)
+	}
 	return out, nil
 }
+
+// running reports whether a generation of r runs (within its lease).
+func running(r *warden.CredentialReport, now time.Time) bool {
+	return !r.Started.IsZero() && now.Sub(r.Started) < credentialReportLease
+}
+
+// startCredentialReport generates account's report in the background, for
+// the generation that began at started.
+func (s *Service) startCredentialReport(account string, started time.Time) {
+	s.reports.Add(1)
+	go func() {
+		defer s.reports.Done()
+		s.reportSlots <- struct{}{}
+		defer func() { <-s.reportSlots }()
+		ctx, cancel := context.WithTimeout(context.Background(), credentialReportLease)
+		defer cancel()
+		if s.BeforeCredentialReport != nil {
+			s.BeforeCredentialReport(account)
+		}
+		if err := s.finishCredentialReport(ctx, account, started); err != nil {
+			slog.Error("iam: generating a credential report", "account", account, "err", err)
+		}
+	}()
+}
+
+// finishCredentialReport makes the report and stores it, unless another
+// generation has taken over since started. On failure the generation is
+// ended so that the next GenerateCredentialReport starts again.
+func (s *Service) finishCredentialReport(ctx context.Context, account string, started time.Time) error {
+	var content []byte
+	generated := s.now()
+	genErr := s.view(ctx, func(tx warden.Tx) (err error) {
+		content, err = s.credentialReport(ctx, tx, account, generated)
+		return err
+	})
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		r, err := warden.Load[warden.CredentialReport](ctx, tx, account, "report")
+		if err != nil {
+			return err
+		}
+		if !r.Started.Equal(started) {
+			return nil // another generation runs now
+		}
+		r.Started = time.Time{}
+		if genErr == nil {
+			r.Content, r.Generated = content, generated
+		}
+		return warden.Save(ctx, tx, r)
+	})
+	return errors.Join(genErr, err)
+}
+
+// WaitCredentialReports waits for the credential reports being generated in
+// the background; servers call it when they stop.
+func (s *Service) WaitCredentialReports() { s.reports.Wait() }
 
 type getCredentialReportOutput struct {
 	Content       string    `xml:"Content"` // base64
@@ -103,8 +176,9 @@ type getCredentialReportOutput struct {
 }
 
 // getCredentialReport returns the account's report. Errors: ReportNotPresent
-// before the first GenerateCredentialReport, ReportExpired once the report is
-// four hours old.
+// before the first GenerateCredentialReport, ReportInProgress (404) while
+// the report is being generated, ReportExpired once the report is four hours
+// old.
 func (s *Service) getCredentialReport(ctx context.Context, p *warden.Principal, _ *emptyInput) (*getCredentialReportOutput, error) {
 	if err := s.authorize(ctx, p, "GetCredentialReport", "*", nil); err != nil {
 		return nil, err
@@ -120,7 +194,14 @@ func (s *Service) getCredentialReport(ctx context.Context, p *warden.Principal, 
 	if err != nil {
 		return nil, err
 	}
-	if s.now().Sub(r.Generated) >= credentialReportAge {
+	now := s.now()
+	if running(r, now) {
+		return nil, warden.Errorf(CodeReportInProgress, "Report generation in progress.")
+	}
+	if r.Content == nil {
+		return nil, warden.Errorf(CodeReportNotPresent, "Unknown")
+	}
+	if now.Sub(r.Generated) >= credentialReportAge {
 		return nil, warden.Errorf(CodeReportExpired, "The most recent credential report has expired. To generate a new credential report, use GenerateCredentialReport.")
 	}
 	return &getCredentialReportOutput{Content: base64.StdEncoding.EncodeToString(r.Content), ReportFormat: "text/csv",

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/warden-iam/warden"
@@ -41,6 +42,13 @@ type Service struct {
 	// latest use.
 	FlushAccessAdvisor func(context.Context) error
 
+	// BeforeCredentialReport, when set, is called by a background credential
+	// report generation before it reads the account (tests hold one there
+	// to see it in progress).
+	BeforeCredentialReport func(account string)
+	reports                sync.WaitGroup
+	reportSlots            chan struct{}
+
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
 	Now       func() time.Time
@@ -61,6 +69,7 @@ func New(store warden.Store, az *authz.Authorizer, box *secrets.Box) *Service {
 
 		awsPolicies: managed.Load,
 		creds:       authz.NewCache[*Credential](maxCachedCredentials),
+		reportSlots: make(chan struct{}, maxReportGenerations),
 	}
 	az.Follow(s.creds)
 	s.ops = s.operations()

@@ -217,6 +217,7 @@ func (s *Server) background(fn func(ctx context.Context)) {
 // Close stops the background writers once they have written what they
 // buffered; call it before closing the store.
 func (s *Server) Close() {
+	s.IAM.WaitCredentialReports() // a report being generated is stored before the store closes
 	for _, stop := range s.stops {
 		stop()
 	}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -26,9 +27,26 @@ func TestE2ECredentialReport(t *testing.T) {
 	if gen.State != types.ReportStateTypeStarted {
 		t.Fatalf("State = %s, want STARTED", gen.State)
 	}
-	gen = res(root.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})).must(t)
-	if gen.State != types.ReportStateTypeComplete {
-		t.Fatalf("State = %s, want COMPLETE", gen.State)
+	// The report is made in the background: poll, a bounded number of
+	// times, until it is COMPLETE; meanwhile it is INPROGRESS, and
+	// GetCredentialReport says ReportInProgress (404).
+	for i := 0; ; i++ {
+		gen = res(root.GenerateCredentialReport(ctx, &iam.GenerateCredentialReportInput{})).must(t)
+		if gen.State == types.ReportStateTypeComplete {
+			break
+		}
+		if gen.State != types.ReportStateTypeInprogress {
+			t.Fatalf("State = %s, want INPROGRESS or COMPLETE", gen.State)
+		}
+		if _, err := root.GetCredentialReport(ctx, &iam.GetCredentialReportInput{}); err != nil {
+			var notReady *types.CredentialReportNotReadyException
+			if !errors.As(err, &notReady) {
+				wantErr(t, err, "ReportInProgress", 404) // or the report became ready in between
+			}
+		}
+		if i == 1000 {
+			t.Fatal("the report is not COMPLETE after 1000 GenerateCredentialReport calls")
+		}
 	}
 	out := res(root.GetCredentialReport(ctx, &iam.GetCredentialReportInput{})).must(t)
 	if out.ReportFormat != types.ReportFormatTypeTextCsv {
