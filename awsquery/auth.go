@@ -22,7 +22,7 @@ func (h *Handler) Authenticate(ctx context.Context, r *http.Request, body []byte
 	if h.Dev && CrossSite(r) {
 		return nil, ErrCrossSite
 	}
-	p, err := h.authenticate(ctx, r, body, sig)
+	p, err := h.authenticate(ctx, r, body, sig, &call{})
 	if err != nil {
 		return nil, err
 	}

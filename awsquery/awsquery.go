@@ -60,8 +60,14 @@ type Handler struct {
 	// is the answer. See package throttle.
 	Limit func(ctx context.Context, p *warden.Principal, service, action string) error
 	// Trail, when set, records every authenticated call in the event
-	// history (buffered; it never makes a request wait).
+	// history (buffered; it never makes a request wait), and every request
+	// that fails authentication (rate-limited per source, see
+	// trail.Recorder.Unauthenticated).
 	Trail *trail.Recorder
+	// UnknownKeyAccount is the account whose event history receives the
+	// failed requests signed with an access key ID that names no identity
+	// (the deployment's first account); "" records them under no account.
+	UnknownKeyAccount string
 
 	keys *sigv4.KeyCache
 }
@@ -95,6 +101,10 @@ type call struct {
 	accessKeyID string
 	region      string
 	form        url.Values
+	// authFailed marks a signed request that failed authentication;
+	// claimed is the identity its access key ID names, nil when none.
+	authFailed bool
+	claimed    *warden.Principal
 }
 
 func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -102,8 +112,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	c := &call{requestID: h.NewRequestID(), service: "iam"}
 	ctx := warden.WithRequestID(r.Context(), c.requestID)
 	result, err := h.serve(ctx, c, r)
-	if c.principal != nil && h.Trail != nil {
-		h.record(start, c, result, err)
+	if h.Trail != nil {
+		switch {
+		case c.principal != nil:
+			h.record(start, c, result, err)
+		case c.authFailed:
+			h.recordFailure(start, c, r, err)
+		}
 	}
 	status := http.StatusOK
 	code := ""
@@ -163,8 +178,9 @@ func (h *Handler) serve(ctx context.Context, c *call, r *http.Request) (any, err
 		return nil, &sigv4.Error{Code: sigv4.CodeSignatureDoesNotMatch,
 			Message: "Credential should be scoped to correct service: 'iam' or 'sts'. "}
 	}
-	p, err := h.authenticate(ctx, r, body, sig)
+	p, err := h.authenticate(ctx, r, body, sig, c)
 	if err != nil {
+		c.authFailed, c.accessKeyID, c.region, c.form = true, sig.AccessKeyID, sig.Region, form
 		return nil, err
 	}
 	if c.action == "" {
@@ -213,6 +229,33 @@ func (h *Handler) record(start time.Time, c *call, result any, err error) {
 		}
 	}
 	h.Trail.API(tc)
+}
+
+// recordFailure hands a request that failed authentication to the event
+// history, with the identity its key ID names (or Unknown) and the error the
+// client got.
+func (h *Handler) recordFailure(start time.Time, c *call, r *http.Request, err error) {
+	var p warden.Principal
+	if c.claimed != nil {
+		p = *c.claimed
+	} else {
+		p = warden.Principal{Account: h.UnknownKeyAccount}
+	}
+	p.SourceIP, p.UserAgent, p.Region = remoteIP(r), r.UserAgent(), c.region
+	tc := &trail.Call{Time: start.UTC(), RequestID: c.requestID, Service: c.service, Action: c.action,
+		Principal: p, AccessKeyID: c.accessKeyID, Region: c.region, Params: c.form}
+	var we *warden.Error
+	var se *sigv4.Error
+	switch {
+	case errors.As(err, &we):
+		tc.ErrorCode, tc.ErrorMessage = string(we.Code), we.Message
+	case errors.As(err, &se):
+		tc.ErrorCode, tc.ErrorMessage = se.Code, se.Message
+	}
+	if _, ok := statusOf(tc.ErrorCode); !ok {
+		tc.ErrorCode, tc.ErrorMessage = string(warden.CodeInternalFailure), "We encountered an internal error. Please try again."
+	}
+	h.Trail.Unauthenticated(tc)
 }
 
 // decodeForm merges the query string and a form-encoded body, as AWS accepts
@@ -266,6 +309,9 @@ type credential struct {
 func (h *Handler) lookup(ctx context.Context, sig *sigv4.Signature) (*credential, error) {
 	if warden.IsTemporaryKey(sig.AccessKeyID) {
 		c, err := h.STS.Credential(ctx, sig.AccessKeyID, sig.SecurityToken)
+		if errors.Is(err, sts.ErrExpiredToken) && c != nil {
+			return &credential{principal: c.Principal}, err // whose session it was
+		}
 		if err != nil {
 			return nil, err
 		}
@@ -293,13 +339,16 @@ func (h *Handler) lookup(ctx context.Context, sig *sigv4.Signature) (*credential
 }
 
 // authenticate verifies the signature and resolves the principal.
-func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error) {
+func (h *Handler) authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature, c *call) (*warden.Principal, error) {
 	cred, err := h.lookup(ctx, sig)
 	if errors.Is(err, warden.ErrNotFound) {
 		if h.Dev {
 			return h.devUser(sig)
 		}
 		return nil, errInvalidToken
+	}
+	if cred != nil {
+		c.claimed = &cred.principal // whose key it is, for the event history
 	}
 	if err != nil {
 		return nil, err

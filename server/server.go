@@ -158,6 +158,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	reg := prometheus.NewRegistry()
 	api := awsquery.NewHandler(iamSvc, stsSvc, log)
 	api.Dev, api.DevAccount, api.DevUser = cfg.Dev, s.Account, cfg.DevUser
+	api.UnknownKeyAccount = s.Account // the deployment's first account sees requests with unknown keys
 	api.Observe = observer(reg)
 	api.Limit = throttle.New(cfg.Throttle).Allow
 	if cfg.Console.Key == nil {
@@ -232,7 +233,10 @@ func registerTrailMetrics(reg *prometheus.Registry, rec *trail.Recorder) {
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_dropped_total",
 			Help: "Event history records dropped because the buffer was full."}, func() float64 { return float64(rec.Dropped()) }),
 		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_failed_total",
-			Help: "Event history records lost to failed writes."}, func() float64 { return float64(rec.Failed()) }))
+			Help: "Event history records lost to failed writes."}, func() float64 { return float64(rec.Failed()) }),
+		prometheus.NewCounterFunc(prometheus.CounterOpts{Name: "warden_events_suppressed_total",
+			Help: "Failed-authentication events not recorded: their source passed the per-minute limit."},
+			func() float64 { return float64(rec.Suppressed()) }))
 }
 
 // mount is the one place where handlers are attached to paths.

@@ -84,7 +84,7 @@ type Credential struct {
 // X-Amz-Security-Token. It returns warden.ErrNotFound for an unknown access
 // key ID (or one whose account is gone or closed), ErrInvalidToken when the
 // token is missing or is not the session's, and ErrExpiredToken when the
-// session has expired.
+// session has expired (with a Credential holding only the Principal).
 func (s *Service) Credential(ctx context.Context, accessKeyID, token string) (*Credential, error) {
 	var sess *warden.Session
 	err := s.store.View(ctx, func(tx warden.Tx) error {
@@ -109,7 +109,9 @@ func (s *Service) Credential(ctx context.Context, accessKeyID, token string) (*C
 		return nil, ErrInvalidToken
 	}
 	if sess.Expired(s.Now()) {
-		return nil, ErrExpiredToken
+		// The principal (without the secret) says whose session it was,
+		// for the event history's record of the refused request.
+		return &Credential{Principal: sess.Principal()}, ErrExpiredToken
 	}
 	secret, err := s.box.Open(sess.Secret, sess.AccessKeyID)
 	if err != nil {

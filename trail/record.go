@@ -130,7 +130,9 @@ func userIdentity(p *warden.Principal, accessKeyID string) (identity, string) {
 		id.SessionContext = sc
 		return id, p.Name
 	}
-	id.Type = "Unknown"
+	// A request whose access key ID names no identity: CloudTrail's
+	// Unknown, with only the key ID.
+	id.Type, id.AccountID, id.PrincipalID, id.ARN = "Unknown", "", "", ""
 	return id, p.Name
 }
 

@@ -94,17 +94,20 @@ type Recorder struct {
 	shards []shard
 	kick   chan struct{}
 
-	mu        sync.Mutex // held while draining and writing
-	lastPrune time.Time
-	exported  time.Time // end of the last exported five-minute window
-	lastDrops int64     // Dropped when Flush last logged drops
-	pending   atomic.Int64
-	recorded  atomic.Int64
-	dropped   atomic.Int64
-	failed    atomic.Int64
-	calls     []Call   // the drained calls, reused batch after batch
-	signIns   []SignIn // the drained sign-ins
-	eventsBuf []warden.Event
+	mu         sync.Mutex // held while draining and writing
+	lastPrune  time.Time
+	exported   time.Time // end of the last exported five-minute window
+	lastDrops  int64     // Dropped when Flush last logged drops
+	pending    atomic.Int64
+	recorded   atomic.Int64
+	dropped    atomic.Int64
+	failed     atomic.Int64
+	suppressed atomic.Int64
+	lastSupp   int64 // Suppressed when Flush last logged it
+	failures   failureLimit
+	calls      []Call   // the drained calls, reused batch after batch
+	signIns    []SignIn // the drained sign-ins
+	eventsBuf  []warden.Event
 
 	// Now and NewID are replaceable for tests.
 	Now   func() time.Time
@@ -277,6 +280,11 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		r.opts.Log.Warn("trail: the event buffer was full: events were dropped", "dropped", d-r.lastDrops, "dropped_total", d,
 			"buffer", r.opts.Buffer)
 		r.lastDrops = d
+	}
+	if n := r.suppressed.Load(); n != r.lastSupp {
+		r.opts.Log.Warn("trail: failed-authentication events over the per-source limit were counted, not recorded",
+			"suppressed", n-r.lastSupp, "suppressed_total", n, "per_source_per_minute", FailedPerSource)
+		r.lastSupp = n
 	}
 	var firstErr error
 	batch := r.eventsBuf[:0]

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/iam"
+
+	"github.com/warden-iam/warden/trail"
+)
+
+// TestE2EEventHistoryAuthentication: calls by root are recorded with
+// userIdentity type Root; requests that fail authentication are recorded
+// with the error and the identity their key ID names (IAMUser), or Unknown
+// with the key ID; a flood of failures from one source is bounded; and no
+// secret, right or wrong, is in any event.
+func TestE2EEventHistoryAuthentication(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t, nil, nil)
+	root := s.root()
+	createUser(t, root, "fay")
+	key := res(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("fay")})).must(t).AccessKey
+	wrongSecret := "Wrong" + (*key.SecretAccessKey)[5:]
+	_, err := s.iamClient(*key.AccessKeyId, wrongSecret).GetUser(ctx, &iam.GetUserInput{})
+	wantErr(t, err, "SignatureDoesNotMatch", 403)
+	const unknownKey = "AKIAUNKNOWNKEY000001"
+	const unknownSecret = "unknownSecretKey/0123456789abcdefghijklm"
+	// More than two minutes' allowance: however the flood falls across the
+	// end of a minute, some of it is suppressed.
+	flood := 2*trail.FailedPerSource + 5
+	for range flood {
+		_, err = s.iamClient(unknownKey, unknownSecret).ListUsers(ctx, &iam.ListUsersInput{})
+		wantErr(t, err, "InvalidClientTokenId", 403)
+	}
+
+	events := allEvents(t, s, "")
+	byKey := map[string][]map[string]any{}
+	for _, e := range events {
+		raw := e["CloudTrailEvent"].(string)
+		for _, secret := range []string{rootSecret, *key.SecretAccessKey, wrongSecret, unknownSecret} {
+			if strings.Contains(raw, secret) {
+				t.Errorf("event %s holds a secret: %s", e["EventName"], raw)
+			}
+		}
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(raw), &rec); err != nil {
+			t.Fatal(err)
+		}
+		id := rec["userIdentity"].(map[string]any)
+		k, _ := id["accessKeyId"].(string)
+		byKey[k] = append(byKey[k], rec)
+	}
+
+	// Root's calls.
+	var rootCall map[string]any
+	for _, rec := range byKey[rootKeyID] {
+		if rec["eventName"] == "CreateAccessKey" {
+			rootCall = rec
+		}
+	}
+	if rootCall == nil {
+		t.Fatalf("no CreateAccessKey by the root key among %d events", len(events))
+	}
+	if id := rootCall["userIdentity"].(map[string]any); id["type"] != "Root" || id["arn"] != "arn:aws:iam::"+testAccount+":root" ||
+		id["accountId"] != testAccount || id["principalId"] != testAccount {
+		t.Errorf("root's userIdentity = %v", id)
+	}
+
+	// The bad signature with fay's key: her identity, the error.
+	bad := byKey[*key.AccessKeyId]
+	if len(bad) != 1 {
+		t.Fatalf("%d events with fay's key, want 1: %v", len(bad), bad)
+	}
+	if id := bad[0]["userIdentity"].(map[string]any); id["type"] != "IAMUser" || id["userName"] != "fay" ||
+		bad[0]["errorCode"] != "SignatureDoesNotMatch" || bad[0]["eventName"] != "GetUser" ||
+		bad[0]["recipientAccountId"] != testAccount || bad[0]["sourceIPAddress"] != "127.0.0.1" {
+		t.Errorf("bad signature event = %v", bad[0])
+	}
+
+	// The unknown key: Unknown, in the deployment's first account, bounded.
+	unknown := byKey[unknownKey]
+	if len(unknown) == 0 || len(unknown) > 2*trail.FailedPerSource {
+		// Within one minute at most FailedPerSource are kept; the flood may
+		// straddle one minute's end, so at most twice that.
+		t.Fatalf("%d events of %d requests with the unknown key, want 1..%d", len(unknown), flood, 2*trail.FailedPerSource)
+	}
+	u := unknown[0]
+	if id := u["userIdentity"].(map[string]any); id["type"] != "Unknown" || id["arn"] != nil || id["accountId"] != nil ||
+		u["errorCode"] != "InvalidClientTokenId" || u["eventName"] != "ListUsers" || u["recipientAccountId"] != testAccount {
+		t.Errorf("unknown key event = %v", u)
+	}
+	resp, err := http.Get(s.URL + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	metrics := string(body)
+	if !strings.Contains(metrics, "warden_events_suppressed_total ") || strings.Contains(metrics, "warden_events_suppressed_total 0\n") {
+		t.Errorf("suppressed failures not counted in /metrics")
+	}
+}
