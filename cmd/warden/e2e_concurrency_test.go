@@ -317,7 +317,7 @@ type loadResult struct {
 }
 
 // processCPU is the CPU time this process has used.
-func processCPU(t *testing.T) time.Duration {
+func processCPU(t testing.TB) time.Duration {
 	t.Helper()
 	var ru syscall.Rusage
 	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
