@@ -4,13 +4,19 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
 
+	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/awsquery"
+	"github.com/warden-iam/warden/sqlite"
 	"github.com/warden-iam/warden/trail"
 )
 
@@ -104,5 +110,53 @@ func TestE2EEventHistoryAuthentication(t *testing.T) {
 	metrics := string(body)
 	if !strings.Contains(metrics, "warden_events_suppressed_total ") || strings.Contains(metrics, "warden_events_suppressed_total 0\n") {
 		t.Errorf("suppressed failures not counted in /metrics")
+	}
+}
+
+// TestEventHistoryExpiredToken: a request with an expired session's
+// credentials is recorded as ExpiredToken by the session's identity.
+func TestEventHistoryExpiredToken(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	var rec *trail.Recorder
+	var log warden.EventLog
+	s, clock, _ := wireServer(t, func(h *awsquery.Handler, store *sqlite.Store) {
+		log = store
+		rec = trail.NewRecorder(store, trail.Options{Log: slog.New(slog.DiscardHandler)})
+		h.Trail, h.UnknownKeyAccount = rec, testAccount
+	})
+	root := s.root()
+	createUser(t, root, "gil")
+	key := res(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("gil")})).must(t).AccessKey
+	putUserPolicyDoc(t, root, "gil", "p", stsDoc(stsAllow("*", "sts:AssumeRole")))
+	roleARN := stsRole(t, root, "Runner", stsDoc(stsTrust(userARN("/", "gil"), []string{"sts:AssumeRole"}, "")),
+		stsDoc(stsAllow("*", "iam:ListRoles")))
+	creds := res(s.stsClient(*key.AccessKeyId, *key.SecretAccessKey).AssumeRole(ctx, &sts.AssumeRoleInput{
+		RoleArn: aws.String(roleARN), RoleSessionName: aws.String("nightly")})).must(t).Credentials
+	clock.Advance(time.Hour + time.Second)
+	_, err := s.iamAs(creds).ListRoles(ctx, &iam.ListRolesInput{})
+	wantErr(t, err, "ExpiredToken", http.StatusForbidden)
+
+	if err := rec.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	events, err := log.LookupEvents(ctx, warden.EventQuery{Account: testAccount, Attribute: warden.EventAttrEventName, Value: "ListRoles"})
+	if err != nil || len(events) != 1 {
+		t.Fatalf("ListRoles events: %d, %v", len(events), err)
+	}
+	raw := string(events[0].Record)
+	for _, secret := range []string{*creds.SecretAccessKey, *creds.SessionToken, *key.SecretAccessKey} {
+		if strings.Contains(raw, secret) {
+			t.Errorf("the event holds a secret: %s", raw)
+		}
+	}
+	var r map[string]any
+	if err := json.Unmarshal(events[0].Record, &r); err != nil {
+		t.Fatal(err)
+	}
+	id := r["userIdentity"].(map[string]any)
+	if r["errorCode"] != "ExpiredToken" || id["type"] != "AssumedRole" || id["accessKeyId"] != *creds.AccessKeyId ||
+		!strings.HasSuffix(id["arn"].(string), ":assumed-role/Runner/nightly") {
+		t.Errorf("expired-token event = %s", raw)
 	}
 }

@@ -660,6 +660,13 @@ func startClockedServer(tb testing.TB) (*server, *testClock) {
 // STS, for tests that need what only STS can make (an encoded message).
 func startWiredServer(tb testing.TB) (*server, *testClock, *wsts.Service) {
 	tb.Helper()
+	return wireServer(tb, nil)
+}
+
+// wireServer is startWiredServer with configure, when set, called on the
+// Query handler and the store before the server starts.
+func wireServer(tb testing.TB, configure func(*awsquery.Handler, *sqlite.Store)) (*server, *testClock, *wsts.Service) {
+	tb.Helper()
 	ctx := context.Background()
 	dir := tb.TempDir()
 	store, err := sqlite.Open(ctx, dir+"/warden.db")
@@ -688,7 +695,11 @@ func startWiredServer(tb testing.TB) (*server, *testClock, *wsts.Service) {
 		RootSecretAccessKey: rootSecret}); err != nil {
 		tb.Fatal(err)
 	}
-	hs := httptest.NewServer(awsquery.NewHandler(iamSvc, stsSvc, quiet))
+	h := awsquery.NewHandler(iamSvc, stsSvc, quiet)
+	if configure != nil {
+		configure(h, store)
+	}
+	hs := httptest.NewServer(h)
 	tb.Cleanup(hs.Close)
 	return &server{URL: hs.URL, Data: dir}, clock, stsSvc
 }
