@@ -207,7 +207,7 @@ func (r *Recorder) reserve() bool {
 		r.dropped.Add(1)
 		return false
 	}
-	if n == int64(r.opts.Batch) {
+	if n%int64(r.opts.Batch) == 0 { // a batch's worth more (pending may not fall to zero between flushes)
 		select {
 		case r.kick <- struct{}{}:
 		default:
