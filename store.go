@@ -162,28 +162,58 @@ func record(e Entity) (Record, error) {
 	return Record{Kind: kind, Account: account, Key: key, Data: data}, nil
 }
 
-// Insert stores a new entity or returns ErrAlreadyExists.
+// Insert stores a new entity or returns ErrAlreadyExists, with its index
+// records.
 func Insert(ctx context.Context, tx Tx, e Entity) error {
 	r, err := record(e)
 	if err != nil {
 		return err
 	}
-	return tx.Insert(ctx, r)
+	if err := tx.Insert(ctx, r); err != nil {
+		return err
+	}
+	if ix, ok := e.(indexed); ok {
+		return reindex(ctx, tx, nil, sortedRefs(ix.indexRefs()))
+	}
+	return nil
 }
 
-// Save overwrites an existing entity or returns ErrNotFound.
+// Save overwrites an existing entity or returns ErrNotFound. The index
+// records of the stored version give way to those of e.
 func Save(ctx context.Context, tx Tx, e Entity) error {
 	r, err := record(e)
 	if err != nil {
 		return err
 	}
-	return tx.Replace(ctx, r)
+	ix, ok := e.(indexed)
+	if !ok {
+		return tx.Replace(ctx, r)
+	}
+	old, err := storedIndexRefs(ctx, tx, r.Kind, r.Account, r.Key)
+	if err != nil {
+		return err
+	}
+	if err := tx.Replace(ctx, r); err != nil {
+		return err
+	}
+	return reindex(ctx, tx, old, sortedRefs(ix.indexRefs()))
 }
 
-// Remove deletes an entity or returns ErrNotFound.
+// Remove deletes an entity, with the index records of its stored version,
+// or returns ErrNotFound.
 func Remove(ctx context.Context, tx Tx, e Entity) error {
 	kind, account, key := e.recordID()
-	return tx.Delete(ctx, kind, account, key)
+	if _, ok := e.(indexed); !ok {
+		return tx.Delete(ctx, kind, account, key)
+	}
+	old, err := storedIndexRefs(ctx, tx, kind, account, key)
+	if err != nil {
+		return err
+	}
+	if err := tx.Delete(ctx, kind, account, key); err != nil {
+		return err
+	}
+	return reindex(ctx, tx, old, nil)
 }
 
 // IsNotFound reports whether err is ErrNotFound.

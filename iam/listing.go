@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/warden-iam/warden"
 )
@@ -21,11 +22,11 @@ type pathListing struct {
 
 // listByPath is the common body of ListUsers, ListGroups and ListRoles:
 // authorize the action on the kind's ARN, then read one page of the
-// account's entities under the path prefix, in name order, from the store.
+// account's entities under the path prefix from the store.
 func listByPath[T any, P interface {
 	*T
 	warden.Entity
-}, W any](ctx context.Context, s *Service, p *warden.Principal, l pathListing, pathName func(*T) (string, string), shape func(*T) W) (list[W], page, error) {
+}, W any](ctx context.Context, s *Service, p *warden.Principal, l pathListing, shape func(*T) W) (list[W], page, error) {
 	if err := s.authorize(ctx, p, l.action, arn(p.Account, l.kind, "/", ""), nil); err != nil {
 		return nil, page{}, err
 	}
@@ -34,10 +35,7 @@ func listByPath[T any, P interface {
 		pg    page
 	)
 	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		items, pg, err = storePage[T, P](ctx, tx, p.Account, l, func(e *T) bool {
-			path, _ := pathName(e)
-			return hasPathPrefix(path, l.pathPrefix)
-		})
+		items, pg, err = storePage[T, P](ctx, tx, p.Account, l)
 		return err
 	})
 	if err != nil {
@@ -50,14 +48,24 @@ func listByPath[T any, P interface {
 	return out, pg, nil
 }
 
-// storePage reads one page of entities of type T in account from the store,
-// in key order: those keep accepts, starting after the key the marker names,
-// at most l.maxItems (default 100). A marker that this listing did not hand
-// out is AWS's ValidationError "Invalid Marker.".
+// selective reports whether a PathPrefix leaves out some entities: every
+// path starts with "/".
+func selective(pathPrefix string) bool { return pathPrefix != "" && pathPrefix != "/" }
+
+// storePage reads one page of entities of type T in account under
+// l.pathPrefix from the store, starting after the one the marker names, at
+// most l.maxItems (default 100). Without a selective path prefix it reads
+// the entities in name order by their key; with one, the path index in path
+// order, then name. Either way a page reads MaxItems+1 records, however many
+// the account holds. A marker that this listing did not hand out is AWS's
+// ValidationError "Invalid Marker.".
 func storePage[T any, P interface {
 	*T
 	warden.Entity
-}](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
+}](ctx context.Context, tx warden.Tx, account string, l pathListing) ([]*T, page, error) {
+	if selective(l.pathPrefix) {
+		return pathPage[T, P](ctx, tx, account, l, nil)
+	}
 	after := ""
 	if l.marker != "" {
 		k, ok := openMarker(l.marker, l.action, account, l.pathPrefix)
@@ -66,11 +74,37 @@ func storePage[T any, P interface {
 		}
 		after = k
 	}
-	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), keep)
+	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), func(*T) bool { return true })
 	if err != nil || !more {
 		return items, page{}, err
 	}
 	return items, page{IsTruncated: true, Marker: sealMarker(last, l.action, account, l.pathPrefix)}, nil
+}
+
+// pathPage is storePage under a selective path prefix: one page of the
+// path index of T's kind (of those keep accepts; nil keeps all). Its marker
+// is the index key without the kind, bound to the prefix as one of the path
+// index (so a marker of the name-ordered listing is not one of it).
+func pathPage[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
+	kind := string(warden.KindOf(P(new(T))))
+	binding := "path index\x00" + l.pathPrefix
+	after := ""
+	if l.marker != "" {
+		k, ok := openMarker(l.marker, l.action, account, binding)
+		if !ok {
+			return nil, page{}, invalidMarker()
+		}
+		after = warden.IndexKey(kind, k)
+	}
+	items, last, more, err := scanIndex[T, P](ctx, tx, warden.KindPathIndex, account,
+		warden.IndexKey(kind, l.pathPrefix), after, pageSize(l.maxItems), keep)
+	if err != nil || !more {
+		return items, page{}, err
+	}
+	return items, page{IsTruncated: true, Marker: sealMarker(strings.TrimPrefix(last, kind+" "), l.action, account, binding)}, nil
 }
 
 func invalidMarker() error { return warden.Errorf(warden.CodeValidationError, "Invalid Marker.") }
@@ -121,6 +155,79 @@ func scan[T any, P interface {
 		}
 		after = rs[len(rs)-1].Key
 	}
+}
+
+// scanIndex is scan over an index: up to maxItems entities of type T that
+// keep accepts (nil: all), those the index records of kind under prefix
+// point to, in index key order after the key after. last is the index key
+// of the last one returned. With keep nil it reads maxItems+1 index records
+// and loads maxItems entities.
+func scanIndex[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, kind warden.Kind, account, prefix, after string, maxItems int, keep func(*T) bool) (items []*T, last string, more bool, err error) {
+	for {
+		rs, err := tx.List(ctx, kind, account, prefix, after, maxItems+1)
+		if err != nil {
+			return nil, "", false, err
+		}
+		for _, r := range rs {
+			if len(items) == maxItems {
+				if keep == nil {
+					return items, last, true, nil
+				}
+			}
+			v, err := loadIndexed[T, P](ctx, tx, account, r)
+			if err != nil {
+				return nil, "", false, err
+			}
+			if keep != nil && !keep(v) {
+				continue
+			}
+			if len(items) == maxItems {
+				return items, last, true, nil
+			}
+			items, last = append(items, v), r.Key
+		}
+		if len(rs) <= maxItems {
+			return items, last, false, nil
+		}
+		after = rs[len(rs)-1].Key
+	}
+}
+
+// loadIndexed loads the entity of type T the index record r points to. An
+// index record without its entity is a broken store, not a missing entity.
+func loadIndexed[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account string, r warden.Record) (*T, error) {
+	v, err := warden.Load[T, P](ctx, tx, account, warden.IndexTarget(r.Key))
+	if err != nil {
+		return nil, fmt.Errorf("index %s %q: %w", r.Kind, r.Key, err)
+	}
+	return v, nil
+}
+
+// loadAllIndexed loads every entity of type T that the index records of
+// kind under prefix point to, in index key order.
+func loadAllIndexed[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, kind warden.Kind, account, prefix string) ([]*T, error) {
+	rs, err := tx.List(ctx, kind, account, prefix, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(rs))
+	for _, r := range rs {
+		v, err := loadIndexed[T, P](ctx, tx, account, r)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // markerTagLen is how many bytes of the marker's checksum it carries.
@@ -175,6 +282,4 @@ func shapePage[T, W any](items []*T, marker string, maxItems int, pathName func(
 	return out, pg, nil
 }
 
-func userPathName(u *warden.User) (string, string)   { return u.Path, u.Name }
 func groupPathName(g *warden.Group) (string, string) { return g.Path, g.Name }
-func rolePathName(r *warden.Role) (string, string)   { return r.Path, r.Name }
