@@ -437,3 +437,65 @@ func testConcurrentMembership(t *testing.T, stores []warden.Store) {
 		t.Logf("index keys: %s", strings.Join(IndexKeys(t, stores[0], acctA), "\n"))
 	}
 }
+
+// IndexMigrationVersion is the migration that introduced index records.
+const IndexMigrationVersion = 30
+
+// DowngradeIndexSQL turns a database into one written by a Warden before
+// index records: no index record, no migration IndexMigrationVersion or
+// later. The records table is unchanged by that migration.
+var DowngradeIndexSQL = []string{
+	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath')`,
+	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
+}
+
+// RunIndexMigration checks that the migration builds the index records of
+// a database written before them: open opens a store on one database (the
+// test closes it), exec runs statements on that database while no store is
+// open and returns how many rows they changed. The records the migration builds must be exactly those Insert wrote.
+func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec func(t *testing.T, stmts []string) int64) {
+	ctx := t.Context()
+	s := open(t)
+	err := s.Update(ctx, func(tx warden.Tx) error {
+		for _, acct := range []string{acctA, acctB} {
+			if _, err := IndexFixture(ctx, tx, acct); err != nil {
+				return err
+			}
+		}
+		// Many members and attachments, some with upper-case names.
+		for i := range 120 {
+			u := &warden.User{Account: acctA, ID: fmt.Sprintf("AIDAM%03d", i), Name: fmt.Sprintf("Member-%03d", i),
+				Path: fmt.Sprintf("/p%d/", i%4), Groups: []string{"Admins"}}
+			if i%2 == 0 {
+				u.AttachedPolicies = []string{"arn:aws:iam::" + acctA + ":policy/team/p1"}
+			}
+			if err := warden.Insert(ctx, tx, u); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string][]string{acctA: IndexKeys(t, s, acctA), acctB: IndexKeys(t, s, acctB)}
+	if len(want[acctA]) < 300 {
+		t.Fatalf("only %d index records written", len(want[acctA]))
+	}
+	s.Close()
+
+	// exec reports the rows the statements changed: the index records and
+	// the migration's row must really go.
+	if n := exec(t, DowngradeIndexSQL); n != int64(len(want[acctA])+len(want[acctB])+1) {
+		t.Fatalf("downgrade changed %d rows, want %d", n, len(want[acctA])+len(want[acctB])+1)
+	}
+	s = open(t)
+	defer s.Close()
+	for acct, keys := range want {
+		if got := IndexKeys(t, s, acct); !slices.Equal(got, keys) {
+			t.Errorf("%s after the migration: %d index records, want %d; missing %q, left over %q",
+				acct, len(got), len(keys), first(diff(keys, got)), first(diff(got, keys)))
+		}
+		CheckIndexes(t, s, acct)
+	}
+}
