@@ -42,6 +42,10 @@ type Record struct {
 type Tx interface {
 	// Get returns the record or ErrNotFound.
 	Get(ctx context.Context, kind Kind, account, key string) (Record, error)
+	// GetMany returns the records of kind in account stored under keys, in
+	// the order of keys, leaving out the keys with none: one query for a
+	// page of entities an index names.
+	GetMany(ctx context.Context, kind Kind, account string, keys []string) ([]Record, error)
 	// Insert adds a new record or returns ErrAlreadyExists.
 	Insert(ctx context.Context, r Record) error
 	// Replace overwrites an existing record or returns ErrNotFound.
@@ -128,6 +132,36 @@ func Load[T any, P interface {
 		return nil, fmt.Errorf("decode %s %q: %w", kind, key, err)
 	}
 	return v, nil
+}
+
+// LoadMany reads the entities of type T stored under keys in account, in
+// the order of keys, with one GetMany. It returns an error wrapping
+// ErrNotFound when one of them is missing.
+func LoadMany[T any, P interface {
+	*T
+	Entity
+}](ctx context.Context, tx Tx, account string, keys []string) ([]*T, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var zero T
+	kind, _, _ := P(&zero).recordID()
+	rs, err := tx.GetMany(ctx, kind, account, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(keys))
+	for i, key := range keys {
+		if i >= len(rs) || rs[i].Key != key {
+			return nil, fmt.Errorf("load %s %q: %w", kind, key, ErrNotFound)
+		}
+		v := new(T)
+		if err := json.Unmarshal(rs[i].Data, v); err != nil {
+			return nil, fmt.Errorf("decode %s %q: %w", kind, key, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
 }
 
 // LoadAll lists entities of type T in account whose key starts with prefix,

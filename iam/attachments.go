@@ -292,29 +292,31 @@ func (s *Service) entitiesForPolicy(ctx context.Context, tx warden.Tx, account, 
 		keys = keys[:size]
 		out.page = page{IsTruncated: true, Marker: sealMarker(strings.TrimPrefix(keys[size-1], base), "ListEntitiesForPolicy", account, binding)}
 	}
+	byType := map[string][]warden.Record{}
 	for _, key := range keys {
-		r := warden.Record{Kind: kind, Account: account, Key: key}
 		typ, _, _ := strings.Cut(strings.TrimPrefix(key, base), " ")
-		switch typ {
-		case "group":
-			g, err := loadIndexed[warden.Group](ctx, tx, account, r)
-			if err != nil {
-				return err
-			}
-			out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{g.Name, g.ID})
-		case "role":
-			ro, err := loadIndexed[warden.Role](ctx, tx, account, r)
-			if err != nil {
-				return err
-			}
-			out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{ro.Name, ro.ID})
-		case "user":
-			u, err := loadIndexed[warden.User](ctx, tx, account, r)
-			if err != nil {
-				return err
-			}
-			out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{u.Name, u.ID})
-		}
+		byType[typ] = append(byType[typ], warden.Record{Kind: kind, Account: account, Key: key})
+	}
+	groups, err := loadIndexed[warden.Group](ctx, tx, account, byType["group"])
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{g.Name, g.ID})
+	}
+	roles, err := loadIndexed[warden.Role](ctx, tx, account, byType["role"])
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{r.Name, r.ID})
+	}
+	users, err := loadIndexed[warden.User](ctx, tx, account, byType["user"])
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{u.Name, u.ID})
 	}
 	return nil
 }

@@ -160,8 +160,9 @@ func scan[T any, P interface {
 // scanIndex is scan over an index: up to maxItems entities of type T that
 // keep accepts (nil: all), those the index records of kind under prefix
 // point to, in index key order after the key after. last is the index key
-// of the last one returned. With keep nil it reads maxItems+1 index records
-// and loads maxItems entities.
+// of the last one returned. Each round reads maxItems+1 index records and
+// loads the entities they name with one GetMany; with keep nil there is one
+// round, and the entity after the page is not loaded.
 func scanIndex[T any, P interface {
 	*T
 	warden.Entity
@@ -171,42 +172,49 @@ func scanIndex[T any, P interface {
 		if err != nil {
 			return nil, "", false, err
 		}
-		for _, r := range rs {
-			if len(items) == maxItems {
-				if keep == nil {
-					return items, last, true, nil
-				}
-			}
-			v, err := loadIndexed[T, P](ctx, tx, account, r)
-			if err != nil {
-				return nil, "", false, err
-			}
+		batch := rs
+		if keep == nil && len(batch) > maxItems {
+			batch = batch[:maxItems]
+		}
+		vs, err := loadIndexed[T, P](ctx, tx, account, batch)
+		if err != nil {
+			return nil, "", false, err
+		}
+		for i, v := range vs {
 			if keep != nil && !keep(v) {
 				continue
 			}
 			if len(items) == maxItems {
 				return items, last, true, nil
 			}
-			items, last = append(items, v), r.Key
+			items, last = append(items, v), batch[i].Key
 		}
 		if len(rs) <= maxItems {
 			return items, last, false, nil
+		}
+		if keep == nil {
+			return items, last, true, nil
 		}
 		after = rs[len(rs)-1].Key
 	}
 }
 
-// loadIndexed loads the entity of type T the index record r points to. An
-// index record without its entity is a broken store, not a missing entity.
+// loadIndexed loads the entities of type T the index records rs point to,
+// in their order. An index record without its entity is a broken store, not
+// a missing entity.
 func loadIndexed[T any, P interface {
 	*T
 	warden.Entity
-}](ctx context.Context, tx warden.Tx, account string, r warden.Record) (*T, error) {
-	v, err := warden.Load[T, P](ctx, tx, account, warden.IndexTarget(r.Key))
-	if err != nil {
-		return nil, fmt.Errorf("index %s %q: %w", r.Kind, r.Key, err)
+}](ctx context.Context, tx warden.Tx, account string, rs []warden.Record) ([]*T, error) {
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = warden.IndexTarget(r.Key)
 	}
-	return v, nil
+	vs, err := warden.LoadMany[T, P](ctx, tx, account, keys)
+	if err != nil && len(rs) > 0 {
+		return nil, fmt.Errorf("index %s under %q: %w", rs[0].Kind, rs[0].Key, err)
+	}
+	return vs, err
 }
 
 // loadAllIndexed loads every entity of type T that the index records of
@@ -219,15 +227,7 @@ func loadAllIndexed[T any, P interface {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*T, 0, len(rs))
-	for _, r := range rs {
-		v, err := loadIndexed[T, P](ctx, tx, account, r)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, nil
+	return loadIndexed[T, P](ctx, tx, account, rs)
 }
 
 // markerTagLen is how many bytes of the marker's checksum it carries.

@@ -499,3 +499,64 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 		CheckIndexes(t, s, acct)
 	}
 }
+
+// testGetMany checks that GetMany returns the records asked for in the
+// order asked, leaves out missing keys, stays within the kind and account,
+// and takes more keys than a statement has parameters.
+func testGetMany(t *testing.T, s warden.Store) {
+	ctx := t.Context()
+	var rs []warden.Record
+	for i := range 1500 {
+		rs = append(rs, rec(warden.KindUser, acctA, fmt.Sprintf("u%04d", i)))
+	}
+	insert(t, s, rs...)
+	insert(t, s, rec(warden.KindGroup, acctA, "g"), rec(warden.KindUser, acctB, "u0001"))
+	get := func(kind warden.Kind, account string, keys ...string) []warden.Record {
+		t.Helper()
+		var got []warden.Record
+		view(t, s, func(tx warden.Tx) (err error) {
+			got, err = tx.GetMany(ctx, kind, account, keys)
+			return err
+		})
+		return got
+	}
+	keysOf := func(rs []warden.Record) []string {
+		var out []string
+		for _, r := range rs {
+			out = append(out, r.Key)
+		}
+		return out
+	}
+	got := get(warden.KindUser, acctA, "u0007", "nobody", "u0001", "g", "u0003")
+	if want := []string{"u0007", "u0001", "u0003"}; !slices.Equal(keysOf(got), want) {
+		t.Errorf("GetMany = %q, want %q", keysOf(got), want)
+	}
+	for _, r := range got {
+		wantRecord(t, r, rec(warden.KindUser, acctA, r.Key))
+	}
+	if got := get(warden.KindUser, acctB, "u0001", "u0002"); !slices.Equal(keysOf(got), []string{"u0001"}) {
+		t.Errorf("GetMany in %s = %q", acctB, keysOf(got))
+	}
+	if got := get(warden.KindUser, acctA); len(got) != 0 {
+		t.Errorf("GetMany of no keys = %q", keysOf(got))
+	}
+	all := keysOf(rs)
+	slices.Reverse(all)
+	if got := get(warden.KindUser, acctA, all...); !slices.Equal(keysOf(got), all) {
+		t.Errorf("GetMany of %d keys returned %d", len(all), len(got))
+	}
+	// In an Update it sees the transaction's own writes.
+	update(t, s, func(tx warden.Tx) error {
+		if err := tx.Insert(ctx, rec(warden.KindUser, acctA, "new")); err != nil {
+			return err
+		}
+		got, err := tx.GetMany(ctx, warden.KindUser, acctA, []string{"new", "u0000"})
+		if err != nil {
+			return err
+		}
+		if !slices.Equal(keysOf(got), []string{"new", "u0000"}) {
+			t.Errorf("GetMany in the writing transaction = %q", keysOf(got))
+		}
+		return nil
+	})
+}

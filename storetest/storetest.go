@@ -59,6 +59,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"ConcurrentIncrement", func(t *testing.T, s warden.Store) { testConcurrentIncrement(t, []warden.Store{s}) }},
 		{"ConcurrentInsertSameKey", func(t *testing.T, s warden.Store) { testConcurrentInsertSameKey(t, []warden.Store{s}) }},
 		{"ViewDuringUpdates", func(t *testing.T, s warden.Store) { testViewDuringUpdates(t, []warden.Store{s}) }},
+		{"GetMany", testGetMany},
 		{"IndexMaintenance", testIndexMaintenance},
 		{"IndexesDecideNothing", testIndexesDecideNothing},
 		{"ConcurrentMembership", func(t *testing.T, s warden.Store) { testConcurrentMembership(t, []warden.Store{s}) }},
