@@ -22,7 +22,7 @@ type statements struct {
 
 // The text of the hot queries.
 const (
-	getSQL      = `SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`
+	getSQL = `SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`
 	// getManySQL takes the keys as a JSON array, so one statement serves
 	// any number of them, past SQLite's limit on parameters.
 	getManySQL = `SELECT key, data FROM records WHERE kind = ? AND account = ?
