@@ -272,7 +272,11 @@ func (s *Service) entitiesForPolicy(ctx context.Context, tx warden.Tx, account, 
 		if !ok {
 			return invalidMarker()
 		}
-		after = base + k
+		pos, err := resolvePath(ctx, tx, account, "", k)
+		if err != nil {
+			return err
+		}
+		after = base + pos
 	}
 	size := pageSize(in.MaxItems)
 	var keys []string
@@ -290,7 +294,8 @@ func (s *Service) entitiesForPolicy(ctx context.Context, tx warden.Tx, account, 
 	}
 	if len(keys) > size {
 		keys = keys[:size]
-		out.page = page{IsTruncated: true, Marker: sealMarker(strings.TrimPrefix(keys[size-1], base), "ListEntitiesForPolicy", account, binding)}
+		typ, tail, _ := strings.Cut(strings.TrimPrefix(keys[size-1], base), " ")
+		out.page = page{IsTruncated: true, Marker: sealMarker(markPath(typ+" ", tail), "ListEntitiesForPolicy", account, binding)}
 	}
 	byType := map[string][]warden.Record{}
 	for _, key := range keys {

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"slices"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -348,5 +349,70 @@ func BenchmarkIndexedListings(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// TestLongPathMarkers: entities under paths near the 512-character limit
+// page with markers within AWS's 320 characters, and a stale marker of one
+// (its entity deleted) is Invalid Marker.
+func TestLongPathMarkers(t *testing.T) {
+	svc, _, root := newListService(t)
+	long := "/" + strings.Repeat("p", 498) + "/"
+	arnP := "arn:aws:iam::" + listAccount + ":policy/p"
+	invoke(t, svc, root, "CreatePolicy", url.Values{"PolicyName": {"p"}, "PolicyDocument": {testDoc}})
+	var want, wantEntities []string
+	for i := range 4 {
+		n := fmt.Sprintf("user-with-a-long-name-%02d", i)
+		want = append(want, n)
+		wantEntities = append(wantEntities, "user:"+n)
+		invoke(t, svc, root, "CreateUser", url.Values{"UserName": {n}, "Path": {long}})
+		invoke(t, svc, root, "AttachUserPolicy", url.Values{"UserName": {n}, "PolicyArn": {arnP}})
+		invoke(t, svc, root, "CreatePolicy", url.Values{"PolicyName": {n}, "Path": {long}, "PolicyDocument": {testDoc}})
+	}
+	sel := selector("Users")
+	checked := func(b []byte) ([]string, bool, string) {
+		got, more, m := sel(b)
+		if len(m) > 320 {
+			t.Fatalf("marker of %d characters", len(m))
+		}
+		return got, more, m
+	}
+	if got := names(t, svc, root, "ListUsers", url.Values{"PathPrefix": {long[:300]}}, 1, checked); !slices.Equal(got, want) {
+		t.Errorf("ListUsers under a long path = %q, want %q", got, want)
+	}
+	pol := func(b []byte) ([]string, bool, string) {
+		got, more, m := selector("Policies")(b)
+		if len(m) > 320 {
+			t.Fatalf("marker of %d characters", len(m))
+		}
+		return got, more, m
+	}
+	if got := names(t, svc, root, "ListPolicies", url.Values{"PathPrefix": {long}, "Scope": {"Local"}}, 1, pol); !slices.Equal(got, want) {
+		t.Errorf("ListPolicies under a long path = %q, want %q", got, want)
+	}
+	ent := func(b []byte) ([]string, bool, string) {
+		got, more, m := selector("Entities")(b)
+		if len(m) > 320 {
+			t.Fatalf("marker of %d characters", len(m))
+		}
+		return got, more, m
+	}
+	if got := names(t, svc, root, "ListEntitiesForPolicy", url.Values{"PolicyArn": {arnP}, "PathPrefix": {long}}, 1, ent); !slices.Equal(got, wantEntities) {
+		t.Errorf("ListEntitiesForPolicy under a long path = %q, want %q", got, wantEntities)
+	}
+	// The marker after the first user names it alone; once it is gone the
+	// marker is stale.
+	res, err := svc.Invoke(t.Context(), root, "ListUsers", url.Values{"PathPrefix": {long}, "MaxItems": {"1"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := xml.Marshal(res)
+	_, _, m := sel(b)
+	invoke(t, svc, root, "DetachUserPolicy", url.Values{"UserName": {want[0]}, "PolicyArn": {arnP}})
+	invoke(t, svc, root, "DeleteUser", url.Values{"UserName": {want[0]}})
+	_, err = svc.Invoke(t.Context(), root, "ListUsers", url.Values{"PathPrefix": {long}, "Marker": {m}})
+	var we *warden.Error
+	if !errors.As(err, &we) || we.Message != "Invalid Marker." {
+		t.Errorf("marker of a deleted user under a long path: %v, want Invalid Marker.", err)
 	}
 }

@@ -97,14 +97,18 @@ func pathPage[T any, P interface {
 		if !ok {
 			return nil, page{}, invalidMarker()
 		}
-		after = warden.IndexKey(kind, k)
+		pos, err := resolvePath(ctx, tx, account, warden.Kind(kind), k)
+		if err != nil {
+			return nil, page{}, err
+		}
+		after = warden.IndexKey(kind, pos)
 	}
 	items, last, more, err := scanIndex[T, P](ctx, tx, warden.KindPathIndex, account,
 		warden.IndexKey(kind, l.pathPrefix), after, pageSize(l.maxItems), keep)
 	if err != nil || !more {
 		return items, page{}, err
 	}
-	return items, page{IsTruncated: true, Marker: sealMarker(strings.TrimPrefix(last, kind+" "), l.action, account, binding)}, nil
+	return items, page{IsTruncated: true, Marker: sealMarker(markPath("", strings.TrimPrefix(last, kind+" ")), l.action, account, binding)}, nil
 }
 
 func invalidMarker() error { return warden.Errorf(warden.CodeValidationError, "Invalid Marker.") }
@@ -232,6 +236,53 @@ func loadAllIndexed[T any, P interface {
 
 // markerTagLen is how many bytes of the marker's checksum it carries.
 const markerTagLen = 8
+
+// maxMarkerKey is the longest key a marker holds as it is: AWS's model caps
+// a Marker at 320 characters, and a marker is the base64 of markerTagLen
+// bytes and the key.
+const maxMarkerKey = 320/4*3 - markerTagLen - 8 // room for a listing's own prefix ("L")
+
+// markPath is what a marker holds for a position in a path-ordered index:
+// head (a fixed part, such as "user ") and tail ("<path> <name key>") as
+// they are, or, when a long path makes them too long for a marker, "\x01",
+// head and the name key, which resolvePath turns back into a position by
+// reading the entity's path.
+func markPath(head, tail string) string {
+	if len(head)+len(tail) <= maxMarkerKey {
+		return head + tail
+	}
+	return "\x01" + head + warden.IndexTarget(tail)
+}
+
+// resolvePath returns the position (head, path, name key) a key from
+// markPath names. An entity of kind (or, with a head, of the kind the head
+// names) is read when the key holds only its name; when it is gone since,
+// the marker is stale: Invalid Marker.
+func resolvePath(ctx context.Context, tx warden.Tx, account string, kind warden.Kind, k string) (string, error) {
+	rest, short := strings.CutPrefix(k, "\x01")
+	if !short {
+		return k, nil
+	}
+	head, name := "", rest
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 {
+		head, name = rest[:i+1], rest[i+1:]
+		kind = warden.Kind(strings.TrimSuffix(head, " "))
+	}
+	r, err := tx.Get(ctx, kind, account, name)
+	if warden.IsNotFound(err) {
+		return "", invalidMarker()
+	}
+	if err != nil {
+		return "", err
+	}
+	var e struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(r.Data, &e); err != nil {
+		return "", fmt.Errorf("decode %s %q: %w", kind, name, err)
+	}
+	return head + warden.IndexKey(e.Path, name), nil
+}
 
 // sealMarker is the marker of a page that ends with the entity stored under
 // key: the key with a checksum that binds it to the listing (action,

@@ -341,11 +341,17 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 				const kind = string(warden.KindPolicy)
 				after := ""
 				if localAfter != "" {
-					after = warden.IndexKey(kind, localAfter)
+					pos, err := resolvePath(ctx, tx, p.Account, warden.KindPolicy, localAfter)
+					if err != nil {
+						return err
+					}
+					after = warden.IndexKey(kind, pos)
 				}
 				local, last, more, err = scanIndex[warden.ManagedPolicy](ctx, tx, warden.KindPathIndex, p.Account,
 					warden.IndexKey(kind, in.PathPrefix), after, size, keep)
-				last = strings.TrimPrefix(last, kind+" ")
+				if last != "" {
+					last = markPath("", strings.TrimPrefix(last, kind+" "))
+				}
 			} else {
 				local, last, more, err = scan[warden.ManagedPolicy](ctx, tx, p.Account, localAfter, size, keep)
 			}
