@@ -18,14 +18,15 @@ func RefOf(e Entity) Ref {
 
 // Decides reports whether records of kind can change an access decision or
 // a credential. Writes of the other kinds (console sessions, sign-in
-// counters) are bookkeeping: stores leave them out of the change feed, so
-// they never make other nodes drop their caches.
+// counters) are bookkeeping, and index records (see KindPathIndex) only
+// mirror the entity records written with them: stores leave them out of the
+// change feed, so they never make other nodes drop their caches.
 func (k Kind) Decides() bool {
 	switch k {
 	case KindConsoleSession, KindSignInCounter, KindUsage:
 		return false
 	}
-	return true
+	return !k.isIndex()
 }
 
 type bookkeepingKey struct{}

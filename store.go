@@ -42,6 +42,10 @@ type Record struct {
 type Tx interface {
 	// Get returns the record or ErrNotFound.
 	Get(ctx context.Context, kind Kind, account, key string) (Record, error)
+	// GetMany returns the records of kind in account stored under keys, in
+	// the order of keys, leaving out the keys with none: one query for a
+	// page of entities an index names.
+	GetMany(ctx context.Context, kind Kind, account string, keys []string) ([]Record, error)
 	// Insert adds a new record or returns ErrAlreadyExists.
 	Insert(ctx context.Context, r Record) error
 	// Replace overwrites an existing record or returns ErrNotFound.
@@ -130,6 +134,36 @@ func Load[T any, P interface {
 	return v, nil
 }
 
+// LoadMany reads the entities of type T stored under keys in account, in
+// the order of keys, with one GetMany. It returns an error wrapping
+// ErrNotFound when one of them is missing.
+func LoadMany[T any, P interface {
+	*T
+	Entity
+}](ctx context.Context, tx Tx, account string, keys []string) ([]*T, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	var zero T
+	kind, _, _ := P(&zero).recordID()
+	rs, err := tx.GetMany(ctx, kind, account, keys)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]*T, 0, len(keys))
+	for i, key := range keys {
+		if i >= len(rs) || rs[i].Key != key {
+			return nil, fmt.Errorf("load %s %q: %w", kind, key, ErrNotFound)
+		}
+		v := new(T)
+		if err := json.Unmarshal(rs[i].Data, v); err != nil {
+			return nil, fmt.Errorf("decode %s %q: %w", kind, key, err)
+		}
+		out = append(out, v)
+	}
+	return out, nil
+}
+
 // LoadAll lists entities of type T in account whose key starts with prefix,
 // in key order, starting after the key after, at most limit (<= 0: all).
 func LoadAll[T any, P interface {
@@ -162,28 +196,58 @@ func record(e Entity) (Record, error) {
 	return Record{Kind: kind, Account: account, Key: key, Data: data}, nil
 }
 
-// Insert stores a new entity or returns ErrAlreadyExists.
+// Insert stores a new entity or returns ErrAlreadyExists, with its index
+// records.
 func Insert(ctx context.Context, tx Tx, e Entity) error {
 	r, err := record(e)
 	if err != nil {
 		return err
 	}
-	return tx.Insert(ctx, r)
+	if err := tx.Insert(ctx, r); err != nil {
+		return err
+	}
+	if ix, ok := e.(indexed); ok {
+		return reindex(ctx, tx, nil, sortedRefs(ix.indexRefs()))
+	}
+	return nil
 }
 
-// Save overwrites an existing entity or returns ErrNotFound.
+// Save overwrites an existing entity or returns ErrNotFound. The index
+// records of the stored version give way to those of e.
 func Save(ctx context.Context, tx Tx, e Entity) error {
 	r, err := record(e)
 	if err != nil {
 		return err
 	}
-	return tx.Replace(ctx, r)
+	ix, ok := e.(indexed)
+	if !ok {
+		return tx.Replace(ctx, r)
+	}
+	old, err := storedIndexRefs(ctx, tx, r.Kind, r.Account, r.Key)
+	if err != nil {
+		return err
+	}
+	if err := tx.Replace(ctx, r); err != nil {
+		return err
+	}
+	return reindex(ctx, tx, old, sortedRefs(ix.indexRefs()))
 }
 
-// Remove deletes an entity or returns ErrNotFound.
+// Remove deletes an entity, with the index records of its stored version,
+// or returns ErrNotFound.
 func Remove(ctx context.Context, tx Tx, e Entity) error {
 	kind, account, key := e.recordID()
-	return tx.Delete(ctx, kind, account, key)
+	if _, ok := e.(indexed); !ok {
+		return tx.Delete(ctx, kind, account, key)
+	}
+	old, err := storedIndexRefs(ctx, tx, kind, account, key)
+	if err != nil {
+		return err
+	}
+	if err := tx.Delete(ctx, kind, account, key); err != nil {
+		return err
+	}
+	return reindex(ctx, tx, old, nil)
 }
 
 // IsNotFound reports whether err is ErrNotFound.

@@ -227,102 +227,101 @@ func (s *Service) listEntitiesForPolicy(ctx context.Context, p *warden.Principal
 		if err != nil {
 			return err
 		}
-		target := mp.ARN()
-		wantPolicy := in.PolicyUsageFilter != "PermissionsBoundary"
-		wantBoundary := in.PolicyUsageFilter != "PermissionsPolicy"
-		// Groups, then roles, then users, each read from the store a page
-		// at a time in name order. The marker names the kind ('g', 'r',
-		// 'u') and the key, bound to the policy and the filters.
-		binding := strings.Join([]string{target, in.EntityFilter, in.PathPrefix, in.PolicyUsageFilter}, "\x00")
-		phase, after := byte('g'), ""
-		if in.Marker != "" {
-			k, ok := openMarker(in.Marker, "ListEntitiesForPolicy", p.Account, binding)
-			if !ok || k == "" || !strings.ContainsRune("gru", rune(k[0])) {
-				return invalidMarker()
-			}
-			phase, after = k[0], k[1:]
-		}
-		type kindScan func(after string, n int) (count int, last string, more bool, err error)
-		scans := []struct {
-			tag  byte
-			on   bool
-			scan kindScan
-		}{
-			{'g', in.EntityFilter == "" || in.EntityFilter == "Group", func(after string, n int) (int, string, bool, error) {
-				gs, last, more, err := scan[warden.Group](ctx, tx, p.Account, after, n, func(g *warden.Group) bool {
-					return wantPolicy && slices.Contains(g.AttachedPolicies, target) && hasPathPrefix(g.Path, in.PathPrefix)
-				})
-				for _, g := range gs {
-					out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{g.Name, g.ID})
-				}
-				return len(gs), last, more, err
-			}},
-			{'r', in.EntityFilter == "" || in.EntityFilter == "Role", func(after string, n int) (int, string, bool, error) {
-				rs, last, more, err := scan[warden.Role](ctx, tx, p.Account, after, n, func(r *warden.Role) bool {
-					return hasPathPrefix(r.Path, in.PathPrefix) &&
-						((wantPolicy && slices.Contains(r.AttachedPolicies, target)) || (wantBoundary && r.PermissionsBoundary == target))
-				})
-				for _, r := range rs {
-					out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{r.Name, r.ID})
-				}
-				return len(rs), last, more, err
-			}},
-			{'u', in.EntityFilter == "" || in.EntityFilter == "User", func(after string, n int) (int, string, bool, error) {
-				us, last, more, err := scan[warden.User](ctx, tx, p.Account, after, n, func(u *warden.User) bool {
-					return hasPathPrefix(u.Path, in.PathPrefix) &&
-						((wantPolicy && slices.Contains(u.AttachedPolicies, target)) || (wantBoundary && u.PermissionsBoundary == target))
-				})
-				for _, u := range us {
-					out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{u.Name, u.ID})
-				}
-				return len(us), last, more, err
-			}},
-		}
-		room := pageSize(in.MaxItems)
-		var next string // the marker's key
-		lastTag, lastKey := byte(0), ""
-		for _, k := range scans {
-			if !k.on || k.tag < phase {
-				continue
-			}
-			from := ""
-			if k.tag == phase {
-				from = after
-			}
-			if room == 0 {
-				// The page is full: is there anything after it?
-				saved := *out
-				n, _, _, err := k.scan(from, 1)
-				*out = saved
-				if err != nil {
-					return err
-				}
-				if n > 0 {
-					next = string(lastTag) + lastKey
-					break
-				}
-				continue
-			}
-			n, last, more, err := k.scan(from, room)
-			if err != nil {
-				return err
-			}
-			room -= n
-			if more {
-				next = string(k.tag) + last
-				break
-			}
-			if n > 0 {
-				lastTag, lastKey = k.tag, last
-			}
-		}
-		if next != "" {
-			out.page = page{IsTruncated: true, Marker: sealMarker(next, "ListEntitiesForPolicy", p.Account, binding)}
-		}
-		return nil
+		return s.entitiesForPolicy(ctx, tx, p.Account, mp.ARN(), in, out)
 	})
 	if err != nil {
 		return nil, err
 	}
 	return out, nil
+}
+
+// entitiesForPolicy reads one page of the groups, then roles, then users
+// that use the policy target from the attachment index: in name order, or
+// with a selective PathPrefix in path order from the path-ordered one. Each
+// kind is one range of index keys (<policy ARN> <usage> <type> ...), so a
+// page reads MaxItems+1 index records and loads MaxItems entities, however
+// large the account. The marker is the last index key without its
+// "<policy ARN> <usage> " prefix, bound to the policy and the filters.
+func (s *Service) entitiesForPolicy(ctx context.Context, tx warden.Tx, account, target string, in *listEntitiesForPolicyInput, out *listEntitiesForPolicyOutput) error {
+	usage := warden.UsageAny
+	switch in.PolicyUsageFilter {
+	case "PermissionsPolicy":
+		usage = warden.UsagePolicy
+	case "PermissionsBoundary":
+		usage = warden.UsageBoundary
+	}
+	kind, pathPrefix := warden.KindAttachment, ""
+	if selective(in.PathPrefix) {
+		kind, pathPrefix = warden.KindAttachmentPath, in.PathPrefix
+	}
+	base := warden.IndexKey(target, usage, "")
+	var prefixes []string
+	for _, t := range []struct{ typ, filter string }{{"group", "Group"}, {"role", "Role"}, {"user", "User"}} {
+		if typ := t.typ; in.EntityFilter == "" || in.EntityFilter == t.filter {
+			if kind == warden.KindAttachment {
+				prefixes = append(prefixes, warden.IndexKey(base+typ, ""))
+			} else {
+				prefixes = append(prefixes, warden.IndexKey(base+typ, pathPrefix))
+			}
+		}
+	}
+	binding := strings.Join([]string{"attachment index", target, in.EntityFilter, in.PathPrefix, in.PolicyUsageFilter}, "\x00")
+	after := ""
+	if in.Marker != "" {
+		k, ok := openMarker(in.Marker, "ListEntitiesForPolicy", account, binding)
+		if !ok {
+			return invalidMarker()
+		}
+		pos, err := resolvePath(ctx, tx, account, "", k)
+		if err != nil {
+			return err
+		}
+		after = base + pos
+	}
+	size := pageSize(in.MaxItems)
+	var keys []string
+	for _, prefix := range prefixes {
+		rs, err := tx.List(ctx, kind, account, prefix, after, size+1-len(keys))
+		if err != nil {
+			return err
+		}
+		for _, r := range rs {
+			keys = append(keys, r.Key)
+		}
+		if len(keys) > size {
+			break
+		}
+	}
+	if len(keys) > size {
+		keys = keys[:size]
+		typ, tail, _ := strings.Cut(strings.TrimPrefix(keys[size-1], base), " ")
+		out.page = page{IsTruncated: true, Marker: sealMarker(markPath(typ+" ", tail), "ListEntitiesForPolicy", account, binding)}
+	}
+	byType := map[string][]warden.Record{}
+	for _, key := range keys {
+		typ, _, _ := strings.Cut(strings.TrimPrefix(key, base), " ")
+		byType[typ] = append(byType[typ], warden.Record{Kind: kind, Account: account, Key: key})
+	}
+	groups, err := loadIndexed[warden.Group](ctx, tx, account, byType["group"])
+	if err != nil {
+		return err
+	}
+	for _, g := range groups {
+		out.PolicyGroups = append(out.PolicyGroups, wPolicyGroup{g.Name, g.ID})
+	}
+	roles, err := loadIndexed[warden.Role](ctx, tx, account, byType["role"])
+	if err != nil {
+		return err
+	}
+	for _, r := range roles {
+		out.PolicyRoles = append(out.PolicyRoles, wPolicyRole{r.Name, r.ID})
+	}
+	users, err := loadIndexed[warden.User](ctx, tx, account, byType["user"])
+	if err != nil {
+		return err
+	}
+	for _, u := range users {
+		out.PolicyUsers = append(out.PolicyUsers, wPolicyUser{u.Name, u.ID})
+	}
+	return nil
 }

@@ -23,17 +23,14 @@ func (s *Service) groupFor(ctx context.Context, tx warden.Tx, p *warden.Principa
 	return g, nil
 }
 
-// members returns the users of account that belong to group, in name order.
+// members returns the users of account that belong to group, in name
+// order, from the group member index.
 func members(ctx context.Context, tx warden.Tx, account, group string) ([]*warden.User, error) {
-	users, err := warden.LoadAll[warden.User](ctx, tx, account, "", "", 0)
-	if err != nil {
-		return nil, err
-	}
-	key := warden.NameKey(group)
-	return filter(users, func(u *warden.User) bool {
-		return slices.ContainsFunc(u.Groups, func(g string) bool { return warden.NameKey(g) == key })
-	}), nil
+	return loadAllIndexed[warden.User](ctx, tx, warden.KindGroupMember, account, memberPrefix(group))
 }
+
+// memberPrefix is the prefix of the member index keys of group.
+func memberPrefix(group string) string { return warden.IndexKey(warden.NameKey(group), "") }
 
 type createGroupInput struct {
 	GroupName string
@@ -83,13 +80,26 @@ func (s *Service) getGroup(ctx context.Context, p *warden.Principal, in *getGrou
 		if g, err = s.groupFor(ctx, tx, p, "GetGroup", in.GroupName); err != nil {
 			return err
 		}
-		// Members are read from the store a page at a time, in name order,
-		// until the page is full; the marker is bound to the group.
+		// Members are read a page at a time from the member index, in name
+		// order; the marker is the last user's key, bound to the group.
 		key := warden.NameKey(g.Name)
-		l := pathListing{action: "GetGroup", pathPrefix: key, marker: in.Marker, maxItems: in.MaxItems}
-		users, pg, err = storePage[warden.User](ctx, tx, p.Account, l, func(u *warden.User) bool {
-			return slices.ContainsFunc(u.Groups, func(g string) bool { return warden.NameKey(g) == key })
-		})
+		prefix := memberPrefix(g.Name)
+		after := ""
+		if in.Marker != "" {
+			k, ok := openMarker(in.Marker, "GetGroup", p.Account, key)
+			if !ok {
+				return invalidMarker()
+			}
+			after = prefix + k
+		}
+		var (
+			last string
+			more bool
+		)
+		users, last, more, err = scanIndex[warden.User](ctx, tx, warden.KindGroupMember, p.Account, prefix, after, pageSize(in.MaxItems), nil)
+		if more {
+			pg = page{IsTruncated: true, Marker: sealMarker(warden.IndexTarget(last), "GetGroup", p.Account, key)}
+		}
 		return err
 	})
 	if err != nil {
@@ -170,7 +180,7 @@ func (s *Service) deleteGroup(ctx context.Context, p *warden.Principal, in *dele
 		if err != nil {
 			return err
 		}
-		users, err := members(ctx, tx, p.Account, g.Name)
+		users, err := tx.List(ctx, warden.KindGroupMember, p.Account, memberPrefix(g.Name), "", 1)
 		if err != nil {
 			return err
 		}
@@ -202,7 +212,7 @@ type listGroupsOutput struct {
 
 func (s *Service) listGroups(ctx context.Context, p *warden.Principal, in *listGroupsInput) (*listGroupsOutput, error) {
 	groups, pg, err := listByPath(ctx, s, p, pathListing{"ListGroups", "group", in.PathPrefix, in.Marker, in.MaxItems},
-		groupPathName, groupOut)
+		groupOut)
 	if err != nil {
 		return nil, err
 	}

@@ -53,13 +53,10 @@ func (s *Service) rolesIn(ctx context.Context, tx warden.Tx, ip *warden.Instance
 }
 
 // profilesOf returns the instance profiles of account that hold the role,
-// in name order.
+// in name order, from the role profile index.
 func profilesOf(ctx context.Context, tx warden.Tx, account, role string) ([]*warden.InstanceProfile, error) {
-	profiles, err := warden.LoadAll[warden.InstanceProfile](ctx, tx, account, "", "", 0)
-	if err != nil {
-		return nil, err
-	}
-	return filter(profiles, func(ip *warden.InstanceProfile) bool { return holdsRole(ip, role) >= 0 }), nil
+	return loadAllIndexed[warden.InstanceProfile](ctx, tx, warden.KindRoleProfile, account,
+		warden.IndexKey(warden.NameKey(role), ""))
 }
 
 // holdsRole returns the index of role in the profile's roles, or -1.
@@ -204,8 +201,7 @@ func (s *Service) listInstanceProfiles(ctx context.Context, p *warden.Principal,
 	var out *listInstanceProfilesOutput
 	err := s.view(ctx, func(tx warden.Tx) error {
 		l := pathListing{"ListInstanceProfiles", "instance-profile", in.PathPrefix, in.Marker, in.MaxItems}
-		profiles, pg, err := storePage[warden.InstanceProfile](ctx, tx, p.Account, l,
-			func(ip *warden.InstanceProfile) bool { return hasPathPrefix(ip.Path, in.PathPrefix) })
+		profiles, pg, err := storePage[warden.InstanceProfile](ctx, tx, p.Account, l)
 		if err != nil {
 			return err
 		}

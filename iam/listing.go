@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strings"
 
 	"github.com/warden-iam/warden"
 )
@@ -21,11 +22,11 @@ type pathListing struct {
 
 // listByPath is the common body of ListUsers, ListGroups and ListRoles:
 // authorize the action on the kind's ARN, then read one page of the
-// account's entities under the path prefix, in name order, from the store.
+// account's entities under the path prefix from the store.
 func listByPath[T any, P interface {
 	*T
 	warden.Entity
-}, W any](ctx context.Context, s *Service, p *warden.Principal, l pathListing, pathName func(*T) (string, string), shape func(*T) W) (list[W], page, error) {
+}, W any](ctx context.Context, s *Service, p *warden.Principal, l pathListing, shape func(*T) W) (list[W], page, error) {
 	if err := s.authorize(ctx, p, l.action, arn(p.Account, l.kind, "/", ""), nil); err != nil {
 		return nil, page{}, err
 	}
@@ -34,10 +35,7 @@ func listByPath[T any, P interface {
 		pg    page
 	)
 	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		items, pg, err = storePage[T, P](ctx, tx, p.Account, l, func(e *T) bool {
-			path, _ := pathName(e)
-			return hasPathPrefix(path, l.pathPrefix)
-		})
+		items, pg, err = storePage[T, P](ctx, tx, p.Account, l)
 		return err
 	})
 	if err != nil {
@@ -50,14 +48,24 @@ func listByPath[T any, P interface {
 	return out, pg, nil
 }
 
-// storePage reads one page of entities of type T in account from the store,
-// in key order: those keep accepts, starting after the key the marker names,
-// at most l.maxItems (default 100). A marker that this listing did not hand
-// out is AWS's ValidationError "Invalid Marker.".
+// selective reports whether a PathPrefix leaves out some entities: every
+// path starts with "/".
+func selective(pathPrefix string) bool { return pathPrefix != "" && pathPrefix != "/" }
+
+// storePage reads one page of entities of type T in account under
+// l.pathPrefix from the store, starting after the one the marker names, at
+// most l.maxItems (default 100). Without a selective path prefix it reads
+// the entities in name order by their key; with one, the path index in path
+// order, then name. Either way a page reads MaxItems+1 records, however many
+// the account holds. A marker that this listing did not hand out is AWS's
+// ValidationError "Invalid Marker.".
 func storePage[T any, P interface {
 	*T
 	warden.Entity
-}](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
+}](ctx context.Context, tx warden.Tx, account string, l pathListing) ([]*T, page, error) {
+	if selective(l.pathPrefix) {
+		return pathPage[T, P](ctx, tx, account, l, nil)
+	}
 	after := ""
 	if l.marker != "" {
 		k, ok := openMarker(l.marker, l.action, account, l.pathPrefix)
@@ -66,11 +74,41 @@ func storePage[T any, P interface {
 		}
 		after = k
 	}
-	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), keep)
+	items, last, more, err := scan[T, P](ctx, tx, account, after, pageSize(l.maxItems), func(*T) bool { return true })
 	if err != nil || !more {
 		return items, page{}, err
 	}
 	return items, page{IsTruncated: true, Marker: sealMarker(last, l.action, account, l.pathPrefix)}, nil
+}
+
+// pathPage is storePage under a selective path prefix: one page of the
+// path index of T's kind (of those keep accepts; nil keeps all). Its marker
+// is the index key without the kind, bound to the prefix as one of the path
+// index (so a marker of the name-ordered listing is not one of it).
+func pathPage[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account string, l pathListing, keep func(*T) bool) ([]*T, page, error) {
+	kind := string(warden.KindOf(P(new(T))))
+	binding := "path index\x00" + l.pathPrefix
+	after := ""
+	if l.marker != "" {
+		k, ok := openMarker(l.marker, l.action, account, binding)
+		if !ok {
+			return nil, page{}, invalidMarker()
+		}
+		pos, err := resolvePath(ctx, tx, account, warden.Kind(kind), k)
+		if err != nil {
+			return nil, page{}, err
+		}
+		after = warden.IndexKey(kind, pos)
+	}
+	items, last, more, err := scanIndex[T, P](ctx, tx, warden.KindPathIndex, account,
+		warden.IndexKey(kind, l.pathPrefix), after, pageSize(l.maxItems), keep)
+	if err != nil || !more {
+		return items, page{}, err
+	}
+	return items, page{IsTruncated: true, Marker: sealMarker(markPath("", strings.TrimPrefix(last, kind+" ")), l.action, account, binding)}, nil
 }
 
 func invalidMarker() error { return warden.Errorf(warden.CodeValidationError, "Invalid Marker.") }
@@ -123,8 +161,128 @@ func scan[T any, P interface {
 	}
 }
 
+// scanIndex is scan over an index: up to maxItems entities of type T that
+// keep accepts (nil: all), those the index records of kind under prefix
+// point to, in index key order after the key after. last is the index key
+// of the last one returned. Each round reads maxItems+1 index records and
+// loads the entities they name with one GetMany; with keep nil there is one
+// round, and the entity after the page is not loaded.
+func scanIndex[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, kind warden.Kind, account, prefix, after string, maxItems int, keep func(*T) bool) (items []*T, last string, more bool, err error) {
+	for {
+		rs, err := tx.List(ctx, kind, account, prefix, after, maxItems+1)
+		if err != nil {
+			return nil, "", false, err
+		}
+		batch := rs
+		if keep == nil && len(batch) > maxItems {
+			batch = batch[:maxItems]
+		}
+		vs, err := loadIndexed[T, P](ctx, tx, account, batch)
+		if err != nil {
+			return nil, "", false, err
+		}
+		for i, v := range vs {
+			if keep != nil && !keep(v) {
+				continue
+			}
+			if len(items) == maxItems {
+				return items, last, true, nil
+			}
+			items, last = append(items, v), batch[i].Key
+		}
+		if len(rs) <= maxItems {
+			return items, last, false, nil
+		}
+		if keep == nil {
+			return items, last, true, nil
+		}
+		after = rs[len(rs)-1].Key
+	}
+}
+
+// loadIndexed loads the entities of type T the index records rs point to,
+// in their order. An index record without its entity is a broken store, not
+// a missing entity.
+func loadIndexed[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account string, rs []warden.Record) ([]*T, error) {
+	keys := make([]string, len(rs))
+	for i, r := range rs {
+		keys[i] = warden.IndexTarget(r.Key)
+	}
+	vs, err := warden.LoadMany[T, P](ctx, tx, account, keys)
+	if err != nil && len(rs) > 0 {
+		return nil, fmt.Errorf("index %s under %q: %w", rs[0].Kind, rs[0].Key, err)
+	}
+	return vs, err
+}
+
+// loadAllIndexed loads every entity of type T that the index records of
+// kind under prefix point to, in index key order.
+func loadAllIndexed[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, kind warden.Kind, account, prefix string) ([]*T, error) {
+	rs, err := tx.List(ctx, kind, account, prefix, "", 0)
+	if err != nil {
+		return nil, err
+	}
+	return loadIndexed[T, P](ctx, tx, account, rs)
+}
+
 // markerTagLen is how many bytes of the marker's checksum it carries.
 const markerTagLen = 8
+
+// maxMarkerKey is the longest key a marker holds as it is: AWS's model caps
+// a Marker at 320 characters, and a marker is the base64 of markerTagLen
+// bytes and the key.
+const maxMarkerKey = 320/4*3 - markerTagLen - 8 // room for a listing's own prefix ("L")
+
+// markPath is what a marker holds for a position in a path-ordered index:
+// head (a fixed part, such as "user ") and tail ("<path> <name key>") as
+// they are, or, when a long path makes them too long for a marker, "\x01",
+// head and the name key, which resolvePath turns back into a position by
+// reading the entity's path.
+func markPath(head, tail string) string {
+	if len(head)+len(tail) <= maxMarkerKey {
+		return head + tail
+	}
+	return "\x01" + head + warden.IndexTarget(tail)
+}
+
+// resolvePath returns the position (head, path, name key) a key from
+// markPath names. An entity of kind (or, with a head, of the kind the head
+// names) is read when the key holds only its name; when it is gone since,
+// the marker is stale: Invalid Marker.
+func resolvePath(ctx context.Context, tx warden.Tx, account string, kind warden.Kind, k string) (string, error) {
+	rest, short := strings.CutPrefix(k, "\x01")
+	if !short {
+		return k, nil
+	}
+	head, name := "", rest
+	if i := strings.LastIndexByte(rest, ' '); i >= 0 {
+		head, name = rest[:i+1], rest[i+1:]
+		kind = warden.Kind(strings.TrimSuffix(head, " "))
+	}
+	r, err := tx.Get(ctx, kind, account, name)
+	if warden.IsNotFound(err) {
+		return "", invalidMarker()
+	}
+	if err != nil {
+		return "", err
+	}
+	var e struct {
+		Path string `json:"path"`
+	}
+	if err := json.Unmarshal(r.Data, &e); err != nil {
+		return "", fmt.Errorf("decode %s %q: %w", kind, name, err)
+	}
+	return head + warden.IndexKey(e.Path, name), nil
+}
 
 // sealMarker is the marker of a page that ends with the entity stored under
 // key: the key with a checksum that binds it to the listing (action,
@@ -175,6 +333,4 @@ func shapePage[T, W any](items []*T, marker string, maxItems int, pathName func(
 	return out, pg, nil
 }
 
-func userPathName(u *warden.User) (string, string)   { return u.Path, u.Name }
 func groupPathName(g *warden.Group) (string, string) { return g.Path, g.Name }
-func rolePathName(r *warden.Role) (string, string)   { return r.Path, r.Name }

@@ -307,6 +307,11 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 		scope = "All"
 	}
 	binding := strings.Join([]string{scope, in.PathPrefix, strconv.FormatBool(in.OnlyAttached), in.PolicyUsageFilter}, "\x00")
+	if selective(in.PathPrefix) {
+		// The local side reads the path index: its marker keys are
+		// "<path> <name key>", not name keys.
+		binding = "path index\x00" + binding
+	}
 	localAfter, awsAfter, inAWS := "", "", false
 	if in.Marker != "" {
 		k, ok := openMarker(in.Marker, "ListPolicies", p.Account, binding)
@@ -326,7 +331,30 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 	)
 	err := s.view(ctx, func(tx warden.Tx) error {
 		if in.Scope != "AWS" && !inAWS {
-			local, last, more, err := scan[warden.ManagedPolicy](ctx, tx, p.Account, localAfter, size, keep)
+			var (
+				local []*warden.ManagedPolicy
+				last  string
+				more  bool
+				err   error
+			)
+			if selective(in.PathPrefix) {
+				const kind = string(warden.KindPolicy)
+				after := ""
+				if localAfter != "" {
+					pos, err := resolvePath(ctx, tx, p.Account, warden.KindPolicy, localAfter)
+					if err != nil {
+						return err
+					}
+					after = warden.IndexKey(kind, pos)
+				}
+				local, last, more, err = scanIndex[warden.ManagedPolicy](ctx, tx, warden.KindPathIndex, p.Account,
+					warden.IndexKey(kind, in.PathPrefix), after, size, keep)
+				if last != "" {
+					last = markPath("", strings.TrimPrefix(last, kind+" "))
+				}
+			} else {
+				local, last, more, err = scan[warden.ManagedPolicy](ctx, tx, p.Account, localAfter, size, keep)
+			}
 			if err != nil {
 				return err
 			}

@@ -322,7 +322,7 @@ type listRolesOutput struct {
 
 func (s *Service) listRoles(ctx context.Context, p *warden.Principal, in *listRolesInput) (*listRolesOutput, error) {
 	roles, pg, err := listByPath(ctx, s, p, pathListing{"ListRoles", "role", in.PathPrefix, in.Marker, in.MaxItems},
-		rolePathName, func(r *warden.Role) wRole { return roleOut(r, roleListed) })
+		func(r *warden.Role) wRole { return roleOut(r, roleListed) })
 	if err != nil {
 		return nil, err
 	}

@@ -329,7 +329,7 @@ type listUsersOutput struct {
 
 func (s *Service) listUsers(ctx context.Context, p *warden.Principal, in *listUsersInput) (*listUsersOutput, error) {
 	users, pg, err := listByPath(ctx, s, p, pathListing{"ListUsers", "user", in.PathPrefix, in.Marker, in.MaxItems},
-		userPathName, func(u *warden.User) wUser { return userOut(u, false) })
+		func(u *warden.User) wUser { return userOut(u, false) })
 	if err != nil {
 		return nil, err
 	}

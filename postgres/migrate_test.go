@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/jackc/pgx/v5"
+	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/storetest"
 )
 
@@ -61,4 +63,34 @@ func TestSchemasAreSeparate(t *testing.T) {
 	if err := b.pool.QueryRow(t.Context(), `SELECT count(*) FROM records`).Scan(&n); err != nil || n != 0 {
 		t.Errorf("other schema has %d records, %v; want 0", n, err)
 	}
+}
+
+// TestIndexMigration: a database written before index records gets them
+// when a newer Warden opens it.
+func TestIndexMigration(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	storetest.RunIndexMigration(t,
+		func(t *testing.T) warden.Store {
+			s, err := Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		},
+		func(t *testing.T, stmts []string) int64 {
+			conn, err := pgx.Connect(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(t.Context())
+			var n int64
+			for _, q := range stmts {
+				tag, err := conn.Exec(t.Context(), q)
+				if err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+				n += tag.RowsAffected()
+			}
+			return n
+		})
 }

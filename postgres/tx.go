@@ -57,6 +57,40 @@ func (t *tx) Get(ctx context.Context, kind warden.Kind, account, key string) (wa
 	return warden.Record{Kind: kind, Account: account, Key: key, Data: data}, nil
 }
 
+func (t *tx) GetMany(ctx context.Context, kind warden.Kind, account string, keys []string) ([]warden.Record, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	op := fmt.Sprintf("get %d %s of %q", len(keys), kind, account)
+	rows, err := t.tx.Query(ctx,
+		`SELECT key, data FROM records WHERE kind = $1 AND account = $2 AND key = ANY($3::text[])`,
+		string(kind), account, keys)
+	if err != nil {
+		return nil, t.fail(op, err)
+	}
+	defer rows.Close()
+	found := make(map[string][]byte, len(keys))
+	for rows.Next() {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
+			return nil, t.fail(op, err)
+		}
+		found[key] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, t.fail(op, err)
+	}
+	out := make([]warden.Record, 0, len(found))
+	for _, k := range keys {
+		if data, ok := found[k]; ok {
+			out = append(out, warden.Record{Kind: kind, Account: account, Key: k, Data: data})
+			delete(found, k) // a key asked for twice is returned once
+		}
+	}
+	return out, nil
+}
+
 func (t *tx) Insert(ctx context.Context, r warden.Record) error {
 	op := "insert " + describe(r.Kind, r.Account, r.Key)
 	if t.readOnly {

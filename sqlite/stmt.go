@@ -13,7 +13,7 @@ import (
 // so SQLite parses and plans each of them once per connection instead of on
 // every call.
 type statements struct {
-	get, count, countSet, sumLen *sql.Stmt
+	get, getMany, count, countSet, sumLen *sql.Stmt
 	// list is indexed by [after is the lower bound][there is an upper bound].
 	list [2][2]*sql.Stmt
 	// Writes, prepared on the writer's pool only.
@@ -22,7 +22,11 @@ type statements struct {
 
 // The text of the hot queries.
 const (
-	getSQL      = `SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`
+	getSQL = `SELECT data FROM records WHERE kind = ? AND account = ? AND key = ?`
+	// getManySQL takes the keys as a JSON array, so one statement serves
+	// any number of them, past SQLite's limit on parameters.
+	getManySQL = `SELECT key, data FROM records WHERE kind = ? AND account = ?
+		AND key IN (SELECT value FROM json_each(?))`
 	countSQL    = `SELECT count(*) FROM records WHERE kind = ? AND account = ?`
 	countSetSQL = `SELECT count(*) FROM records WHERE kind = ?2 AND account = ?3
 		AND json_type(CAST(data AS TEXT), ?1) = 'text' AND json_extract(CAST(data AS TEXT), ?1) <> ''`
@@ -60,6 +64,7 @@ func prepare(ctx context.Context, db *sql.DB, write bool) (*statements, error) {
 		}
 	}
 	p(&st.get, getSQL)
+	p(&st.getMany, getManySQL)
 	p(&st.count, countSQL)
 	p(&st.countSet, countSetSQL)
 	p(&st.sumLen, sumLenSQL)
@@ -87,7 +92,7 @@ func (st *statements) close() error {
 		return nil
 	}
 	var errs []error
-	for _, s := range []*sql.Stmt{st.get, st.count, st.countSet, st.sumLen,
+	for _, s := range []*sql.Stmt{st.get, st.getMany, st.count, st.countSet, st.sumLen,
 		st.list[0][0], st.list[0][1], st.list[1][0], st.list[1][1],
 		st.insert, st.replace, st.delete, st.audit} {
 		if s != nil {

@@ -35,6 +35,46 @@ func (t *tx) Get(ctx context.Context, kind warden.Kind, account, key string) (wa
 	return warden.Record{Kind: kind, Account: account, Key: key, Data: data}, nil
 }
 
+func (t *tx) GetMany(ctx context.Context, kind warden.Kind, account string, keys []string) ([]warden.Record, error) {
+	if len(keys) == 0 {
+		return nil, nil
+	}
+	arg, err := json.Marshal(keys)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get %d %s of %q: %w", len(keys), kind, account, err)
+	}
+	rows, err := t.stmt(ctx, t.st.getMany).QueryContext(ctx, string(kind), account, string(arg))
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: get %d %s of %q: %w", len(keys), kind, account, err)
+	}
+	defer rows.Close()
+	found := make(map[string][]byte, len(keys))
+	for rows.Next() {
+		var key string
+		var data []byte
+		if err := rows.Scan(&key, &data); err != nil {
+			return nil, fmt.Errorf("sqlite: get %d %s of %q: %w", len(keys), kind, account, err)
+		}
+		found[key] = data
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("sqlite: get %d %s of %q: %w", len(keys), kind, account, err)
+	}
+	return inKeyOrder(kind, account, keys, found), nil
+}
+
+// inKeyOrder returns the records found, in the order of keys.
+func inKeyOrder(kind warden.Kind, account string, keys []string, found map[string][]byte) []warden.Record {
+	out := make([]warden.Record, 0, len(found))
+	for _, k := range keys {
+		if data, ok := found[k]; ok {
+			out = append(out, warden.Record{Kind: kind, Account: account, Key: k, Data: data})
+			delete(found, k) // a key asked for twice is returned once
+		}
+	}
+	return out
+}
+
 func (t *tx) Insert(ctx context.Context, r warden.Record) error {
 	if t.readOnly {
 		return fmt.Errorf("sqlite: insert %s: %w", describe(r.Kind, r.Account, r.Key), errReadOnly)

@@ -60,6 +60,10 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"ConcurrentIncrement", func(t *testing.T, s warden.Store) { testConcurrentIncrement(t, []warden.Store{s}) }},
 		{"ConcurrentInsertSameKey", func(t *testing.T, s warden.Store) { testConcurrentInsertSameKey(t, []warden.Store{s}) }},
 		{"ViewDuringUpdates", func(t *testing.T, s warden.Store) { testViewDuringUpdates(t, []warden.Store{s}) }},
+		{"GetMany", testGetMany},
+		{"IndexMaintenance", testIndexMaintenance},
+		{"IndexesDecideNothing", testIndexesDecideNothing},
+		{"ConcurrentMembership", func(t *testing.T, s warden.Store) { testConcurrentMembership(t, []warden.Store{s}) }},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -82,6 +86,7 @@ func RunSharedTests(t *testing.T, newStores func(t *testing.T, n int) []warden.S
 		{"ConcurrentIncrement", testConcurrentIncrement},
 		{"ConcurrentInsertSameKey", testConcurrentInsertSameKey},
 		{"ViewDuringUpdates", testViewDuringUpdates},
+		{"ConcurrentMembership", testConcurrentMembership},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
