@@ -439,7 +439,7 @@ func testConcurrentMembership(t *testing.T, stores []warden.Store) {
 }
 
 // IndexMigrationVersion is the migration that introduced index records.
-const IndexMigrationVersion = 30
+const IndexMigrationVersion = 40
 
 // DowngradeIndexSQL turns a database into one written by a Warden before
 // index records: no index record, no migration IndexMigrationVersion or
