@@ -30,6 +30,7 @@ import (
 	"github.com/warden-iam/warden/issuer"
 	"github.com/warden-iam/warden/managed"
 	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/serviceauth"
 	"github.com/warden-iam/warden/sts"
 	"github.com/warden-iam/warden/throttle"
 	"github.com/warden-iam/warden/trail"
@@ -254,6 +255,9 @@ func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Regi
 	mux.Handle("POST /policy/check-no-public-access", analyzer)
 	mux.HandleFunc("POST /warden/reset", s.serveReset)
 	mux.HandleFunc("POST /moto-api/reset", s.serveReset)           // the path emulator-based suites call
+	// Service-specific credentials checked for Git servers and proxies
+	// (nginx auth_request).
+	mux.Handle(serviceauth.Path, &serviceauth.Handler{Verify: s.IAM, Log: s.cfg.Log, TrustProxyHeaders: s.cfg.Console.TrustProxyHeaders})
 	mux.Handle("GET "+iam.IssuerPath, &issuer.Handler{IAM: s.IAM}) // the accounts' OIDC issuer documents
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
