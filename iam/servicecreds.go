@@ -363,7 +363,8 @@ func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceN
 		return nil, err
 	}
 	if used.LastUsed == nil || now.Sub(*used.LastUsed) >= time.Minute {
-		err := s.store.Update(ctx, func(tx warden.Tx) error {
+		// The last use decides no access: bookkeeping, out of the change feed.
+		err := s.store.Update(warden.Bookkeeping(ctx), func(tx warden.Tx) error {
 			c, err := warden.Load[warden.ServiceCredential](ctx, tx, account, warden.OwnedKey(used.Owner, used.ID))
 			if err != nil {
 				return err
