@@ -167,7 +167,7 @@ func (s *Service) changeDelegation(ctx context.Context, p *warden.Principal, act
 		if notice == "" {
 			notice = stateNotice(d)
 		}
-		if err := s.notify(ctx, tx, d, "Delegation request "+d.ID+" is "+string(d.State), notice, now); err != nil {
+		if err := s.notify(ctx, tx, d, "Delegation request "+d.ID+" is "+string(d.State), notice); err != nil {
 			return err
 		}
 		return s.auditDelegation(ctx, tx, p, action, d, now)
@@ -192,7 +192,7 @@ func (s *Service) saveExpired(ctx context.Context, d *warden.DelegationRequest) 
 		if err := warden.Save(ctx, tx, cur); err != nil {
 			return err
 		}
-		return s.notify(ctx, tx, cur, "Delegation request "+cur.ID+" is EXPIRED", stateNotice(cur), s.now())
+		return s.notify(ctx, tx, cur, "Delegation request "+cur.ID+" is EXPIRED", stateNotice(cur))
 	})
 }
 
@@ -242,8 +242,10 @@ func stateNotice(d *warden.DelegationRequest) string {
 
 // notify publishes a message to the request's notification channel: a
 // notice in the partner's account, sealed because it may carry a token.
-func (s *Service) notify(ctx context.Context, tx warden.Tx, d *warden.DelegationRequest, subject, message string, now time.Time) error {
-	n := &warden.DelegationNotice{Account: d.RequestorAccount, ID: newUUID(), Topic: d.NotificationChannel, Time: now, Subject: subject}
+func (s *Service) notify(ctx context.Context, tx warden.Tx, d *warden.DelegationRequest, subject, message string) error {
+	// Notices list in the order they were published: their key starts
+	// with the time to the nanosecond, not the second of the change.
+	n := &warden.DelegationNotice{Account: d.RequestorAccount, ID: newUUID(), Topic: d.NotificationChannel, Time: s.Now().UTC(), Subject: subject}
 	n.Message = s.box.Seal([]byte(message), n.ID)
 	return warden.Insert(ctx, tx, n)
 }

@@ -126,7 +126,7 @@ func (s *Service) createDelegationRequest(ctx context.Context, p *warden.Princip
 		if err := warden.Insert(ctx, tx, d); err != nil {
 			return err
 		}
-		if err := s.notify(ctx, tx, d, "Delegation request "+d.ID+" is UNASSIGNED", stateNotice(d), now); err != nil {
+		if err := s.notify(ctx, tx, d, "Delegation request "+d.ID+" is UNASSIGNED", stateNotice(d)); err != nil {
 			return err
 		}
 		return s.auditDelegation(ctx, tx, p, "CreateDelegationRequest", d, now)

@@ -15,10 +15,11 @@ import (
 )
 
 // A policy template is a policy document with placeholders {{Name}} for the
-// request's parameters. A string parameter's value replaces its placeholder
-// wherever it appears inside a JSON string; a stringList parameter's
-// placeholder must be a whole JSON string, which becomes the list of values
-// (spliced into the surrounding array, if it is in one).
+// request's parameters, inside its JSON strings (so that the template itself
+// is a valid policy: "arn:aws:s3:::{{Bucket}}/*"). A string parameter's
+// value replaces its placeholder; a string holding a stringList parameter's
+// placeholder becomes one string for each of its values, spliced into the
+// surrounding array (or making one).
 
 var placeholder = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)
 
@@ -43,6 +44,33 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	}
 	used := map[string]bool{}
 	var missing string
+	// expand fills the placeholders of one JSON string: string parameters
+	// in place, and one string for each value of a stringList parameter.
+	var expand func(str string) []any
+	expand = func(str string) []any {
+		for _, m := range placeholder.FindAllStringSubmatch(str, -1) {
+			if p, ok := byName[m[1]]; ok && p.Type == "stringList" {
+				used[p.Name] = true
+				var out []any
+				for _, v := range p.Values {
+					out = append(out, expand(strings.Replace(str, m[0], v, 1))...)
+				}
+				return out
+			}
+		}
+		return []any{placeholder.ReplaceAllStringFunc(str, func(ph string) string {
+			name := ph[2 : len(ph)-2]
+			p, ok := byName[name]
+			if !ok {
+				if missing == "" {
+					missing = name
+				}
+				return ph
+			}
+			used[name] = true
+			return p.Values[0]
+		})}
+	}
 	var fill func(v any) []any // returns the values v becomes (more than one for a spliced list)
 	fill = func(v any) []any {
 		switch t := v.(type) {
@@ -65,34 +93,13 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 			}
 			return []any{out}
 		case string:
-			if m := placeholder.FindStringSubmatch(t); m != nil && m[0] == t {
-				if p, ok := byName[m[1]]; ok && p.Type == "stringList" {
-					used[p.Name] = true
-					vals := make([]any, len(p.Values))
-					for i, s := range p.Values {
-						vals[i] = s
-					}
-					return vals
-				}
-			}
-			return []any{placeholder.ReplaceAllStringFunc(t, func(ph string) string {
-				name := ph[2 : len(ph)-2]
-				p, ok := byName[name]
-				if !ok || p.Type != "string" {
-					if missing == "" {
-						missing = name
-					}
-					return ph
-				}
-				used[name] = true
-				return p.Values[0]
-			})}
+			return expand(t)
 		}
 		return []any{v}
 	}
 	out := fill(tree)
 	if missing != "" {
-		return "", invalidInput("The policy template needs the parameter %s as a %s.", missing, wantType(byName, missing))
+		return "", invalidInput("The policy template needs the parameter %s.", missing)
 	}
 	for _, p := range params {
 		if !used[p.Name] {
@@ -106,13 +113,6 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 		return "", err
 	}
 	return strings.TrimSpace(buf.String()), nil
-}
-
-func wantType(byName map[string]warden.PolicyParameter, name string) string {
-	if p, ok := byName[name]; ok && p.Type == "stringList" {
-		return "string (a stringList must stand alone as a whole JSON string)"
-	}
-	return "string"
 }
 
 // statement is what the summary and the permission check read of a
