@@ -77,10 +77,23 @@ func adminUser(t *testing.T, s *server, root *iam.Client, name string, admin boo
 
 func TestE2ETemporaryDelegation(t *testing.T) {
 	t.Parallel()
-	ctx := context.Background()
 	s := startServer(t, nil, nil)
+	testTemporaryDelegation(t, s, s)
+}
+
+// On PostgreSQL, with the partner on one node and the owner on another.
+func TestE2ETemporaryDelegationTwoNodes(t *testing.T) {
+	t.Parallel()
+	owner, partner := twoNodes(t)
+	testTemporaryDelegation(t, owner, partner)
+}
+
+// testTemporaryDelegation runs the whole workflow: the owner account on s,
+// the partner's calls on ps (the same server, or another node of its store).
+func testTemporaryDelegation(t *testing.T, s, ps *server) {
+	ctx := context.Background()
 	owner := s.root()
-	partner, partnerSTS := secondAccount(t, s, partnerAccount)
+	partner, partnerSTS := secondAccount(t, ps, partnerAccount)
 	stranger, _ := secondAccount(t, s, "333333333333")
 	approverARN, approverKey, approverSecret := adminUser(t, s, owner, "approver", true)
 	approver := s.iamClient(approverKey, approverSecret)
@@ -242,7 +255,7 @@ func TestE2ETemporaryDelegation(t *testing.T) {
 
 	var token string
 	t.Run("notices reach the partner once", func(t *testing.T) {
-		status, got := collectNotices(t, s, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic)
+		status, got := collectNotices(t, ps, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic)
 		if status != http.StatusOK {
 			t.Fatalf("status %d", status)
 		}
@@ -265,13 +278,13 @@ func TestE2ETemporaryDelegation(t *testing.T) {
 		if token == "" {
 			t.Fatal("no exchange token among the notices")
 		}
-		if status, again := collectNotices(t, s, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic); status != http.StatusOK || len(again) != 0 {
+		if status, again := collectNotices(t, ps, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic); status != http.StatusOK || len(again) != 0 {
 			t.Errorf("second collection: %d, %d notices", status, len(again))
 		}
-		if status, _ := collectNotices(t, s, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, "arn:aws:sns:us-east-1:"+testAccount+":x"); status != http.StatusBadRequest {
+		if status, _ := collectNotices(t, ps, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, "arn:aws:sns:us-east-1:"+testAccount+":x"); status != http.StatusBadRequest {
 			t.Errorf("another account's topic: %d, want 400", status)
 		}
-		if status, _ := collectNotices(t, s, *partnerKey.AccessKeyId, "wrong-secret-wrong-secret-wrong-secret-00", partnerTopic); status != http.StatusForbidden {
+		if status, _ := collectNotices(t, ps, *partnerKey.AccessKeyId, "wrong-secret-wrong-secret-wrong-secret-00", partnerTopic); status != http.StatusForbidden {
 			t.Errorf("bad signature: %d, want 403", status)
 		}
 	})
@@ -336,7 +349,7 @@ func TestE2ETemporaryDelegation(t *testing.T) {
 		} {
 			wantErr(t, call(), "InvalidInput", 400)
 		}
-		_, got := collectNotices(t, s, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic)
+		_, got := collectNotices(t, ps, *partnerKey.AccessKeyId, *partnerKey.SecretAccessKey, partnerTopic)
 		if n := len(got); n == 0 || !strings.Contains(got[n-1].Message, `"RejectionReason":"Not this quarter"`) {
 			t.Errorf("last notice: %v", got)
 		}
