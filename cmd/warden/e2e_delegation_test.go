@@ -365,6 +365,19 @@ func testTemporaryDelegation(t *testing.T, s, ps *server) {
 		wantErr(t, err, "AccessDenied", 403)
 		res(approver.SendDelegationToken(ctx, &iam.SendDelegationTokenInput{DelegationRequestId: aws.String(id3)})).must(t)
 	})
+
+	t.Run("list pages", func(t *testing.T) {
+		first := res(owner.ListDelegationRequests(ctx, &iam.ListDelegationRequestsInput{MaxItems: aws.Int32(2)})).must(t)
+		if len(first.DelegationRequests) != 2 || !first.IsTruncated || first.Marker == nil {
+			t.Fatalf("first page: %d items, truncated %v", len(first.DelegationRequests), first.IsTruncated)
+		}
+		rest := res(owner.ListDelegationRequests(ctx, &iam.ListDelegationRequestsInput{MaxItems: aws.Int32(2), Marker: first.Marker})).must(t)
+		if len(rest.DelegationRequests) != 1 || rest.IsTruncated {
+			t.Fatalf("second page: %d items, truncated %v", len(rest.DelegationRequests), rest.IsTruncated)
+		}
+		_, err := owner.ListDelegationRequests(ctx, &iam.ListDelegationRequestsInput{Marker: aws.String("not-a-marker!")})
+		wantErr(t, err, "ValidationError", 400)
+	})
 }
 
 // mustUnescape decodes a URL-encoded policy document, as IAM returns them.
