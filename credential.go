@@ -88,6 +88,9 @@ type ServiceCredential struct {
 	Status      AccessKeyStatus `json:"status"`
 	CreateDate  time.Time       `json:"created"`
 	Expiration  *time.Time      `json:"expires,omitempty"`
+	// LastUsed is when a service last accepted the credential (to the
+	// minute), nil when never.
+	LastUsed *time.Time `json:"lastUsed,omitempty"`
 }
 
 func (c *ServiceCredential) recordID() (Kind, string, string) {

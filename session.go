@@ -63,6 +63,10 @@ type Session struct {
 	// valid only in the Regions AWS enables by default.
 	IssueRegion        string `json:"issueRegion,omitempty"`
 	DefaultRegionsOnly bool   `json:"v1,omitempty"`
+	// DelegationRequestID names the delegation request whose exchange
+	// token GetDelegatedAccessToken traded in for the session: it acts as
+	// the request's approver, limited by the request's policy.
+	DelegationRequestID string `json:"delegation,omitempty"`
 }
 
 func (s *Session) recordID() (Kind, string, string) { return KindSession, "", s.AccessKeyID }

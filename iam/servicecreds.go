@@ -308,6 +308,9 @@ func (s *Service) deleteServiceSpecificCredential(ctx context.Context, p *warden
 // the owning user when the credential exists in account, is active, has not
 // expired and the password matches; otherwise warden.ErrNotFound, the same
 // for every failure so that a caller learns nothing of which part was wrong.
+// The password is compared in constant time, against a stand-in when no
+// credential has the name, so the time taken does not tell either. A good
+// check records when the credential was last used (at most once a minute).
 func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceName, serviceUser, password string) (*warden.Principal, error) {
 	if serviceCredentialServices[serviceName].apiKey && password == "" {
 		raw, err := base64.StdEncoding.DecodeString(strings.TrimPrefix(serviceUser, "ABSK"))
@@ -321,36 +324,75 @@ func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceN
 		serviceUser, password = alias, secret
 	}
 	var pr *warden.Principal
+	var used *warden.ServiceCredential
+	now := s.Now()
 	err := s.view(ctx, func(tx warden.Tx) error {
-		creds, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, account, "", "", 0)
+		pr, used = nil, nil
+		var found *warden.ServiceCredential
+		want := []byte(dummyServicePassword)
+		if account != "" {
+			creds, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, account, "", "", 0)
+			if err != nil {
+				return err
+			}
+			for _, c := range creds {
+				if c.ServiceName == serviceName && c.ServiceUser == serviceUser {
+					secret, err := s.box.Open(c.Secret, c.ID)
+					if err != nil {
+						return err
+					}
+					found, want = c, secret
+					break
+				}
+			}
+		}
+		match := subtle.ConstantTimeCompare(want, []byte(password)) == 1
+		if found == nil || !match || found.Status != warden.KeyActive ||
+			(found.Expiration != nil && !now.Before(*found.Expiration)) {
+			return warden.ErrNotFound
+		}
+		u, err := s.userByID(ctx, tx, account, found.Owner)
 		if err != nil {
 			return err
 		}
-		for _, c := range creds {
-			if c.ServiceName != serviceName || c.ServiceUser != serviceUser {
-				continue
-			}
-			want, err := s.box.Open(c.Secret, c.ID)
-			if err != nil {
-				return err
-			}
-			if subtle.ConstantTimeCompare(want, []byte(password)) != 1 || c.Status != warden.KeyActive ||
-				(c.Expiration != nil && !s.Now().Before(*c.Expiration)) {
-				return warden.ErrNotFound
-			}
-			users, err := warden.LoadAll[warden.User](ctx, tx, account, "", "", 0)
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				if u.ID == c.Owner {
-					pr = &warden.Principal{Type: warden.PrincipalUser, Account: u.Account, Name: u.Name, ID: u.ID, ARN: u.ARN()}
-					return nil
-				}
-			}
-			return warden.ErrNotFound
-		}
-		return warden.ErrNotFound
+		pr = &warden.Principal{Type: warden.PrincipalUser, Account: u.Account, Name: u.Name, ID: u.ID, ARN: u.ARN()}
+		used = found
+		return nil
 	})
-	return pr, err
+	if err != nil {
+		return nil, err
+	}
+	if used.LastUsed == nil || now.Sub(*used.LastUsed) >= time.Minute {
+		// The last use decides no access: bookkeeping, out of the change feed.
+		err := s.store.Update(warden.Bookkeeping(ctx), func(tx warden.Tx) error {
+			c, err := warden.Load[warden.ServiceCredential](ctx, tx, account, warden.OwnedKey(used.Owner, used.ID))
+			if err != nil {
+				return err
+			}
+			c.LastUsed = &now
+			return warden.Save(ctx, tx, c)
+		})
+		if err != nil && !warden.IsNotFound(err) {
+			return nil, err
+		}
+	}
+	return pr, nil
+}
+
+// dummyServicePassword stands in for the secret of a credential that does
+// not exist, as long as a real one, so a miss costs a full comparison.
+const dummyServicePassword = "wardenDummyServicePasswordForMisses0123456789="
+
+// userByID finds the user with unique ID id in account, or ErrNotFound.
+func (s *Service) userByID(ctx context.Context, tx warden.Tx, account, id string) (*warden.User, error) {
+	users, err := warden.LoadAll[warden.User](ctx, tx, account, "", "", 0)
+	if err != nil {
+		return nil, err
+	}
+	for _, u := range users {
+		if u.ID == id {
+			return u, nil
+		}
+	}
+	return nil, warden.ErrNotFound
 }

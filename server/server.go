@@ -29,7 +29,9 @@ import (
 	"github.com/warden-iam/warden/iam"
 	"github.com/warden-iam/warden/issuer"
 	"github.com/warden-iam/warden/managed"
+	"github.com/warden-iam/warden/notices"
 	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/serviceauth"
 	"github.com/warden-iam/warden/sts"
 	"github.com/warden-iam/warden/throttle"
 	"github.com/warden-iam/warden/trail"
@@ -174,7 +176,8 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	if err != nil {
 		return nil, err
 	}
-	s.Handler = s.mount(api, con, analyzer, ct, reg)
+	inbox := &notices.Handler{Auth: api, IAM: iamSvc, Log: log}
+	s.Handler = s.mount(api, con, analyzer, ct, inbox, reg)
 	return s, nil
 }
 
@@ -240,7 +243,7 @@ func registerTrailMetrics(reg *prometheus.Registry, rec *trail.Recorder) {
 }
 
 // mount is the one place where handlers are attached to paths.
-func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Registry) http.Handler {
+func (s *Server) mount(api, con, analyzer, ct, inbox http.Handler, reg *prometheus.Registry) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{}))
 	mux.HandleFunc("/healthz", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "ok\n") })
@@ -258,7 +261,13 @@ func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Regi
 	mux.Handle("POST /policy/check-no-new-access", analyzer)
 	mux.Handle("POST /policy/check-no-public-access", analyzer)
 	mux.HandleFunc("POST /warden/reset", s.serveReset)
-	mux.HandleFunc("POST /moto-api/reset", s.serveReset)           // the path emulator-based suites call
+	mux.HandleFunc("POST /moto-api/reset", s.serveReset) // the path emulator-based suites call
+	// Temporary delegation's notification channels, collected by partners
+	// (Warden has no SNS).
+	mux.Handle("GET "+notices.Path, inbox)
+	// Service-specific credentials checked for Git servers and proxies
+	// (nginx auth_request).
+	mux.Handle(serviceauth.Path, &serviceauth.Handler{Verify: s.IAM, Log: s.cfg.Log, TrustProxyHeaders: s.cfg.Console.TrustProxyHeaders})
 	mux.Handle("GET "+iam.IssuerPath, &issuer.Handler{IAM: s.IAM}) // the accounts' OIDC issuer documents
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)

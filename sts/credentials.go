@@ -118,9 +118,13 @@ func (s *Service) Credential(ctx context.Context, accessKeyID, token string) (*C
 		return nil, fmt.Errorf("open secret of %s: %w", sess.AccessKeyID, err)
 	}
 	c := &Credential{Secret: string(secret), Principal: sess.Principal(), DefaultRegionsOnly: sess.DefaultRegionsOnly}
-	switch sess.Type {
-	case warden.PrincipalFederatedUser:
-	case warden.PrincipalUser, warden.PrincipalRoot:
+	switch {
+	case sess.DelegationRequestID != "":
+		// Delegated access is for configuring the owner's account, IAM
+		// included; its session policy is what limits it.
+		c.IAM = true
+	case sess.Type == warden.PrincipalFederatedUser:
+	case sess.Type == warden.PrincipalUser || sess.Type == warden.PrincipalRoot:
 		c.IAM = sess.MFAAuthenticated
 	default:
 		c.IAM = true

@@ -36,15 +36,20 @@ func secondAccount(t *testing.T, s *server, id string) (*iam.Client, *sts.Client
 	t.Helper()
 	ctx := context.Background()
 	noEnv := func(string) string { return "" }
+	where := []string{"--data", s.Data}
+	if s.DSN != "" { // a node on PostgreSQL: the commands use its store and master key
+		where = []string{"--store", s.DSN}
+		noEnv = func(k string) string { return s.Env[k] }
+	}
 	var out, errOut bytes.Buffer
-	if err := run(ctx, []string{"account", "create", "--data", s.Data, "--account-id", id}, noEnv, &out, &errOut, nil); err != nil {
+	if err := run(ctx, append([]string{"account", "create", "--account-id", id}, where...), noEnv, &out, &errOut, nil); err != nil {
 		t.Fatalf("account create: %v\n%s", err, errOut.String())
 	}
 	if !strings.Contains(out.String(), "Created account "+id) {
 		t.Fatalf("account create printed:\n%s", out.String())
 	}
 	out.Reset()
-	if err := run(ctx, []string{"root", "access-key", "create", "--account-id", id, "--data", s.Data}, noEnv, &out, &errOut, nil); err != nil {
+	if err := run(ctx, append([]string{"root", "access-key", "create", "--account-id", id}, where...), noEnv, &out, &errOut, nil); err != nil {
 		t.Fatalf("root access-key create: %v\n%s", err, errOut.String())
 	}
 	keyID, secret := parsePrintedKey(t, out.String())
