@@ -31,6 +31,9 @@ type who struct {
 	IsRoot  bool
 	MFA     bool
 	CSRF    string
+	// Role marks a role session (a SAML sign-in): it has no security
+	// credentials of its own.
+	Role bool
 }
 
 func whoOf(v *visit) *who {
@@ -41,7 +44,11 @@ func whoOf(v *visit) *who {
 	if v.p.IsRoot() {
 		label = "root"
 	}
-	return &who{Label: label, Account: v.sess.Account, IsRoot: v.p.IsRoot(), MFA: v.sess.MFAAuthenticated, CSRF: v.sess.CSRF}
+	role := v.sess.Type == warden.PrincipalAssumedRole
+	if role {
+		label = roleSessionLabel(v.sess.ARN)
+	}
+	return &who{Label: label, Account: v.sess.Account, IsRoot: v.p.IsRoot(), MFA: v.sess.MFAAuthenticated, CSRF: v.sess.CSRF, Role: role}
 }
 
 var funcs = template.FuncMap{

@@ -112,6 +112,9 @@ func (c *Console) ended(s *warden.ConsoleSession, now time.Time) bool {
 	if s.Stage != warden.StageActive {
 		return !now.Before(s.LastSeen.Add(pendingTimeout))
 	}
+	if !s.Expires.IsZero() && !now.Before(s.Expires) {
+		return true // the role session of a SAML sign-in has ended
+	}
 	return !now.Before(s.LastSeen.Add(c.cfg.IdleTimeout)) || !now.Before(s.Created.Add(c.cfg.AbsoluteTimeout))
 }
 
@@ -221,6 +224,9 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 // exists with the unique ID it had then: a session belongs to a principal,
 // not to a name.
 func (c *Console) stillThere(ctx context.Context, s *warden.ConsoleSession) (bool, error) {
+	if s.Type == warden.PrincipalAssumedRole {
+		return c.roleStillThere(ctx, s)
+	}
 	if s.Type != warden.PrincipalUser {
 		return true, nil // root: the account's status is checked at sign-in and by every operation
 	}
