@@ -199,6 +199,7 @@ func (c *Console) routes() {
 	c.accountRoutes(m)
 	c.auditRoutes(m)
 	c.samlRoutes(m)
+	c.idpRoutes(m)
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, http.StatusNotFound, "Page not found", "There is no console page at this address.")

@@ -78,6 +78,8 @@ var funcs = template.FuncMap{
 	},
 	// pagerOf is the data of the "pager" partial of list pages.
 	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
+	// idpTags is the data of an identity provider page's tags section.
+	"idpTags": func(arn, csrf string, tags []tagView) idpTagsView { return idpTagsView{Arn: arn, CSRF: csrf, Tags: tags} },
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
@@ -90,6 +92,11 @@ var funcs = template.FuncMap{
 		}
 		return pc / 5 * 5
 	},
+}
+
+type idpTagsView struct {
+	Arn, CSRF string
+	Tags      []tagView
 }
 
 type pagerView struct {
@@ -174,6 +181,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err err
 var flashes = map[string]string{
 	"alias":            "The account alias was saved.",
 	"alias-deleted":    "The account alias was deleted.",
+	"provider-created": "The identity provider was added.",
+	"provider-deleted": "The identity provider was deleted.",
 	"user-deleted":     "The user was deleted.",
 	"group-created":    "The group was created.",
 	"group-deleted":    "The group was deleted.",

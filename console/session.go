@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/warden-iam/warden"
@@ -196,7 +197,7 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 		}
 		if r.Method == http.MethodPost {
 			var tooLarge *http.MaxBytesError
-			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+			if err := parseForm(r); errors.As(err, &tooLarge) {
 				c.renderError(w, r, &visit{sess: s, p: s.Principal()}, http.StatusRequestEntityTooLarge, "Form too large",
 					"The form sent is larger than the console accepts (1 MiB). Policy documents are at most 6,144 characters for a managed policy and 10,240 for a user's inline policies together.")
 				return
@@ -363,4 +364,12 @@ func (c *Console) Sweep(ctx context.Context) error {
 	return sweepKind(ctx, c.store, warden.KindSignInLockout, func(l *warden.SignInLockout) bool {
 		return !l.Permanent && now.Sub(l.Time) > lockoutRetention && now.After(l.Until)
 	})
+}
+
+// parseForm parses a POST's form, a multipart one (a file upload) too.
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(1 << 20)
+	}
+	return r.ParseForm()
 }
