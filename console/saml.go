@@ -22,6 +22,9 @@ import (
 
 func (c *Console) samlRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /saml", c.samlSignIn)
+	// A SAML provider's own sign-in URL, which encrypted assertions need:
+	// their Role attribute cannot be read to find the provider.
+	m.HandleFunc("POST /saml/{account}/{provider}", c.samlSignIn)
 }
 
 type samlRoleOption struct {
@@ -37,6 +40,7 @@ type samlAccount struct {
 }
 
 type samlRolesData struct {
+	Action     string // this sign-in URL, which the choice is posted to
 	Response   string
 	RelayState string
 	Accounts   []samlAccount
@@ -69,7 +73,11 @@ func (c *Console) samlSignIn(w http.ResponseWriter, r *http.Request) {
 			"MissingParameter: the request carries no SAMLResponse. Sign in at your identity provider, which posts it here.")
 		return
 	}
-	roles, err := c.STS.SAMLRoles(ctx, response)
+	hint := ""
+	if acct, name := r.PathValue("account"), r.PathValue("provider"); acct != "" && name != "" {
+		hint = "arn:aws:iam::" + acct + ":saml-provider/" + name
+	}
+	roles, err := c.STS.SAMLRoles(ctx, response, hint)
 	if err != nil {
 		c.samlFailed(w, r, err)
 		return
@@ -91,7 +99,7 @@ func (c *Console) samlSignIn(w http.ResponseWriter, r *http.Request) {
 		chosen = roles[0]
 	default:
 		c.render(w, r, http.StatusOK, "samlroles.html", &view{Title: "Select a role",
-			Data: samlRolesData{Response: response, RelayState: relay, Accounts: groupRoles(roles)}})
+			Data: samlRolesData{Action: r.URL.Path, Response: response, RelayState: relay, Accounts: groupRoles(roles)}})
 		return
 	}
 

@@ -271,6 +271,7 @@ func (s *Server) mount(api, con, analyzer, ct http.Handler, reg *prometheus.Regi
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
 	mux.Handle("POST /saml", con) // SAML sign-in to the console, as https://signin.aws.amazon.com/saml
+	mux.Handle("POST /saml/{account}/{provider}", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A browser opening the bare address goes to the console; API calls
 		// (signed, or with a query string) go to the API.

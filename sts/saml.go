@@ -120,13 +120,12 @@ func (s *Service) samlSession(ctx context.Context, p *warden.Principal, in *assu
 	if err != nil {
 		return nil, nil, err
 	}
-	certs, err := saml.Certificates(prov.Certs)
+	now := s.Now()
+	want, err := s.samlExpectations(prov, now)
 	if err != nil {
 		return nil, nil, err
 	}
-	now := s.Now()
-	a, err := saml.Verify(in.SAMLAssertion, saml.Expectations{Issuer: prov.EntityID, Certificates: certs,
-		Recipients: append([]string{SAMLAudience}, s.SAMLRecipients...), Now: now})
+	a, err := saml.Verify(in.SAMLAssertion, want)
 	if err != nil {
 		return nil, nil, samlRefused(err)
 	}
@@ -240,6 +239,28 @@ func (s *Service) samlSession(ctx context.Context, p *warden.Principal, in *assu
 	return sess, &assumeRoleWithSAMLOutput{Credentials: creds, AssumedRoleUser: wAssumedRoleUser{AssumedRoleID: sess.ID, Arn: sess.ARN},
 		PackedPolicySize: limits.packedSize(), Subject: a.NameID, SubjectType: subjectType(a.NameIDFormat), Issuer: a.Issuer,
 		Audience: a.Recipient, NameQualifier: nameQualifier, SourceIdentity: sourceIdentity}, nil
+}
+
+// samlExpectations are what a response must satisfy for prov: signed by
+// its metadata certificates, decrypted with its private keys (encrypted
+// when it requires so), meant for AWS's sign-in URL or one of this
+// Warden's (SAMLRecipients, and each of those followed by
+// /ACCOUNT/PROVIDER, the provider's own sign-in URL).
+func (s *Service) samlExpectations(prov *warden.SAMLProvider, now time.Time) (saml.Expectations, error) {
+	certs, err := saml.Certificates(prov.Certs)
+	if err != nil {
+		return saml.Expectations{}, err
+	}
+	keys, err := s.iam.SAMLDecryptionKeys(prov)
+	if err != nil {
+		return saml.Expectations{}, err
+	}
+	recipients := []string{SAMLAudience}
+	for _, r := range s.SAMLRecipients {
+		recipients = append(recipients, r, strings.TrimSuffix(r, "/")+"/"+prov.Account+"/"+prov.Name)
+	}
+	return saml.Expectations{Issuer: prov.EntityID, Certificates: certs, Recipients: recipients, Now: now,
+		DecryptionKeys: keys, RequireEncryption: prov.EncryptionMode == "Required"}, nil
 }
 
 func first(vs []string) string {

@@ -28,13 +28,18 @@ func assertionKey(a *saml.Assertion) string {
 }
 
 // SAMLRoles verifies a SAML response against each SAML provider its Role
-// attribute names, exactly as AssumeRoleWithSAML does (signature, issuer,
-// audience and recipient, times, not yet used), without using it up, and
-// returns the role/provider pairs of the providers that signed it. Errors
-// are those AssumeRoleWithSAML answers: InvalidIdentityToken,
-// ExpiredTokenException, or AccessDenied when no pair is left.
-func (s *Service) SAMLRoles(ctx context.Context, response string) ([]saml.RolePair, error) {
-	providers := saml.UnverifiedProviders(response, maxSignInProviders)
+// attribute names (or against providerARN alone, when given: an encrypted
+// assertion's attributes cannot be read before it is decrypted), exactly
+// as AssumeRoleWithSAML does (signature, decryption, issuer, audience and
+// recipient, times, not yet used), without using it up, and returns the
+// role/provider pairs of the providers that signed it. Errors are those
+// AssumeRoleWithSAML answers: InvalidIdentityToken, ExpiredTokenException,
+// or AccessDenied when no pair is left.
+func (s *Service) SAMLRoles(ctx context.Context, response, providerARN string) ([]saml.RolePair, error) {
+	providers := []string{providerARN}
+	if providerARN == "" {
+		providers = saml.UnverifiedProviders(response, maxSignInProviders)
+	}
 	if len(providers) == 0 {
 		return nil, warden.Errorf(oidc.CodeInvalidIdentityToken,
 			"The SAML response is not a signed SAML 2.0 response naming a role and a SAML provider in its Role attribute.")
@@ -56,12 +61,11 @@ func (s *Service) SAMLRoles(ctx context.Context, response string) ([]saml.RolePa
 		if err != nil {
 			return nil, err
 		}
-		certs, err := saml.Certificates(prov.Certs)
+		want, err := s.samlExpectations(prov, now)
 		if err != nil {
 			return nil, err
 		}
-		a, err := saml.Verify(response, saml.Expectations{Issuer: prov.EntityID, Certificates: certs,
-			Recipients: append([]string{SAMLAudience}, s.SAMLRecipients...), Now: now})
+		a, err := saml.Verify(response, want)
 		if err != nil {
 			refused = samlRefused(err)
 			continue
