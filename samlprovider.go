@@ -35,7 +35,9 @@ type SAMLPrivateKey struct {
 
 // SealContext is the context a SAML provider's private key is sealed
 // under: the provider's UUID and the key's ID.
-func (p *SAMLProvider) SealContext(keyID string) string { return "saml-private-key/" + p.UUID + "/" + keyID }
+func (p *SAMLProvider) SealContext(keyID string) string {
+	return "saml-private-key/" + p.UUID + "/" + keyID
+}
 
 func (p *SAMLProvider) recordID() (Kind, string, string) {
 	return KindSAMLProvider, p.Account, NameKey(p.Name)

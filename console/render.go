@@ -79,7 +79,9 @@ var funcs = template.FuncMap{
 	// pagerOf is the data of the "pager" partial of list pages.
 	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
 	// idpTags is the data of an identity provider page's tags section.
-	"idpTags": func(arn, csrf string, tags []tagView) idpTagsView { return idpTagsView{Arn: arn, CSRF: csrf, Tags: tags} },
+	"idpTags": func(arn, csrf string, tags []tagView) idpTagsView {
+		return idpTagsView{Arn: arn, CSRF: csrf, Tags: tags}
+	},
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
