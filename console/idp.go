@@ -373,6 +373,19 @@ func (c *Console) providerAction(w http.ResponseWriter, r *http.Request, v *visi
 			return
 		}
 		err = c.call(ctx, &v.p, "UpdateSAMLProvider", form(arnParam, arn, "SAMLMetadataDocument", doc), nil)
+	case kind == "saml" && op == "add-key":
+		f, hdr, ferr := r.FormFile("private-key")
+		if ferr != nil || hdr.Size > 16384 {
+			c.renderProvider(w, r, v, http.StatusBadRequest, arn, "Choose a private key file (PEM, at most 16 KiB).")
+			return
+		}
+		b, _ := io.ReadAll(io.LimitReader(f, 16385))
+		f.Close()
+		err = c.call(ctx, &v.p, "UpdateSAMLProvider", form(arnParam, arn, "AddPrivateKey", string(b)), nil)
+	case kind == "saml" && op == "remove-key":
+		err = c.call(ctx, &v.p, "UpdateSAMLProvider", form(arnParam, arn, "RemovePrivateKey", r.PostFormValue("key-id")), nil)
+	case kind == "saml" && op == "mode":
+		err = c.call(ctx, &v.p, "UpdateSAMLProvider", form(arnParam, arn, "AssertionEncryptionMode", r.PostFormValue("mode")), nil)
 	case kind != "" && op == "tag":
 		err = c.call(ctx, &v.p, "Tag"+tagSuffix, form(arnParam, arn, "Tags.member.1.Key", strings.TrimSpace(r.PostFormValue("key")),
 			"Tags.member.1.Value", r.PostFormValue("value")), nil)

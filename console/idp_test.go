@@ -2,11 +2,16 @@ package console
 
 import (
 	"bytes"
+	"crypto/rand"
+	"crypto/rsa"
+	"crypto/x509"
+	"encoding/pem"
 	"io"
 	"mime/multipart"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -18,6 +23,12 @@ import (
 // upload posts a multipart form with one file field, metadata.
 func (b *browser) upload(path string, vals url.Values, file []byte) page {
 	b.t.Helper()
+	return b.uploadAs(path, "metadata", vals, file)
+}
+
+// uploadAs posts a multipart form with one file field named field.
+func (b *browser) uploadAs(path, field string, vals url.Values, file []byte) page {
+	b.t.Helper()
 	var buf bytes.Buffer
 	mw := multipart.NewWriter(&buf)
 	for k, vs := range vals {
@@ -25,7 +36,7 @@ func (b *browser) upload(path string, vals url.Values, file []byte) page {
 			mw.WriteField(k, v)
 		}
 	}
-	fw, _ := mw.CreateFormFile("metadata", "metadata.xml")
+	fw, _ := mw.CreateFormFile(field, "upload")
 	fw.Write(file)
 	mw.Close()
 	req, _ := http.NewRequest(http.MethodPost, b.base+path, &buf)
@@ -142,6 +153,35 @@ func TestIdentityProviderPages(t *testing.T) {
 		http.StatusSeeOther, providerURL(samlARN)+"&done=saved")
 	if page = b.get(providerURL(samlARN)); !strings.Contains(page.body, "https://idp2.example.com/metadata") {
 		t.Errorf("metadata not replaced: %s", excerpt(page.body))
+	}
+
+	// Private keys: uploaded sealed, listed by ID only; Required needs one.
+	tok = b.token(providerURL(samlARN))
+	p = b.post("/console/identity-providers/provider", url.Values{"csrf": {tok}, "arn": {samlARN}, "op": {"mode"}, "mode": {"Required"}}, "")
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "needs a private key") {
+		t.Errorf("Required without a key: %d %s", p.status, excerpt(p.body))
+	}
+	key, err := rsa.GenerateKey(rand.Reader, 2048)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keyPEM := pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(key)})
+	expect(t, b.uploadAs("/console/identity-providers/provider", "private-key", url.Values{"csrf": {tok}, "arn": {samlARN}, "op": {"add-key"}}, keyPEM),
+		http.StatusSeeOther, providerURL(samlARN)+"&done=saved")
+	expect(t, b.post("/console/identity-providers/provider", url.Values{"csrf": {tok}, "arn": {samlARN}, "op": {"mode"}, "mode": {"Required"}}, ""),
+		http.StatusSeeOther, providerURL(samlARN)+"&done=saved")
+	page = b.get(providerURL(samlARN))
+	keyID := regexp.MustCompile(`name="key-id" value="([A-Z0-9]{22})"`).FindStringSubmatch(page.body)
+	if keyID == nil || !strings.Contains(page.body, `id="encryption-mode">Required<`) || strings.Contains(page.body, string(keyPEM[40:80])) {
+		t.Fatalf("provider page after adding a key: %s", excerpt(page.body))
+	}
+	p = b.uploadAs("/console/identity-providers/provider", "private-key", url.Values{"csrf": {tok}, "arn": {samlARN}, "op": {"add-key"}}, []byte("not a key"))
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "InvalidInput") {
+		t.Errorf("bad key: %d %s", p.status, excerpt(p.body))
+	}
+	p = b.post("/console/identity-providers/provider", url.Values{"csrf": {tok}, "arn": {samlARN}, "op": {"remove-key"}, "key-id": {keyID[1]}}, "")
+	if p.status != http.StatusBadRequest || !strings.Contains(p.body, "needs a private key") {
+		t.Errorf("removing the last key while Required: %d %s", p.status, excerpt(p.body))
 	}
 
 	list := b.get("/console/identity-providers")
