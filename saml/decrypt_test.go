@@ -153,3 +153,19 @@ func FuzzVerifyEncrypted(f *testing.F) {
 		}
 	})
 }
+
+// BenchmarkVerifyEncrypted is BenchmarkVerify with the assertion encrypted
+// (RSA-OAEP, AES-256-GCM) for a 2048-bit key: one RSA decryption more.
+func BenchmarkVerifyEncrypted(b *testing.B) {
+	idp := samltest.New(b, "https://idp.example.com")
+	key := rsaKey(b)
+	resp := idp.EncryptedResponse(b, assertion(), samltest.SignAssertion, samltest.Encryption{Key: &key.PublicKey})
+	want := expect(idp)
+	want.DecryptionKeys = []*rsa.PrivateKey{key}
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := saml.Verify(resp, want); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
