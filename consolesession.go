@@ -34,6 +34,17 @@ type ConsoleSession struct {
 	// SignInAs is the account ID or alias the sign-in URL named.
 	SignInAs string `json:"signInAs"`
 
+	// A SAML sign-in acts as a role session (Type PrincipalAssumedRole):
+	// AccessKeyID names its Session record, whose policies bind the
+	// console's requests; RoleName and RoleID are its role, so that the
+	// console session ends when the role is deleted (or another role takes
+	// its name); Expires is when the role session ends, and the console
+	// session with it.
+	AccessKeyID string    `json:"akid,omitempty"`
+	RoleName    string    `json:"role,omitempty"`
+	RoleID      string    `json:"roleId,omitempty"`
+	Expires     time.Time `json:"expires,omitzero"`
+
 	// CSRF is the token every form of the session carries. It is derived
 	// from the session ID (an HMAC under the console's key) whenever the
 	// session is loaded, and never stored.
@@ -57,6 +68,6 @@ func (s *ConsoleSession) recordID() (Kind, string, string) { return KindConsoleS
 // Principal is the caller that the session's requests act as.
 func (s *ConsoleSession) Principal() Principal {
 	p := Principal{Type: s.Type, Account: s.Account, Name: s.UserName, ID: s.PrincipalID, ARN: s.ARN,
-		MFAAuthenticated: s.MFAAuthenticated, MFAAuthTime: s.MFAAuthTime}
+		AccessKeyID: s.AccessKeyID, MFAAuthenticated: s.MFAAuthenticated, MFAAuthTime: s.MFAAuthTime}
 	return p
 }

@@ -17,6 +17,26 @@ type SAMLProvider struct {
 	CreateDate time.Time `json:"created"`
 	ValidUntil time.Time `json:"validUntil"`
 	Tags       []Tag     `json:"tags,omitempty"`
+	// EncryptionMode is the AssertionEncryptionMode: "Required" refuses
+	// plaintext assertions; "" or "Allowed" takes both.
+	EncryptionMode string `json:"encryption,omitempty"`
+	// PrivateKeys decrypt encrypted assertions (at most two, for rotation).
+	PrivateKeys []SAMLPrivateKey `json:"privateKeys,omitempty"`
+}
+
+// SAMLPrivateKey is a private key of a SAML provider. The PEM is sealed
+// under the master key (secrets.Box, context SealContext) and never
+// returned by any operation.
+type SAMLPrivateKey struct {
+	KeyID     string    `json:"id"`
+	Sealed    []byte    `json:"sealed"`
+	Timestamp time.Time `json:"time"`
+}
+
+// SealContext is the context a SAML provider's private key is sealed
+// under: the provider's UUID and the key's ID.
+func (p *SAMLProvider) SealContext(keyID string) string {
+	return "saml-private-key/" + p.UUID + "/" + keyID
 }
 
 func (p *SAMLProvider) recordID() (Kind, string, string) {

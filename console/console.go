@@ -26,6 +26,7 @@ import (
 
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/iam"
+	"github.com/warden-iam/warden/sts"
 	"github.com/warden-iam/warden/trail"
 )
 
@@ -147,6 +148,9 @@ type Console struct {
 	// Events answers the event history page.
 	Trail  *trail.Recorder
 	Events *trail.Service
+	// STS, when set, signs users in with SAML (POST /saml) through
+	// AssumeRoleWithSAML.
+	STS *sts.Service
 }
 
 // New returns the console over the IAM service and the store that keeps its
@@ -194,6 +198,8 @@ func (c *Console) routes() {
 	c.policyRoutes(m)
 	c.accountRoutes(m)
 	c.auditRoutes(m)
+	c.samlRoutes(m)
+	c.idpRoutes(m)
 
 	m.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
 		c.renderError(w, r, nil, http.StatusNotFound, "Page not found", "There is no console page at this address.")

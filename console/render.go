@@ -31,6 +31,9 @@ type who struct {
 	IsRoot  bool
 	MFA     bool
 	CSRF    string
+	// Role marks a role session (a SAML sign-in): it has no security
+	// credentials of its own.
+	Role bool
 }
 
 func whoOf(v *visit) *who {
@@ -41,7 +44,11 @@ func whoOf(v *visit) *who {
 	if v.p.IsRoot() {
 		label = "root"
 	}
-	return &who{Label: label, Account: v.sess.Account, IsRoot: v.p.IsRoot(), MFA: v.sess.MFAAuthenticated, CSRF: v.sess.CSRF}
+	role := v.sess.Type == warden.PrincipalAssumedRole
+	if role {
+		label = roleSessionLabel(v.sess.ARN)
+	}
+	return &who{Label: label, Account: v.sess.Account, IsRoot: v.p.IsRoot(), MFA: v.sess.MFAAuthenticated, CSRF: v.sess.CSRF, Role: role}
 }
 
 var funcs = template.FuncMap{
@@ -71,6 +78,10 @@ var funcs = template.FuncMap{
 	},
 	// pagerOf is the data of the "pager" partial of list pages.
 	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
+	// idpTags is the data of an identity provider page's tags section.
+	"idpTags": func(arn, csrf string, tags []tagView) idpTagsView {
+		return idpTagsView{Arn: arn, CSRF: csrf, Tags: tags}
+	},
 	"pct": func(n, of int) int {
 		if of <= 0 {
 			return 0
@@ -83,6 +94,11 @@ var funcs = template.FuncMap{
 		}
 		return pc / 5 * 5
 	},
+}
+
+type idpTagsView struct {
+	Arn, CSRF string
+	Tags      []tagView
 }
 
 type pagerView struct {
@@ -167,6 +183,8 @@ func (c *Console) fail(w http.ResponseWriter, r *http.Request, v *visit, err err
 var flashes = map[string]string{
 	"alias":            "The account alias was saved.",
 	"alias-deleted":    "The account alias was deleted.",
+	"provider-created": "The identity provider was added.",
+	"provider-deleted": "The identity provider was deleted.",
 	"user-deleted":     "The user was deleted.",
 	"group-created":    "The group was created.",
 	"group-deleted":    "The group was deleted.",

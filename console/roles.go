@@ -197,6 +197,9 @@ type trustTemplate struct {
 	Service    string
 	Provider   string // web identity provider host or SAML provider ARN
 	Audience   string
+	// SAMLAudiences are the sign-in URLs a SAML role's trust policy lets
+	// assertions be meant for (AWS's, and this Warden's own when set).
+	SAMLAudiences []string
 }
 
 // document builds the trust policy a template stands for, as the AWS
@@ -227,7 +230,7 @@ func (t trustTemplate) document(ownAccount string) (string, error) {
 		stmt["Action"] = "sts:AssumeRole"
 	case "webidentity":
 		host := strings.TrimPrefix(strings.TrimSpace(t.Provider), "https://")
-		if host == "" {
+		if host == "" || strings.HasPrefix(host, "arn:") {
 			return "", warden.Errorf(warden.CodeValidationError, "Name the identity provider, e.g. token.actions.githubusercontent.com.")
 		}
 		stmt["Principal"] = map[string]any{"Federated": "arn:aws:iam::" + ownAccount + ":oidc-provider/" + host}
@@ -237,12 +240,19 @@ func (t trustTemplate) document(ownAccount string) (string, error) {
 		}
 	case "saml":
 		arn := strings.TrimSpace(t.Provider)
+		if arn == "" || strings.Contains(arn, ":oidc-provider/") {
+			return "", warden.Errorf(warden.CodeValidationError, "Choose the account's SAML provider whose users may assume the role.")
+		}
 		if !strings.Contains(arn, ":saml-provider/") {
 			arn = "arn:aws:iam::" + ownAccount + ":saml-provider/" + arn
 		}
 		stmt["Principal"] = map[string]any{"Federated": arn}
 		stmt["Action"] = []string{"sts:AssumeRoleWithSAML", "sts:TagSession"}
-		cond["StringEquals"] = map[string]any{"SAML:aud": "https://signin.aws.amazon.com/saml"}
+		var aud any = "https://signin.aws.amazon.com/saml"
+		if len(t.SAMLAudiences) > 0 {
+			aud = append([]string{"https://signin.aws.amazon.com/saml"}, t.SAMLAudiences...)
+		}
+		cond["StringEquals"] = map[string]any{"SAML:aud": aud}
 	default:
 		return "", warden.Errorf(warden.CodeValidationError, "Choose a trusted entity type.")
 	}
@@ -261,6 +271,10 @@ type newRoleData struct {
 	Policies []policyView
 	CSRF     string
 	Account  string
+	// The account's providers the web identity and SAML templates pick
+	// from: OIDC provider hosts (and paths) and SAML provider ARNs.
+	OIDCProviders []string
+	SAMLProviders []string
 }
 
 func (c *Console) newRolePage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -269,6 +283,16 @@ func (c *Console) newRolePage(w http.ResponseWriter, r *http.Request, v *visit) 
 
 func (c *Console) renderNewRole(w http.ResponseWriter, r *http.Request, v *visit, status int, d newRoleData, errMsg string) {
 	d.CSRF, d.Account = v.sess.CSRF, v.p.Account
+	d.OIDCProviders, d.SAMLProviders = nil, nil
+	if rows, _, err := c.accountProviders(r.Context(), &v.p, false); err == nil {
+		for _, row := range rows {
+			if row.Type == "SAML" {
+				d.SAMLProviders = append(d.SAMLProviders, row.Arn)
+			} else {
+				d.OIDCProviders = append(d.OIDCProviders, row.Name)
+			}
+		}
+	}
 	d.Policies, _ = callAll(r.Context(), c, &v.p, "ListPolicies", form("Scope", "Local"), func() *policiesResult { return &policiesResult{} },
 		func(r *policiesResult) []policyView { return r.Policies })
 	c.render(w, r, status, "rolenew.html", &view{Title: "Create role", Nav: "roles", Who: whoOf(v), Error: errMsg, Data: d})
@@ -279,10 +303,19 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 	d := newRoleData{
 		Template: trustTemplate{Entity: r.PostFormValue("entity"), AccountID: r.PostFormValue("account"),
 			RequireMFA: r.PostFormValue("mfa") == "on", ExternalID: r.PostFormValue("external-id"),
-			Service: r.PostFormValue("service"), Provider: r.PostFormValue("provider"), Audience: r.PostFormValue("audience")},
+			Service: r.PostFormValue("service"), Audience: r.PostFormValue("audience")},
 		Name:     strings.TrimSpace(r.PostFormValue("name")),
 		Desc:     strings.TrimSpace(r.PostFormValue("description")),
 		Document: strings.TrimSpace(r.PostFormValue("document")),
+	}
+	switch d.Template.Entity {
+	case "webidentity":
+		d.Template.Provider = r.PostFormValue("oidc-provider")
+	case "saml":
+		d.Template.Provider = r.PostFormValue("saml-provider")
+		if c.STS != nil {
+			d.Template.SAMLAudiences = c.STS.SAMLRecipients
+		}
 	}
 	doc := d.Document
 	if d.Template.Entity != "custom" {

@@ -99,6 +99,8 @@ func TestTrustTemplates(t *testing.T) {
 				`"sts:AssumeRoleWithWebIdentity"`, `"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"`}},
 		{trustTemplate{Entity: "saml", Provider: "Okta"}, []string{`"Federated": "arn:aws:iam::111122223333:saml-provider/Okta"`,
 			`"sts:AssumeRoleWithSAML"`, `"SAML:aud": "https://signin.aws.amazon.com/saml"`}},
+		{trustTemplate{Entity: "saml", Provider: "arn:aws:iam::111122223333:saml-provider/Okta", SAMLAudiences: []string{"https://warden.example.com/saml"}},
+			[]string{`"https://signin.aws.amazon.com/saml",`, `"https://warden.example.com/saml"`}},
 	}
 	for _, tt := range tests {
 		doc, err := tt.tpl.document("111122223333")
@@ -111,7 +113,9 @@ func TestTrustTemplates(t *testing.T) {
 			}
 		}
 	}
-	for _, bad := range []trustTemplate{{Entity: "service"}, {Entity: "webidentity"}, {Entity: "nonsense"}} {
+	for _, bad := range []trustTemplate{{Entity: "service"}, {Entity: "webidentity"}, {Entity: "nonsense"}, {Entity: "saml"},
+		{Entity: "saml", Provider: "arn:aws:iam::111122223333:oidc-provider/x.example.com"},
+		{Entity: "webidentity", Provider: "arn:aws:iam::111122223333:saml-provider/Okta"}} {
 		if _, err := bad.document("111122223333"); err == nil {
 			t.Errorf("%+v: no error", bad)
 		}

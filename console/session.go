@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/warden-iam/warden"
@@ -112,6 +113,9 @@ func (c *Console) ended(s *warden.ConsoleSession, now time.Time) bool {
 	if s.Stage != warden.StageActive {
 		return !now.Before(s.LastSeen.Add(pendingTimeout))
 	}
+	if !s.Expires.IsZero() && !now.Before(s.Expires) {
+		return true // the role session of a SAML sign-in has ended
+	}
 	return !now.Before(s.LastSeen.Add(c.cfg.IdleTimeout)) || !now.Before(s.Created.Add(c.cfg.AbsoluteTimeout))
 }
 
@@ -193,7 +197,7 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 		}
 		if r.Method == http.MethodPost {
 			var tooLarge *http.MaxBytesError
-			if err := r.ParseForm(); errors.As(err, &tooLarge) {
+			if err := parseForm(r); errors.As(err, &tooLarge) {
 				c.renderError(w, r, &visit{sess: s, p: s.Principal()}, http.StatusRequestEntityTooLarge, "Form too large",
 					"The form sent is larger than the console accepts (1 MiB). Policy documents are at most 6,144 characters for a managed policy and 10,240 for a user's inline policies together.")
 				return
@@ -221,6 +225,9 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 // exists with the unique ID it had then: a session belongs to a principal,
 // not to a name.
 func (c *Console) stillThere(ctx context.Context, s *warden.ConsoleSession) (bool, error) {
+	if s.Type == warden.PrincipalAssumedRole {
+		return c.roleStillThere(ctx, s)
+	}
 	if s.Type != warden.PrincipalUser {
 		return true, nil // root: the account's status is checked at sign-in and by every operation
 	}
@@ -357,4 +364,12 @@ func (c *Console) Sweep(ctx context.Context) error {
 	return sweepKind(ctx, c.store, warden.KindSignInLockout, func(l *warden.SignInLockout) bool {
 		return !l.Permanent && now.Sub(l.Time) > lockoutRetention && now.After(l.Until)
 	})
+}
+
+// parseForm parses a POST's form, a multipart one (a file upload) too.
+func parseForm(r *http.Request) error {
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		return r.ParseMultipartForm(1 << 20)
+	}
+	return r.ParseForm()
 }

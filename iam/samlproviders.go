@@ -84,9 +84,11 @@ func (s *Service) saveSAML(ctx context.Context, tx warden.Tx, p *warden.Principa
 }
 
 type createSAMLProviderInput struct {
-	Name                 string
-	SAMLMetadataDocument string
-	Tags                 []tagsInput
+	Name                    string
+	SAMLMetadataDocument    string
+	Tags                    []tagsInput
+	AddPrivateKey           string
+	AssertionEncryptionMode string
 }
 
 type createSAMLProviderOutput struct {
@@ -105,6 +107,9 @@ func (s *Service) createSAMLProvider(ctx context.Context, p *warden.Principal, i
 	if err := s.applyMetadata(prov, in.SAMLMetadataDocument); err != nil {
 		return nil, err
 	}
+	if err := s.applyKeyChanges(prov, in.AddPrivateKey, "", in.AssertionEncryptionMode); err != nil {
+		return nil, err
+	}
 	err := s.update(ctx, p, "CreateSAMLProvider", prov.ARN(), func(tx warden.Tx) error {
 		return insertWithin(ctx, tx, prov, warden.KindSAMLProvider, p.Account, maxSAMLProviders, "SamlProvidersPerAccount",
 			alreadyExists("SAMLProvider %s already exists.", in.Name))
@@ -120,11 +125,13 @@ type samlProviderARNInput struct {
 }
 
 type getSAMLProviderOutput struct {
-	SAMLProviderUUID     string     `xml:"SAMLProviderUUID"`
-	SAMLMetadataDocument string     `xml:"SAMLMetadataDocument"`
-	CreateDate           time.Time  `xml:"CreateDate"`
-	ValidUntil           time.Time  `xml:"ValidUntil"`
-	Tags                 list[wTag] `xml:"Tags"`
+	SAMLProviderUUID        string                `xml:"SAMLProviderUUID"`
+	SAMLMetadataDocument    string                `xml:"SAMLMetadataDocument"`
+	CreateDate              time.Time             `xml:"CreateDate"`
+	ValidUntil              time.Time             `xml:"ValidUntil"`
+	Tags                    list[wTag]            `xml:"Tags"`
+	AssertionEncryptionMode string                `xml:"AssertionEncryptionMode"`
+	PrivateKeyList          list[wSAMLPrivateKey] `xml:"PrivateKeyList"`
 }
 
 func (s *Service) getSAMLProvider(ctx context.Context, p *warden.Principal, in *samlProviderARNInput) (*getSAMLProviderOutput, error) {
@@ -138,7 +145,8 @@ func (s *Service) getSAMLProvider(ctx context.Context, p *warden.Principal, in *
 	}
 	tags := slices.SortedFunc(slices.Values(prov.Tags), func(a, b warden.Tag) int { return strings.Compare(a.Key, b.Key) })
 	return &getSAMLProviderOutput{SAMLProviderUUID: prov.UUID, SAMLMetadataDocument: prov.Metadata, CreateDate: prov.CreateDate,
-		ValidUntil: prov.ValidUntil, Tags: tagsOut(tags)}, nil
+		ValidUntil: prov.ValidUntil, Tags: tagsOut(tags), AssertionEncryptionMode: encryptionModeOf(prov),
+		PrivateKeyList: privateKeysOut(prov)}, nil
 }
 
 type listSAMLProvidersInput struct{}
@@ -173,8 +181,11 @@ func (s *Service) listSAMLProviders(ctx context.Context, p *warden.Principal, _ 
 }
 
 type updateSAMLProviderInput struct {
-	SAMLProviderArn      string
-	SAMLMetadataDocument string
+	SAMLProviderArn         string
+	SAMLMetadataDocument    string
+	AddPrivateKey           string
+	RemovePrivateKey        string
+	AssertionEncryptionMode string
 }
 
 type updateSAMLProviderOutput struct {
@@ -182,8 +193,8 @@ type updateSAMLProviderOutput struct {
 }
 
 func (s *Service) updateSAMLProvider(ctx context.Context, p *warden.Principal, in *updateSAMLProviderInput) (*updateSAMLProviderOutput, error) {
-	if in.SAMLMetadataDocument == "" {
-		return nil, invalidInput("Nothing to update: give a SAMLMetadataDocument.")
+	if in.SAMLMetadataDocument == "" && in.AddPrivateKey == "" && in.RemovePrivateKey == "" && in.AssertionEncryptionMode == "" {
+		return nil, invalidInput("Nothing to update: give a SAMLMetadataDocument, AssertionEncryptionMode, AddPrivateKey or RemovePrivateKey.")
 	}
 	var arn string
 	err := s.store.Update(ctx, func(tx warden.Tx) error {
@@ -191,7 +202,12 @@ func (s *Service) updateSAMLProvider(ctx context.Context, p *warden.Principal, i
 		if err != nil {
 			return err
 		}
-		if err := s.applyMetadata(prov, in.SAMLMetadataDocument); err != nil {
+		if in.SAMLMetadataDocument != "" {
+			if err := s.applyMetadata(prov, in.SAMLMetadataDocument); err != nil {
+				return err
+			}
+		}
+		if err := s.applyKeyChanges(prov, in.AddPrivateKey, in.RemovePrivateKey, in.AssertionEncryptionMode); err != nil {
 			return err
 		}
 		arn = prov.ARN()

@@ -1,6 +1,7 @@
 package saml
 
 import (
+	"crypto/rsa"
 	"crypto/sha1"
 	"crypto/x509"
 	"encoding/base64"
@@ -59,6 +60,11 @@ type Expectations struct {
 	// https://signin.aws.amazon.com/saml.
 	Recipients []string
 	Now        time.Time
+	// DecryptionKeys decrypt an EncryptedAssertion (the SAML provider's
+	// private keys); with RequireEncryption a plaintext assertion is
+	// refused.
+	DecryptionKeys    []*rsa.PrivateKey
+	RequireEncryption bool
 }
 
 // Error is a refusal of a SAML response; Expired says it is only late.
@@ -112,7 +118,7 @@ func Verify(response string, want Expectations) (*Assertion, error) {
 		if err := checkStatus(signed); err != nil {
 			return nil, err
 		}
-		if assertion, err = only(signed, "Assertion"); err != nil {
+		if assertion, err = assertionOf(signed, want); err != nil {
 			return nil, err
 		}
 		// An assertion signed as well must verify too.
@@ -125,7 +131,7 @@ func Verify(response string, want Expectations) (*Assertion, error) {
 		if err := checkStatus(root); err != nil {
 			return nil, err
 		}
-		a, err := only(root, "Assertion")
+		a, err := assertionOf(root, want)
 		if err != nil {
 			return nil, err
 		}
@@ -149,26 +155,37 @@ func hasSignature(el *etree.Element) bool {
 	return false
 }
 
-// only returns el's one child element named tag in the assertion
-// namespace; none or several is a refusal (several is how wrapping
-// attacks start).
-func only(el *etree.Element, tag string) (*etree.Element, error) {
-	var found *etree.Element
-	for _, c := range el.ChildElements() {
-		if c.Tag == "EncryptedAssertion" && tag == "Assertion" {
-			return nil, refuse("Encrypted SAML assertions are not supported.")
+// assertionOf returns the one Assertion of a response, decrypting an
+// EncryptedAssertion with the provider's keys; none or several is a
+// refusal (several is how wrapping attacks start).
+func assertionOf(resp *etree.Element, want Expectations) (*etree.Element, error) {
+	var plain, enc *etree.Element
+	n := 0
+	for _, c := range resp.ChildElements() {
+		if c.NamespaceURI() != nsAssertion {
+			continue
 		}
-		if c.Tag == tag && c.NamespaceURI() == nsAssertion {
-			if found != nil {
-				return nil, refuse("The SAML response has more than one " + tag + ".")
-			}
-			found = c
+		switch c.Tag {
+		case "Assertion":
+			plain, n = c, n+1
+		case "EncryptedAssertion":
+			enc, n = c, n+1
 		}
 	}
-	if found == nil {
-		return nil, refuse("The SAML response has no " + tag + ".")
+	switch {
+	case n == 0:
+		return nil, refuse("The SAML response has no Assertion.")
+	case n > 1:
+		return nil, refuse("The SAML response has more than one Assertion.")
+	case plain != nil:
+		if want.RequireEncryption {
+			return nil, refuse("The SAML provider requires encrypted assertions, and this one is not encrypted.")
+		}
+		return plain, nil
+	case len(want.DecryptionKeys) == 0:
+		return nil, refuse("The SAML assertion is encrypted, but the SAML provider has no private key to decrypt it.")
 	}
-	return found, nil
+	return decryptAssertion(enc, want.DecryptionKeys)
 }
 
 func checkStatus(resp *etree.Element) error {

@@ -62,6 +62,12 @@ type Config struct {
 	// documents (/oidc/...) are reachable, for outbound web identity
 	// federation ("": the request's own address).
 	IssuerBase string
+	// SAMLURL is the URL at which identity providers post SAML responses
+	// to sign users in to the console (this server's /saml), accepted as an
+	// assertion's Recipient and Audience besides
+	// https://signin.aws.amazon.com/saml ("": IssuerBase + "/saml" when
+	// IssuerBase is set).
+	SAMLURL string
 	// NoAccessAdvisor turns off recording which services each principal
 	// uses; NoEventHistory turns off recording API calls and sign-ins in
 	// the CloudTrail-compatible event history. EventRetention (default 90
@@ -125,6 +131,12 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	iamSvc := iam.New(tracked, az, box)
 	iamSvc.IssuerBase = cfg.IssuerBase
 	stsSvc := sts.New(tracked, az, iamSvc, box)
+	if cfg.SAMLURL == "" && cfg.IssuerBase != "" {
+		cfg.SAMLURL = strings.TrimSuffix(cfg.IssuerBase, "/") + "/saml"
+	}
+	if cfg.SAMLURL != "" {
+		stsSvc.SAMLRecipients = []string{cfg.SAMLURL}
+	}
 	if cfg.Now != nil {
 		iamSvc.Now, stsSvc.Now = cfg.Now, cfg.Now
 	}
@@ -169,6 +181,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 		cfg.Console.Key = box.Derive("console/v1")
 	}
 	con := console.New(cfg.Console, iamSvc, store, log)
+	con.STS = stsSvc
 	analyzer := accessanalyzer.New(api, az, log)
 	// The billing pages' request counts, flushed every 30 s and by Close.
 	s.background(func(ctx context.Context) { iamSvc.WatchUsage(ctx, 30*time.Second) })
@@ -271,6 +284,8 @@ func (s *Server) mount(api, con, analyzer, ct, inbox http.Handler, reg *promethe
 	mux.Handle("GET "+iam.IssuerPath, &issuer.Handler{IAM: s.IAM}) // the accounts' OIDC issuer documents
 	mux.Handle("/signin/", con)
 	mux.Handle("/console/", con)
+	mux.Handle("POST /saml", con) // SAML sign-in to the console, as https://signin.aws.amazon.com/saml
+	mux.Handle("POST /saml/{account}/{provider}", con)
 	mux.Handle("/", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// A browser opening the bare address goes to the console; API calls
 		// (signed, or with a query string) go to the API.

@@ -3,7 +3,6 @@ package sts
 import (
 	"context"
 	"crypto/rand"
-	"crypto/sha256"
 	"encoding/hex"
 	"errors"
 	"regexp"
@@ -96,48 +95,56 @@ func subjectType(format string) string {
 // trust policy then decides with the provider as the Federated principal
 // and the saml: condition keys.
 func (s *Service) assumeRoleWithSAML(ctx context.Context, p *warden.Principal, in *assumeRoleWithSAMLInput) (*assumeRoleWithSAMLOutput, error) {
+	_, out, err := s.samlSession(ctx, p, in, false)
+	return out, err
+}
+
+// samlSession is AssumeRoleWithSAML, returning the session it stored too.
+// For a console sign-in (console) the SessionDuration attribute is capped
+// at the role's MaxSessionDuration instead of refused beyond it, as the AWS
+// console does.
+func (s *Service) samlSession(ctx context.Context, p *warden.Principal, in *assumeRoleWithSAMLInput, console bool) (*warden.Session, *assumeRoleWithSAMLOutput, error) {
 	limits, err := sessionLimits(in.Policy, in.PolicyArns, nil, nil)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	account := roleAccount(in.RoleArn)
 	provName, ok := strings.CutPrefix(in.PrincipalArn, "arn:aws:iam::"+account+":saml-provider/")
 	if account == "" || !ok || provName == "" {
-		return nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "Specified provider doesn't exist in the role's account")
+		return nil, nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "Specified provider doesn't exist in the role's account")
 	}
 	prov, err := s.iam.SAMLProvider(ctx, account, provName)
 	if warden.IsNotFound(err) {
-		return nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "Specified provider doesn't exist")
+		return nil, nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "Specified provider doesn't exist")
 	}
 	if err != nil {
-		return nil, err
-	}
-	certs, err := saml.Certificates(prov.Certs)
-	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	now := s.Now()
-	a, err := saml.Verify(in.SAMLAssertion, saml.Expectations{Issuer: prov.EntityID, Certificates: certs,
-		Recipients: append([]string{SAMLAudience}, s.SAMLRecipients...), Now: now})
+	want, err := s.samlExpectations(prov, now)
 	if err != nil {
-		return nil, samlRefused(err)
+		return nil, nil, err
+	}
+	a, err := saml.Verify(in.SAMLAssertion, want)
+	if err != nil {
+		return nil, nil, samlRefused(err)
 	}
 	if err := a.RoleFor(in.RoleArn, in.PrincipalArn); err != nil {
-		return nil, warden.Errorf(warden.CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
+		return nil, nil, warden.Errorf(warden.CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
 	}
 	sessionName := first(a.Attributes[saml.AttrRoleSessionName])
 	if !sessionNameRE.MatchString(sessionName) {
-		return nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "The SAML assertion's RoleSessionName attribute is missing or not a valid session name.")
+		return nil, nil, warden.Errorf(oidc.CodeInvalidIdentityToken, "The SAML assertion's RoleSessionName attribute is missing or not a valid session name.")
 	}
 	tags, transitive, err := samlTags(a)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sourceIdentity := first(a.Attributes[saml.AttrSourceIdentity])
 
 	role, trust, err := s.roleByARN(ctx, in.RoleArn)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	nameQualifier := saml.NameQualifier(a.Issuer, account, prov.Name)
 	keys := map[string][]string{
@@ -165,11 +172,11 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, p *warden.Principal, i
 	for _, action := range actions {
 		req.Action = action
 		if _, err := s.authz.AuthorizeFederated(ctx, req); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if role == nil {
-		return nil, warden.Errorf(warden.CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
+		return nil, nil, warden.Errorf(warden.CodeAccessDenied, "Not authorized to perform sts:AssumeRoleWithSAML")
 	}
 	asked := in.DurationSeconds
 	if asked == nil {
@@ -177,9 +184,18 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, p *warden.Principal, i
 			asked = &d
 		}
 	}
+	if console {
+		maxSession := role.MaxSessionDuration
+		if maxSession == 0 {
+			maxSession = warden.DefaultMaxSessionDuration
+		}
+		if asked != nil && *asked > maxSession {
+			asked = &maxSession
+		}
+	}
 	seconds, err := roleDuration(role, asked)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	sess := &warden.Session{
 		Account:           role.Account,
@@ -197,8 +213,7 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, p *warden.Principal, i
 		TransitiveTagKeys: transitive,
 	}
 	creds := s.issue(sess, time.Duration(seconds)*time.Second)
-	sum := sha256.Sum256([]byte(a.Issuer + "|" + a.ID))
-	use := &warden.SAMLAssertionUse{Key: hex.EncodeToString(sum[:]), Expires: a.NotOnOrAfter.Add(5 * time.Minute)}
+	use := &warden.SAMLAssertionUse{Key: assertionKey(a), Expires: a.NotOnOrAfter.Add(5 * time.Minute)}
 	actor := *p
 	actor.ARN = in.PrincipalArn
 	details := map[string]string{"accessKeyId": sess.AccessKeyID, "assumedRoleArn": sess.ARN, "subject": a.NameID}
@@ -219,11 +234,33 @@ func (s *Service) assumeRoleWithSAML(ctx context.Context, p *warden.Principal, i
 		return s.audit(ctx, tx, &actor, role.Account, "AssumeRoleWithSAML", role.ARN(), details)
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return &assumeRoleWithSAMLOutput{Credentials: creds, AssumedRoleUser: wAssumedRoleUser{AssumedRoleID: sess.ID, Arn: sess.ARN},
+	return sess, &assumeRoleWithSAMLOutput{Credentials: creds, AssumedRoleUser: wAssumedRoleUser{AssumedRoleID: sess.ID, Arn: sess.ARN},
 		PackedPolicySize: limits.packedSize(), Subject: a.NameID, SubjectType: subjectType(a.NameIDFormat), Issuer: a.Issuer,
 		Audience: a.Recipient, NameQualifier: nameQualifier, SourceIdentity: sourceIdentity}, nil
+}
+
+// samlExpectations are what a response must satisfy for prov: signed by
+// its metadata certificates, decrypted with its private keys (encrypted
+// when it requires so), meant for AWS's sign-in URL or one of this
+// Warden's (SAMLRecipients, and each of those followed by
+// /ACCOUNT/PROVIDER, the provider's own sign-in URL).
+func (s *Service) samlExpectations(prov *warden.SAMLProvider, now time.Time) (saml.Expectations, error) {
+	certs, err := saml.Certificates(prov.Certs)
+	if err != nil {
+		return saml.Expectations{}, err
+	}
+	keys, err := s.iam.SAMLDecryptionKeys(prov)
+	if err != nil {
+		return saml.Expectations{}, err
+	}
+	recipients := []string{SAMLAudience}
+	for _, r := range s.SAMLRecipients {
+		recipients = append(recipients, r, strings.TrimSuffix(r, "/")+"/"+prov.Account+"/"+prov.Name)
+	}
+	return saml.Expectations{Issuer: prov.EntityID, Certificates: certs, Recipients: recipients, Now: now,
+		DecryptionKeys: keys, RequireEncryption: prov.EncryptionMode == "Required"}, nil
 }
 
 func first(vs []string) string {

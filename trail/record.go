@@ -22,7 +22,7 @@ const hidden = "HIDDEN_DUE_TO_SECURITY_REASONS"
 var secretNames = map[string]bool{
 	"password": true, "newpassword": true, "oldpassword": true, "secretaccesskey": true, "sessiontoken": true,
 	"authenticationcode1": true, "authenticationcode2": true, "tokencode": true, "samlassertion": true,
-	"webidentitytoken": true, "base32stringseed": true, "qrcodepng": true, "privatekey": true,
+	"webidentitytoken": true, "base32stringseed": true, "qrcodepng": true, "privatekey": true, "addprivatekey": true,
 	"securitytoken": true, "servicepassword": true, "x-amz-security-token": true, "signature": true, "x-amz-signature": true,
 }
 

@@ -61,6 +61,7 @@ type options struct {
 	password string
 	keyID    string
 	secret   string
+	samlURL  bool
 }
 
 // An Option changes how Start builds the server.
@@ -87,6 +88,11 @@ func WithMode(m authz.Mode) Option { return func(o *options) { o.cfg.Mode = m } 
 func WithDev(devUser string) Option {
 	return func(o *options) { o.cfg.Dev, o.cfg.DevUser = true, devUser }
 }
+
+// WithSAMLSignIn makes the server accept SAML assertions meant for its own
+// sign-in URL, Endpoint + "/saml" (what --saml-url sets), besides
+// https://signin.aws.amazon.com/saml.
+func WithSAMLSignIn() Option { return func(o *options) { o.samlURL = true } }
 
 // WithDataDir keeps the store in SQLite in dir (with its master key there)
 // instead of in memory, so that the test can also open it.
@@ -161,6 +167,9 @@ func start(opts ...Option) (*Server, func() error, error) {
 		w.Close()
 		store.Close()
 		return nil, nil, err
+	}
+	if o.samlURL { // known only now that the port is: set before serving
+		w.STS.SAMLRecipients = append(w.STS.SAMLRecipients, "http://"+ln.Addr().String()+"/saml")
 	}
 	hs := &http.Server{Handler: w.Handler, ReadHeaderTimeout: 10 * time.Second}
 	served := make(chan error, 1)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -14,6 +15,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
+
+	"github.com/warden-iam/warden/saml/samltest"
 )
 
 // runInErr runs a with the tab's deadline and returns its error.
@@ -56,6 +59,12 @@ func TestConsolePagesAccessible(t *testing.T) {
 	res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Auditor"), AssumeRolePolicyDocument: aws.String(
 		`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::` + testAccount + `:root"},"Action":"sts:AssumeRole"}]}`)})).must(t)
 	arn := createPolicy(t, root, "reports", "")
+	samlIdP := samltest.New(t, "https://idp.example.com/metadata")
+	samlARN := aws.ToString(res(root.CreateSAMLProvider(ctx, &iam.CreateSAMLProviderInput{Name: aws.String("Corp"),
+		SAMLMetadataDocument: aws.String(samlIdP.Metadata(time.Now().Add(24 * time.Hour)))})).must(t).SAMLProviderArn)
+	oidcARN := aws.ToString(res(root.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{
+		Url: aws.String("https://token.actions.githubusercontent.com"), ClientIDList: []string{"sts.amazonaws.com"},
+		ThumbprintList: []string{strings.Repeat("a", 40)}})).must(t).OpenIDConnectProviderArn)
 
 	p := newTab(t, s.URL)
 	p.signIn("root@warden.local", rootPass, true, "#offer-skip")
@@ -84,6 +93,11 @@ func TestConsolePagesAccessible(t *testing.T) {
 		{"events", "/console/events"},
 		{"close-account", "/console/close-account"},
 		{"password", "/console/password"},
+		{"identity-providers", "/console/identity-providers"},
+		{"identity-provider-new-oidc", "/console/identity-providers/new?type=oidc"},
+		{"identity-provider-new-saml", "/console/identity-providers/new?type=saml"},
+		{"identity-provider-oidc", "/console/identity-providers/provider?arn=" + url.QueryEscape(oidcARN)},
+		{"identity-provider-saml", "/console/identity-providers/provider?arn=" + url.QueryEscape(samlARN)},
 	}
 	var failures []string
 	for _, pg := range pages {

@@ -32,6 +32,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	enforce := fs.String("enforce", "strict", "authorization mode: strict, soft or off")
 	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
 	issuerURL := fs.String("issuer-url", "", "https URL at which this server's /oidc/ paths are reachable, for outbound web identity federation")
+	samlURL := fs.String("saml-url", "", "URL at which identity providers post SAML responses to sign in to the console (this server's /saml; default --issuer-url + /saml)")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, binds 127.0.0.1, unknown well-signed credentials act as the IAM user --dev-user with AdministratorAccess, POST /warden/reset wipes the store")
 	devUser := fs.String("dev-user", warden.DefaultDevUser, "name of the virtual IAM user of --dev")
 	var cc console.Config
@@ -116,7 +117,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
-		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL,
+		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL, SAMLURL: *samlURL,
 		NoAccessAdvisor: !*accessAdvisor, NoEventHistory: !*eventHistory, EventRetention: *eventRetention, EventExportDir: *eventExportDir,
 		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
 		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})

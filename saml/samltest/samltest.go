@@ -34,6 +34,13 @@ func New(t testing.TB, entityID string) *IdP {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return WithKey(t, entityID, key)
+}
+
+// WithKey returns an IdP signing with key (fuzz targets use a fixed key:
+// generating one under the fuzzer's instrumentation takes minutes).
+func WithKey(t testing.TB, entityID string, key *rsa.PrivateKey) *IdP {
+	t.Helper()
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: entityID},
 		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().AddDate(1, 0, 0), KeyUsage: x509.KeyUsageDigitalSignature}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
