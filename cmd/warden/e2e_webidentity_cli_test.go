@@ -24,6 +24,10 @@ func awsCLIWithEndpointURL(t *testing.T) (string, []string) {
 	if p, err := exec.LookPath("aws"); err == nil {
 		candidates = append([]string{p}, candidates...)
 	}
+	// pip's aws CLI under pyenv, also when PATH does not name the shims.
+	if home, err := os.UserHomeDir(); err == nil {
+		candidates = append(candidates, filepath.Join(home, ".pyenv", "shims", "aws"))
+	}
 	for _, p := range candidates {
 		var env []string
 		if dir, ok := strings.CutSuffix(filepath.Dir(p), "/shims"); ok {
