@@ -129,8 +129,18 @@ type draft struct {
 	principals [2]*node
 }
 
-// checkDocument runs the grammar's stages over a structurally read document.
-func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error {
+// layout is what IAM's parser sees of a document's text beyond its
+// structure: whether it opens with white space, and whether a single
+// statement object comes before the Version that says how to read it.
+type layout struct {
+	leadingSpace        bool
+	objectBeforeVersion bool
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// checkGrammar runs the grammar's stages over a structurally read document.
+func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []draft) error {
 	// Version.
 	if kind.managed() && (!hasVersion || version != Version2012) {
 		return broke(RuleVersion)
@@ -143,7 +153,13 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			}
 		}
 	}
-	// The legacy parser: Effect's exact case, dates, ARN shapes.
+	// The legacy parser: a document that does not open with its brace, or
+	// whose single statement object precedes the Version, is read by the
+	// legacy parser, which refuses it; then Effect's exact case, dates and
+	// ARN shapes.
+	if kind != Trust && (lay.leadingSpace || lay.objectBeforeVersion) {
+		return broke(RuleLegacy)
+	}
 	for _, d := range ds {
 		if d.effect != "Allow" && d.effect != "Deny" {
 			return broke(RuleLegacy)
@@ -169,9 +185,13 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			}
 		}
 	}
-	// Sids.
+	// Sids, statement by statement: its characters, then whether an
+	// earlier statement has it.
 	sids := make(map[string]bool, len(ds))
 	for _, d := range ds {
+		if kind != Resource && !isAlnum(d.s.Sid) {
+			return broke(RuleSidAlnum)
+		}
 		if d.s.Sid == "" {
 			continue
 		}
@@ -179,13 +199,6 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			return broke(RuleSidUnique)
 		}
 		sids[d.s.Sid] = true
-	}
-	if kind != Resource {
-		for _, d := range ds {
-			if !isAlnum(d.s.Sid) {
-				return broke(RuleSidAlnum)
-			}
-		}
 	}
 	// A trust policy's resource is the role: IAM refuses a Resource before
 	// it looks at principals (a pasted identity policy gets this message).
@@ -284,10 +297,23 @@ func checkAction(a string) error {
 	return nil
 }
 
-// trustAction reports whether a trust policy may name action a: STS's.
+// trustActions are the actions a trust policy may name: the ways of
+// assuming a role and what may come with them. IAM refuses any other, an
+// unknown sts: action included.
+var trustActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+	"sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext"}
+
+// trustAction reports whether a trust policy may name action a.
 func trustAction(a string) bool {
-	vendor, _, _ := strings.Cut(a, ":")
-	return a == "*" || strings.EqualFold(vendor, "sts")
+	if a == "*" {
+		return true
+	}
+	for _, t := range trustActions {
+		if strings.EqualFold(a, t) {
+			return true
+		}
+	}
+	return false
 }
 
 // partitions are the partitions IAM accepts in a Resource, and the wildcard
