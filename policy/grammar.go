@@ -28,8 +28,8 @@ const (
 	RuleVersion          = "VERSION"
 	RulePrincipalInIdent = "PRINCIPAL_IN_IDENTITY"
 	RuleLegacy           = "LEGACY"
-	RuleSidUnique        = "SID_UNIQUE"
 	RuleSidAlnum         = "SID_ALNUM"
+	RuleSidUnique        = "SID_UNIQUE"
 	RulePrincipalMissing = "PRINCIPAL_MISSING"
 	RuleNotPrincipal     = "NOT_PRINCIPAL_PROHIBITED"
 	RuleBothPrincipals   = "BOTH_PRINCIPALS"
@@ -54,13 +54,18 @@ const (
 )
 
 const (
-	srcMoto     = "getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
+	srcMoto     = "github.com/getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
 	srcGrammar  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"
 	srcTrustRes = "github.com/kubernetes-sigs/external-dns issue 3085 (CreateRole: Has prohibited field Resource)"
 	srcTrustJSN = "github.com/AWSCookbook/Security issue 2 (CreateRole: This policy contains invalid Json)"
 	srcPrinc    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
 	srcIAMReg   = "github.com/cloud-gov/terraform-provision pull 1838 (IAM resource ... cannot contain region information)"
-	srcIssue11  = "Warden issue 11 (IAM messages observed by a user)"
+	srcIssue11  = "https://github.com/hashicorp/terraform/issues/13449 (PutRolePolicy: Policy document should not specify a principal.)"
+	srcTrustAct = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
+	srcWildVend = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
+	srcSidAlnum = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
+	srcLegacy   = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version)"
+	srcNoPrinc  = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
 )
 
 var identityKinds = []Kind{Identity, Managed, Boundary, Session}
@@ -75,10 +80,10 @@ var Rules = []Rule{
 	{RuleSyntax, msgSyntax, nil, srcMoto},
 	{RuleVersion, "Policy document must be version 2012-10-17 or greater.", []Kind{Managed}, srcMoto},
 	{RulePrincipalInIdent, "Policy document should not specify a principal.", identityKinds, srcIssue11},
-	{RuleLegacy, msgLegacy, nil, srcMoto},
+	{RuleLegacy, msgLegacy, nil, srcMoto + "; " + srcLegacy},
+	{RuleSidAlnum, msgSidAlnum, []Kind{Identity, Managed, Boundary, Session, Trust}, srcSidAlnum},
 	{RuleSidUnique, msgSidUnique, nil, srcMoto},
-	{RuleSidAlnum, msgSidAlnum, []Kind{Identity, Managed, Boundary, Session, Trust}, srcGrammar},
-	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes},
+	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes + "; " + srcTrustAct},
 	{RulePrincipalMissing, "Missing required field Principal", []Kind{Trust, Resource}, srcPrinc},
 	{RuleNotPrincipal, "Has prohibited field NotPrincipal", []Kind{Trust}, srcPrinc},
 	{RuleBothPrincipals, "Policy statement must not contain both Principal and NotPrincipal.", []Kind{Resource}, srcGrammar},
@@ -92,12 +97,12 @@ var Rules = []Rule{
 	{RuleIAMPath, `IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`, nil, srcMoto},
 	{RuleVendor, msgVendor, nil, srcMoto},
 	{RuleActionColon, msgActionColon, nil, srcMoto},
-	{RuleVendorWildcard, msgVendorWild, nil, srcGrammar},
+	{RuleVendorWildcard, msgVendorWild, nil, srcWildVend},
 	{RuleVendorInvalid, "Vendor %s is not valid", nil, srcMoto},
 	{RuleConditionColon, msgConditionColon, nil, srcGrammar},
-	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcGrammar},
+	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcTrustAct},
 	{RuleNoResources, msgNoResources, nil, srcMoto},
-	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc},
+	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc + "; " + srcNoPrinc + "; https://github.com/aws-cloudformation/cfn-lint/issues/4287"},
 	{RuleVariable, "Policy variable %s is not valid.", nil, srcGrammar},
 }
 
@@ -299,17 +304,17 @@ func checkAction(a string) error {
 
 // trustActions are the actions a trust policy may name: the ways of
 // assuming a role and what may come with them. IAM refuses any other, an
-// unknown sts: action included.
+// unknown sts: action included (localstack's snapshot of
+// UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS).
 var trustActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
 	"sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext"}
 
-// trustAction reports whether a trust policy may name action a.
+// trustAction reports whether a trust policy may name action a: one of
+// trustActions, or a wildcard that matches one ("*", "sts:*").
 func trustAction(a string) bool {
-	if a == "*" {
-		return true
-	}
+	p := newActionPattern(a)
 	for _, t := range trustActions {
-		if strings.EqualFold(a, t) {
+		if p.match(t) {
 			return true
 		}
 	}

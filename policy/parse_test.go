@@ -94,7 +94,7 @@ func TestParseMalformed(t *testing.T) {
 		// An unknown sts: action is refused in a trust policy (localstack's
 		// snapshot of UpdateAssumeRolePolicy, recorded from AWS).
 		{"trust unknown sts action", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:InvalidAction"}`), "AssumeRole policy may only specify STS AssumeRole actions."},
-		{"trust sts wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:*"}`), "AssumeRole policy may only specify STS AssumeRole actions."},
+		{"trust sts wildcard matching none", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:Get*"}`), "AssumeRole policy may only specify STS AssumeRole actions."},
 		// A principal list left empty (terraform-aws-modules/terraform-aws-iam#47).
 		{"trust empty principal list", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"AWS":[]},"Action":"sts:AssumeRole"}`), "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!"},
 		// Sids are checked statement by statement, characters first
@@ -154,6 +154,7 @@ func TestParseValid(t *testing.T) {
 		// CDK renders Statement (a list) before Version; IAM reads it.
 		{"statement list before version", policy.Managed, `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}],"Version":"2012-10-17"}`},
 		{"trust tag session", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}`)},
+		{"trust sts wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:*","sts:AssumeRole*"]}`)},
 		{"whitespace", policy.Identity, "{ \"Version\" : \"2012-10-17\" ,\r\n \"Statement\" : { \"Effect\":\"Allow\", \"Action\":\"*\", \"Resource\":\"*\" } } \n"},
 	}
 	for _, tt := range tests {
