@@ -407,8 +407,10 @@ func checkResource(r string) error {
 		}
 	case "s3":
 		// Buckets and objects have neither region nor account; access
-		// points, jobs and Storage Lens have both.
-		if literal(region) && account == "" {
+		// points, jobs and Storage Lens have both. IAM refuses a region on
+		// anything else, an account beside it or not (aws/aws-cdk#22445:
+		// arn:aws:s3:us-west-2:123456789:test/athena).
+		if literal(region) && (account == "" || !s3Regional(resource)) {
 			return broke(RuleS3Region, r)
 		}
 	}
@@ -417,6 +419,24 @@ func checkResource(r string) error {
 
 // literal reports whether an ARN section is set and has no wildcard.
 func literal(sec string) bool { return sec != "" && !strings.ContainsAny(sec, "*?") }
+
+// s3RegionalTypes are the S3 resource types whose ARNs name a region.
+var s3RegionalTypes = []string{"accesspoint", "job", "storage-lens", "storage-lens-group", "async-request", "access-grants"}
+
+// s3Regional reports whether an S3 resource is of a regional type, or its
+// type is left open by a wildcard or variable.
+func s3Regional(res string) bool {
+	typ, _, _ := strings.Cut(res, "/")
+	if strings.ContainsAny(typ, "*?") || strings.Contains(typ, "${") {
+		return true
+	}
+	for _, t := range s3RegionalTypes {
+		if typ == t {
+			return true
+		}
+	}
+	return false
+}
 
 func iamPath(res string) bool {
 	if res == "*" || res == "root" {

@@ -100,6 +100,7 @@ func TestParseMalformed(t *testing.T) {
 		// Sids are checked statement by statement, characters first
 		// (Wolox/carthage_cache#22).
 		{"duplicate sid not alphanumeric", policy.Identity, stmt(`[{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}]`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
+		{"s3 region on a bucket with an account", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:us-west-2:123456789012:test/athena"}`), "Resource arn:aws:s3:us-west-2:123456789012:test/athena can not contain region information."},
 		{"date not a date", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}`), "The policy failed legacy parsing"},
 	}
 	for _, tt := range tests {
@@ -153,6 +154,7 @@ func TestParseValid(t *testing.T) {
 		{"2008 literal variable", policy.Identity, `{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username"}}`},
 		// CDK renders Statement (a list) before Version; IAM reads it.
 		{"statement list before version", policy.Managed, `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}],"Version":"2012-10-17"}`},
+		{"s3 regional types", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:us-west-2:123456789012:accesspoint/ap","arn:aws:s3:us-west-2:123456789012:job/*","arn:aws:s3:us-west-2:123456789012:storage-lens/x","arn:aws:s3:us-west-2:123456789012:*"]}`)},
 		{"trust tag session", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}`)},
 		{"trust sts wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:*","sts:AssumeRole*"]}`)},
 		{"whitespace", policy.Identity, "{ \"Version\" : \"2012-10-17\" ,\r\n \"Statement\" : { \"Effect\":\"Allow\", \"Action\":\"*\", \"Resource\":\"*\" } } \n"},
