@@ -41,6 +41,10 @@ type Service struct {
 	// latest use.
 	FlushAccessAdvisor func(context.Context) error
 
+	// DevUserARN is the ARN of --dev's virtual IAM user, which trust
+	// policies may name although it is not stored.
+	DevUserARN string
+
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
 	Now       func() time.Time
