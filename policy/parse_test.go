@@ -74,6 +74,7 @@ func TestParseMalformed(t *testing.T) {
 		{"principal short account", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"12345"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"12345"`},
 		{"principal non-principal arn", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:s3:::bucket"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"arn:aws:s3:::bucket"`},
 		{"principal wildcard service", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"*.amazonaws.com"`},
+		{"principal federated wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity"}`), "Federated principals must be valid domain names or SAML metadata ARNs"},
 		{"principal service without a name", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"amazonaws.com"`},
 		{"principal service not amazonaws", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"lambda"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"lambda"`},
 		{"sid not alphanumeric", policy.Identity, stmt(`{"Sid":"my-sid","Effect":"Allow","Action":"*","Resource":"*"}`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},

@@ -139,7 +139,9 @@ func compilePrincipals(p *Principals) (principalMatcher, error) {
 	}
 	for _, v := range p.Federated {
 		if v == "" || strings.ContainsAny(v, "*? ") {
-			return principalMatcher{}, invalidPrincipal("Federated", v)
+			// IAM's words for a Federated value it cannot read
+			// (terraform-aws-modules/terraform-aws-iam#202).
+			return principalMatcher{}, &Error{Rule: RulePrincipal, Message: "Federated principals must be valid domain names or SAML metadata ARNs"}
 		}
 		m.federated = append(m.federated, v)
 	}
