@@ -99,7 +99,7 @@ var Rules = []Rule{
 	{RuleActionColon, msgActionColon, nil, srcMoto},
 	{RuleVendorWildcard, msgVendorWild, nil, srcWildVend},
 	{RuleVendorInvalid, "Vendor %s is not valid", nil, srcMoto},
-	{RuleConditionColon, msgConditionColon, nil, srcGrammar},
+	{RuleConditionColon, msgConditionColon, nil, "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1084 (CreateRole: a condition key with https://)"},
 	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcTrustAct},
 	{RuleNoResources, msgNoResources, nil, srcMoto},
 	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc + "; " + srcNoPrinc + "; https://github.com/aws-cloudformation/cfn-lint/issues/4287"},
