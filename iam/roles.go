@@ -172,6 +172,9 @@ func (s *Service) createRole(ctx context.Context, p *warden.Principal, in *creat
 		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Description: in.Description, MaxSessionDuration: maxSession,
 		PermissionsBoundary: in.PermissionsBoundary, Tags: tags}
 	err := s.update(ctx, p, "CreateRole", target, func(tx warden.Tx) error {
+		if err := s.checkTrustPrincipals(ctx, tx, r.AssumeRolePolicyDocument); err != nil {
+			return err
+		}
 		if r.PermissionsBoundary != "" {
 			if err := s.useAsBoundary(ctx, tx, p.Account, r.PermissionsBoundary, 1); err != nil {
 				return err
@@ -341,6 +344,9 @@ func (s *Service) updateAssumeRolePolicy(ctx context.Context, p *warden.Principa
 			return err
 		}
 		if err := checkTrustDocument(in.PolicyDocument); err != nil {
+			return err
+		}
+		if err := s.checkTrustPrincipals(ctx, tx, in.PolicyDocument); err != nil {
 			return err
 		}
 		r.AssumeRolePolicyDocument = in.PolicyDocument

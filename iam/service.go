@@ -49,6 +49,10 @@ type Service struct {
 	reports                sync.WaitGroup
 	reportSlots            chan struct{}
 
+	// DevUserARN is the ARN of --dev's virtual IAM user, which trust
+	// policies may name although it is not stored.
+	DevUserARN string
+
 	// Now, NewID and NewSecret are replaceable so that tests and golden files
 	// are stable.
 	Now       func() time.Time

@@ -25,6 +25,7 @@ const (
 	msgConditionColon = "Condition can contain only one colon."
 	msgVendorWild     = "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."
 	msgSidUnique      = "Statement IDs (SID) in a single policy must be unique."
+	msgNoPrincipals   = "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!"
 	msgSidAlnum       = "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"
 )
 

@@ -28,8 +28,8 @@ const (
 	RuleVersion          = "VERSION"
 	RulePrincipalInIdent = "PRINCIPAL_IN_IDENTITY"
 	RuleLegacy           = "LEGACY"
-	RuleSidUnique        = "SID_UNIQUE"
 	RuleSidAlnum         = "SID_ALNUM"
+	RuleSidUnique        = "SID_UNIQUE"
 	RulePrincipalMissing = "PRINCIPAL_MISSING"
 	RuleNotPrincipal     = "NOT_PRINCIPAL_PROHIBITED"
 	RuleBothPrincipals   = "BOTH_PRINCIPALS"
@@ -54,13 +54,18 @@ const (
 )
 
 const (
-	srcMoto     = "getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
+	srcMoto     = "github.com/getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
 	srcGrammar  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"
 	srcTrustRes = "github.com/kubernetes-sigs/external-dns issue 3085 (CreateRole: Has prohibited field Resource)"
 	srcTrustJSN = "github.com/AWSCookbook/Security issue 2 (CreateRole: This policy contains invalid Json)"
 	srcPrinc    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
 	srcIAMReg   = "github.com/cloud-gov/terraform-provision pull 1838 (IAM resource ... cannot contain region information)"
-	srcIssue11  = "Warden issue 11 (IAM messages observed by a user)"
+	srcIssue11  = "https://github.com/hashicorp/terraform/issues/13449 (PutRolePolicy: Policy document should not specify a principal.)"
+	srcTrustAct = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
+	srcWildVend = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
+	srcSidAlnum = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
+	srcLegacy   = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version)"
+	srcNoPrinc  = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
 )
 
 var identityKinds = []Kind{Identity, Managed, Boundary, Session}
@@ -75,10 +80,10 @@ var Rules = []Rule{
 	{RuleSyntax, msgSyntax, nil, srcMoto},
 	{RuleVersion, "Policy document must be version 2012-10-17 or greater.", []Kind{Managed}, srcMoto},
 	{RulePrincipalInIdent, "Policy document should not specify a principal.", identityKinds, srcIssue11},
-	{RuleLegacy, msgLegacy, nil, srcMoto},
+	{RuleLegacy, msgLegacy, nil, srcMoto + "; " + srcLegacy},
+	{RuleSidAlnum, msgSidAlnum, []Kind{Identity, Managed, Boundary, Session, Trust}, srcSidAlnum},
 	{RuleSidUnique, msgSidUnique, nil, srcMoto},
-	{RuleSidAlnum, msgSidAlnum, []Kind{Identity, Managed, Boundary, Session, Trust}, srcGrammar},
-	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes},
+	{RuleTrustResource, "Has prohibited field %s", []Kind{Trust}, srcTrustRes + "; " + srcTrustAct},
 	{RulePrincipalMissing, "Missing required field Principal", []Kind{Trust, Resource}, srcPrinc},
 	{RuleNotPrincipal, "Has prohibited field NotPrincipal", []Kind{Trust}, srcPrinc},
 	{RuleBothPrincipals, "Policy statement must not contain both Principal and NotPrincipal.", []Kind{Resource}, srcGrammar},
@@ -92,12 +97,12 @@ var Rules = []Rule{
 	{RuleIAMPath, `IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`, nil, srcMoto},
 	{RuleVendor, msgVendor, nil, srcMoto},
 	{RuleActionColon, msgActionColon, nil, srcMoto},
-	{RuleVendorWildcard, msgVendorWild, nil, srcGrammar},
+	{RuleVendorWildcard, msgVendorWild, nil, srcWildVend},
 	{RuleVendorInvalid, "Vendor %s is not valid", nil, srcMoto},
-	{RuleConditionColon, msgConditionColon, nil, srcGrammar},
-	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcGrammar},
+	{RuleConditionColon, msgConditionColon, nil, "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1084 (CreateRole: a condition key with https://)"},
+	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcTrustAct},
 	{RuleNoResources, msgNoResources, nil, srcMoto},
-	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc},
+	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc + "; " + srcNoPrinc + "; https://github.com/aws-cloudformation/cfn-lint/issues/4287"},
 	{RuleVariable, "Policy variable %s is not valid.", nil, srcGrammar},
 }
 
@@ -129,8 +134,18 @@ type draft struct {
 	principals [2]*node
 }
 
-// checkDocument runs the grammar's stages over a structurally read document.
-func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error {
+// layout is what IAM's parser sees of a document's text beyond its
+// structure: whether it opens with white space, and whether a single
+// statement object comes before the Version that says how to read it.
+type layout struct {
+	leadingSpace        bool
+	objectBeforeVersion bool
+}
+
+func isSpaceByte(c byte) bool { return c == ' ' || c == '\t' || c == '\n' || c == '\r' }
+
+// checkGrammar runs the grammar's stages over a structurally read document.
+func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []draft) error {
 	// Version.
 	if kind.managed() && (!hasVersion || version != Version2012) {
 		return broke(RuleVersion)
@@ -143,7 +158,13 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			}
 		}
 	}
-	// The legacy parser: Effect's exact case, dates, ARN shapes.
+	// The legacy parser: a document that does not open with its brace, or
+	// whose single statement object precedes the Version, is read by the
+	// legacy parser, which refuses it; then Effect's exact case, dates and
+	// ARN shapes.
+	if kind != Trust && (lay.leadingSpace || lay.objectBeforeVersion) {
+		return broke(RuleLegacy)
+	}
 	for _, d := range ds {
 		if d.effect != "Allow" && d.effect != "Deny" {
 			return broke(RuleLegacy)
@@ -169,9 +190,13 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			}
 		}
 	}
-	// Sids.
+	// Sids, statement by statement: its characters, then whether an
+	// earlier statement has it.
 	sids := make(map[string]bool, len(ds))
 	for _, d := range ds {
+		if kind != Resource && !isAlnum(d.s.Sid) {
+			return broke(RuleSidAlnum)
+		}
 		if d.s.Sid == "" {
 			continue
 		}
@@ -179,13 +204,6 @@ func checkGrammar(kind Kind, version string, hasVersion bool, ds []draft) error 
 			return broke(RuleSidUnique)
 		}
 		sids[d.s.Sid] = true
-	}
-	if kind != Resource {
-		for _, d := range ds {
-			if !isAlnum(d.s.Sid) {
-				return broke(RuleSidAlnum)
-			}
-		}
 	}
 	// A trust policy's resource is the role: IAM refuses a Resource before
 	// it looks at principals (a pasted identity policy gets this message).
@@ -284,10 +302,23 @@ func checkAction(a string) error {
 	return nil
 }
 
-// trustAction reports whether a trust policy may name action a: STS's.
+// trustActions are the actions a trust policy may name: the ways of
+// assuming a role and what may come with them. IAM refuses any other, an
+// unknown sts: action included (localstack's snapshot of
+// UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS).
+var trustActions = []string{"sts:AssumeRole", "sts:AssumeRoleWithSAML", "sts:AssumeRoleWithWebIdentity",
+	"sts:TagSession", "sts:SetSourceIdentity", "sts:SetContext"}
+
+// trustAction reports whether a trust policy may name action a: one of
+// trustActions, or a wildcard that matches one ("*", "sts:*").
 func trustAction(a string) bool {
-	vendor, _, _ := strings.Cut(a, ":")
-	return a == "*" || strings.EqualFold(vendor, "sts")
+	p := newActionPattern(a)
+	for _, t := range trustActions {
+		if p.match(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // partitions are the partitions IAM accepts in a Resource, and the wildcard
@@ -376,8 +407,10 @@ func checkResource(r string) error {
 		}
 	case "s3":
 		// Buckets and objects have neither region nor account; access
-		// points, jobs and Storage Lens have both.
-		if literal(region) && account == "" {
+		// points, jobs and Storage Lens have both. IAM refuses a region on
+		// anything else, an account beside it or not (aws/aws-cdk#22445:
+		// arn:aws:s3:us-west-2:123456789:test/athena).
+		if literal(region) && (account == "" || !s3Regional(resource)) {
 			return broke(RuleS3Region, r)
 		}
 	}
@@ -386,6 +419,24 @@ func checkResource(r string) error {
 
 // literal reports whether an ARN section is set and has no wildcard.
 func literal(sec string) bool { return sec != "" && !strings.ContainsAny(sec, "*?") }
+
+// s3RegionalTypes are the S3 resource types whose ARNs name a region.
+var s3RegionalTypes = []string{"accesspoint", "job", "storage-lens", "storage-lens-group", "async-request", "access-grants"}
+
+// s3Regional reports whether an S3 resource is of a regional type, or its
+// type is left open by a wildcard or variable.
+func s3Regional(res string) bool {
+	typ, _, _ := strings.Cut(res, "/")
+	if strings.ContainsAny(typ, "*?") || strings.Contains(typ, "${") {
+		return true
+	}
+	for _, t := range s3RegionalTypes {
+		if typ == t {
+			return true
+		}
+	}
+	return false
+}
 
 func iamPath(res string) bool {
 	if res == "*" || res == "root" {

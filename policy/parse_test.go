@@ -73,7 +73,10 @@ func TestParseMalformed(t *testing.T) {
 		{"principal wildcard arn", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:iam::123456789012:user/*"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"arn:aws:iam::123456789012:user/*"`},
 		{"principal short account", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"12345"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"12345"`},
 		{"principal non-principal arn", policy.Resource, stmt(`{"Effect":"Allow","Principal":{"AWS":"arn:aws:s3:::bucket"},"Action":"s3:*","Resource":"*"}`), `Invalid principal in policy: "AWS":"arn:aws:s3:::bucket"`},
-		{"principal wildcard service", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "Service":"*.amazonaws.com"`},
+		{"principal wildcard service", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"*.amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"*.amazonaws.com"`},
+		{"principal federated wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Federated":"*"},"Action":"sts:AssumeRoleWithWebIdentity"}`), "Federated principals must be valid domain names or SAML metadata ARNs"},
+		{"principal service without a name", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"amazonaws.com"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"amazonaws.com"`},
+		{"principal service not amazonaws", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"lambda"},"Action":"sts:AssumeRole"}`), `Invalid principal in policy: "SERVICE":"lambda"`},
 		{"sid not alphanumeric", policy.Identity, stmt(`{"Sid":"my-sid","Effect":"Allow","Action":"*","Resource":"*"}`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
 		{"duplicate sid", policy.Identity, stmt(`[{"Sid":"A","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"A","Effect":"Deny","Action":"*","Resource":"*"}]`), "Statement IDs (SID) in a single policy must be unique."},
 		{"sid number", policy.Identity, stmt(`{"Sid":1,"Effect":"Allow","Action":"*","Resource":"*"}`), "Syntax errors in policy."},
@@ -85,6 +88,22 @@ func TestParseMalformed(t *testing.T) {
 		{"condition key two colons", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"https://oidc.example.com:sub":"a"}}}`), "Condition can contain only one colon."},
 		{"condition value object", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":{"a":1}}}}`), "Syntax errors in policy."},
 		{"condition value null", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:username":null}}}`), "Syntax errors in policy."},
+		// IAM reads a document that opens with white space, or whose single
+		// statement object precedes the Version, with the legacy parser
+		// (hashicorp/terraform#14652, 99designs/iamy#65).
+		{"leading space", policy.Identity, "  " + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
+		{"leading newline", policy.Managed, "\n" + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
+		{"statement object before version", policy.Identity, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"},"Version":"2012-10-17"}`, "The policy failed legacy parsing"},
+		// An unknown sts: action is refused in a trust policy (localstack's
+		// snapshot of UpdateAssumeRolePolicy, recorded from AWS).
+		{"trust unknown sts action", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:InvalidAction"}`), "AssumeRole policy may only specify STS AssumeRole actions."},
+		{"trust sts wildcard matching none", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:Get*"}`), "AssumeRole policy may only specify STS AssumeRole actions."},
+		// A principal list left empty (terraform-aws-modules/terraform-aws-iam#47).
+		{"trust empty principal list", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"AWS":[]},"Action":"sts:AssumeRole"}`), "Invalid principal in policy: com.amazon.balsa.error.InvalidPolicyException: The passed in policy has a statement with no principals!"},
+		// Sids are checked statement by statement, characters first
+		// (Wolox/carthage_cache#22).
+		{"duplicate sid not alphanumeric", policy.Identity, stmt(`[{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}]`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
+		{"s3 region on a bucket with an account", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:us-west-2:123456789012:test/athena"}`), "Resource arn:aws:s3:us-west-2:123456789012:test/athena can not contain region information."},
 		{"date not a date", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}`), "The policy failed legacy parsing"},
 	}
 	for _, tt := range tests {
@@ -136,7 +155,12 @@ func TestParseValid(t *testing.T) {
 		{"trust oidc", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Federated":"arn:aws:iam::123456789012:oidc-provider/oidc.example.com"},"Action":"sts:AssumeRoleWithWebIdentity","Condition":{"StringEquals":{"oidc.example.com:aud":"x"}}}`)},
 		{"escapes", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${*}/${?}/${$}","Condition":{"StringLike":{"s3:prefix":"${aws:username, 'it''s'}/*"}}}`)},
 		{"2008 literal variable", policy.Identity, `{"Version":"2008-10-17","Statement":{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:::b/${aws:username"}}`},
-		{"whitespace", policy.Identity, " \n\t{ \"Version\" : \"2012-10-17\" ,\r\n \"Statement\" : { \"Effect\":\"Allow\", \"Action\":\"*\", \"Resource\":\"*\" } } \n"},
+		// CDK renders Statement (a list) before Version; IAM reads it.
+		{"statement list before version", policy.Managed, `{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}],"Version":"2012-10-17"}`},
+		{"s3 regional types", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3:*","Resource":["arn:aws:s3:us-west-2:123456789012:accesspoint/ap","arn:aws:s3:us-west-2:123456789012:job/*","arn:aws:s3:us-west-2:123456789012:storage-lens/x","arn:aws:s3:us-west-2:123456789012:*"]}`)},
+		{"trust tag session", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:AssumeRole","sts:TagSession","sts:SetSourceIdentity"]}`)},
+		{"trust sts wildcard", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":["sts:*","sts:AssumeRole*"]}`)},
+		{"whitespace", policy.Identity, "{ \"Version\" : \"2012-10-17\" ,\r\n \"Statement\" : { \"Effect\":\"Allow\", \"Action\":\"*\", \"Resource\":\"*\" } } \n"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -107,6 +107,7 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 	p := &Policy{kind: kind, version: Version2008}
 	var stmtNode *node
 	hasVersion := false
+	lay := layout{leadingSpace: isSpaceByte(doc[0])}
 	for i, k := range root.keys {
 		v := root.elems[i]
 		switch k {
@@ -122,10 +123,12 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 			p.id = v.text
 		case "Statement":
 			stmtNode = v
+			lay.objectBeforeVersion = v.kind == nodeObject && !hasVersion
 		default:
 			return nil, syntax
 		}
 	}
+	lay.objectBeforeVersion = lay.objectBeforeVersion && hasVersion
 	var stmts []*node
 	switch {
 	case stmtNode == nil:
@@ -143,7 +146,7 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 			return nil, syntax
 		}
 	}
-	if err := checkGrammar(kind, p.version, hasVersion, ds); err != nil {
+	if err := checkGrammar(kind, p.version, hasVersion, lay, ds); err != nil {
 		return nil, err
 	}
 	vars := p.version == Version2012
@@ -153,6 +156,9 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 			for j, pn := range d.principals {
 				if pn == nil {
 					continue
+				}
+				if kind == Trust && noPrincipals(pn) {
+					return nil, &Error{Rule: RulePrincipal, Message: msgNoPrincipals}
 				}
 				pr, err := parsePrincipals(pn)
 				if err != nil {
@@ -238,6 +244,21 @@ func isAlnum(s string) bool {
 
 func isAlnumByte(c byte) bool {
 	return '0' <= c && c <= '9' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z'
+}
+
+// noPrincipals reports whether a Principal element names no one: an object
+// whose every key holds an empty list, as templates render a principal list
+// left empty.
+func noPrincipals(n *node) bool {
+	if n.kind != nodeObject || len(n.keys) == 0 {
+		return false
+	}
+	for _, e := range n.elems {
+		if e.kind != nodeArray || len(e.elems) != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // parsePrincipals reads "*" or {"AWS": ..., "Service": ..., "Federated":

@@ -130,14 +130,18 @@ func compilePrincipals(p *Principals) (principalMatcher, error) {
 		}
 	}
 	for _, v := range p.Service {
-		if v == "" || strings.ContainsAny(v, "*? ") {
-			return principalMatcher{}, invalidPrincipal("Service", v)
+		// IAM names the key SERVICE in its answer (aws-samples/aws-cdk-examples#801:
+		// "SERVICE":"amazonaws.com"; hashicorp/terraform#35086).
+		if !serviceName(v) {
+			return principalMatcher{}, invalidPrincipal("SERVICE", v)
 		}
 		m.services = append(m.services, v)
 	}
 	for _, v := range p.Federated {
 		if v == "" || strings.ContainsAny(v, "*? ") {
-			return principalMatcher{}, invalidPrincipal("Federated", v)
+			// IAM's words for a Federated value it cannot read
+			// (terraform-aws-modules/terraform-aws-iam#202).
+			return principalMatcher{}, &Error{Rule: RulePrincipal, Message: "Federated principals must be valid domain names or SAML metadata ARNs"}
 		}
 		m.federated = append(m.federated, v)
 	}
@@ -148,6 +152,22 @@ func compilePrincipals(p *Principals) (principalMatcher, error) {
 		m.canonical = append(m.canonical, v)
 	}
 	return m, nil
+}
+
+// serviceName reports whether v has the shape of a service principal: a
+// service's name, with no wildcard or blank, under amazonaws.com (or the
+// China partition's amazonaws.com.cn). IAM checks the name against the
+// services it knows; Warden checks the shape only.
+func serviceName(v string) bool {
+	if v == "" || strings.ContainsAny(v, "*? ") {
+		return false
+	}
+	for _, suffix := range []string{".amazonaws.com", ".amazonaws.com.cn"} {
+		if name, ok := strings.CutSuffix(v, suffix); ok && name != "" && !strings.HasSuffix(name, ".") {
+			return true
+		}
+	}
+	return false
 }
 
 func invalidPrincipal(key, v string) *Error {

@@ -166,6 +166,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	s := &Server{Account: accounts[0].ID, Created: created, IAM: iamSvc, STS: stsSvc, Authz: az, store: tracked, raw: store, cfg: cfg}
 	if cfg.Dev {
 		az.UseDevUser(warden.DevUser(s.Account, cfg.DevUser).ID)
+		iamSvc.DevUserARN = warden.DevUser(s.Account, cfg.DevUser).ARN
 	}
 	go az.Watch(ctx, cfg.PollInterval)
 

@@ -166,9 +166,10 @@ func TestRecreatedUserAcrossNodes(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoNodes(t)
 
+	// A trust policy may name only a user that exists, so gina comes first.
+	k, _ := userWithKey(t, a, "gina")
 	trust := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"AWS":"` + userARN("/", "gina") + `"},"Action":"sts:AssumeRole"}]}`
 	res(a.root().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("admin"), AssumeRolePolicyDocument: aws.String(trust)})).must(t)
-	k, _ := userWithKey(t, a, "gina")
 	res(a.root().PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("gina"),
 		PolicyName: aws.String("assume"), PolicyDocument: aws.String(allowDoc("sts:AssumeRole"))})).must(t)
 	st := a.stsClient(aws.ToString(k.AccessKeyId), aws.ToString(k.SecretAccessKey))

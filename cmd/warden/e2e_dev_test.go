@@ -112,12 +112,14 @@ func TestE2EDevAssumeRole(t *testing.T) {
 	ic := s.iamClient("AKIAANYTHINGATALL001", "x")
 	st := s.stsClient("AKIAANYTHINGATALL001", "x")
 	admin := "arn:aws:iam::aws:policy/AdministratorAccess"
+	// A trust policy may name only users that exist (the virtual dev user
+	// counts as one).
+	res(ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("someone")})).must(t)
 	for name, principal := range map[string]string{"by-account": "arn:aws:iam::" + testAccount + ":root",
 		"by-arn": userARN("/", "dev"), "other-user": userARN("/", "someone")} {
 		res(ic.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String(name), AssumeRolePolicyDocument: aws.String(trustDoc(principal))})).must(t)
 		res(ic.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String(name), PolicyArn: aws.String(admin)})).must(t)
 	}
-	res(ic.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("someone")})).must(t)
 	for _, name := range []string{"by-account", "by-arn"} {
 		out := res(st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String("arn:aws:iam::" + testAccount + ":role/" + name),
 			RoleSessionName: aws.String("s1")})).must(t)

@@ -126,11 +126,16 @@ func TestE2EOperationEdges(t *testing.T) {
 	})
 
 	t.Run("trust policy with an unknown sts action", func(t *testing.T) {
-		// IAM does not check action names, so the role is created; the
-		// unknown action never matches, so nobody may assume the role.
+		// IAM refuses an sts: action that is not one of the AssumeRole
+		// family (localstack's test_iam_roles snapshot, recorded from AWS:
+		// UpdateAssumeRolePolicy with sts:InvalidAction).
 		bogus := stsDoc(stsTrust("arn:aws:iam::"+testAccount+":root", []string{"sts:AssumeRoleX"}, ""))
-		arn := stsRole(t, root, "Bogus", bogus, "")
-		_, err := callerSTS("us-east-1").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("bogus")})
+		_, err := root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("Bogus"), AssumeRolePolicyDocument: aws.String(bogus)})
+		wantErrMessage(t, err, "MalformedPolicyDocument", 400, "AssumeRole policy may only specify STS AssumeRole actions.")
+		// A role whose trust policy names only a service: the caller may
+		// not assume it.
+		arn := stsRole(t, root, "ServiceOnly", `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`, "")
+		_, err = callerSTS("us-east-1").AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: aws.String(arn), RoleSessionName: aws.String("bogus")})
 		wantDenied(t, err, assumeDenied(userARN("/", "edge-caller"), arn))
 		// AWS STS appends no encoded authorization message to this denial.
 		var ae smithy.APIError

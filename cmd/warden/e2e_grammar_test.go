@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -17,13 +18,25 @@ import (
 // grammarCase is one document of testdata/grammar/cases.json: what IAM
 // answers when it is given as a policy of the kind, with where that answer
 // is recorded.
+//
+// A refusal is either recorded — IAM's answer to this very document, found
+// in a public record that Source names (a URL or a repository and path), sent
+// through the operation the record shows (Op) — or a variant: another value
+// under the message of a recorded rule, which Source then names. A recorded
+// document the record shows only in part, or with values filled in (a
+// redacted account, a template variable), is marked Reconstructed.
 type grammarCase struct {
 	ID     string          `json:"id"`
 	Kind   string          `json:"kind"` // identity, managed, inline, trust, session
 	Doc    json.RawMessage `json:"doc"`
-	Raw    *string         `json:"raw"` // a document that is not JSON, sent as is
+	Raw    *string         `json:"raw"` // a document sent as is (not JSON, or its bytes matter)
 	Want   string          `json:"want"`
 	Source string          `json:"source"`
+	// Op is the operation the recorded answer came from; "" lets the test
+	// spread the case over the operations of its kind.
+	Op            string `json:"op,omitempty"`
+	Variant       bool   `json:"variant,omitempty"`
+	Reconstructed bool   `json:"reconstructed,omitempty"`
 }
 
 func (c grammarCase) document() string {
@@ -51,19 +64,35 @@ func TestE2EPolicyGrammar(t *testing.T) {
 	if err := json.Unmarshal(raw, &corpus); err != nil {
 		t.Fatal(err)
 	}
-	accepted, rejected := 0, 0
+	accepted, recorded, variants, reconstructed := 0, 0, 0, 0
+	ids := map[string]bool{}
 	for _, c := range corpus.Cases {
 		if c.Source == "" {
 			t.Fatalf("case %s has no source", c.ID)
 		}
-		if c.Want == "" {
+		if ids[c.ID] {
+			t.Fatalf("case id %s is used twice", c.ID)
+		}
+		ids[c.ID] = true
+		switch {
+		case c.Want == "":
 			accepted++
-		} else {
-			rejected++
+		case c.Variant:
+			variants++
+		default:
+			recorded++
+			if !strings.Contains(c.Source, "https://") && !strings.Contains(c.Source, "github.com/") {
+				t.Fatalf("recorded case %s cites no URL or repository: %q", c.ID, c.Source)
+			}
+			if c.Reconstructed {
+				reconstructed++
+			}
 		}
 	}
-	if accepted < 150 || rejected < 150 {
-		t.Fatalf("corpus has %d accepted and %d rejected documents, want at least 150 of each", accepted, rejected)
+	t.Logf("corpus: %d accepted, %d refused: %d recorded AWS responses (%d with the document reconstructed), %d variants",
+		accepted, recorded+variants, recorded, reconstructed, variants)
+	if accepted < 150 || recorded+variants < 150 {
+		t.Fatalf("corpus has %d accepted and %d rejected documents, want at least 150 of each", accepted, recorded+variants)
 	}
 
 	s := startServer(t, nil, nil)
@@ -105,7 +134,41 @@ func TestE2EPolicyGrammar(t *testing.T) {
 		if gc.Want == versionMessage {
 			kind = "managed"
 		}
+		if gc.Op != "" {
+			kind = "op:" + gc.Op
+		}
 		switch kind {
+		case "op:CreatePolicy", "op:CreatePolicyVersion", "op:PutUserPolicy", "op:PutGroupPolicy", "op:PutRolePolicy":
+			op := gc.Op
+			if gc.Want == "" && op == "CreatePolicyVersion" {
+				op = "CreatePolicy"
+			}
+			user, group, role := aws.String("grammar-user"), aws.String("grammar-group"), aws.String("grammar-role")
+			switch op {
+			case "CreatePolicy":
+				_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
+				return op, err
+			case "CreatePolicyVersion":
+				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
+				return op, err
+			case "PutUserPolicy":
+				_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: name, PolicyDocument: doc})
+				return op, err
+			case "PutGroupPolicy":
+				_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: group, PolicyName: name, PolicyDocument: doc})
+				return op, err
+			}
+			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: name, PolicyDocument: doc})
+			return op, err
+		case "op:CreateRole":
+			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: doc})
+			return gc.Op, err
+		case "op:UpdateAssumeRolePolicy":
+			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("grammar-role"), PolicyDocument: doc})
+			return gc.Op, err
+		case "op:AssumeRole":
+			_, err := st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: name, Policy: doc})
+			return gc.Op, err
 		case "identity", "inline":
 			ops := []string{"CreatePolicy", "PutUserPolicy", "PutGroupPolicy", "PutRolePolicy", "CreatePolicyVersion"}
 			if kind == "inline" {

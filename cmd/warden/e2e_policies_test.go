@@ -36,7 +36,9 @@ func docOfSize(t *testing.T, size, spaces int) string {
 	if fill < 1 {
 		t.Fatalf("size %d too small", size)
 	}
-	doc := strings.Repeat(" ", spaces) + head + strings.Repeat("b", fill) + tail
+	// The white space goes inside the brace: IAM refuses a document that
+	// opens with it (The policy failed legacy parsing).
+	doc := "{" + strings.Repeat(" ", spaces) + head[1:] + strings.Repeat("b", fill) + tail
 	if nonSpace(doc) != size {
 		t.Fatalf("docOfSize built %d characters, want %d", nonSpace(doc), size)
 	}
