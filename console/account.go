@@ -238,7 +238,8 @@ func (c *Console) newRootMFA(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	d := enrolPage(res, "", "/console/root/mfa/enable", "/console/root/mfa", "/console/root", v.sess.CSRF)
-	c.render(w, r, http.StatusOK, "mfaenrol.html", &view{Title: "Assign MFA device", Nav: "root", Who: whoOf(v), Data: d})
+	d.CSRF = ""
+	c.showOnce(w, r, v, "mfaenrol.html", "Assign MFA device", "root", d)
 }
 
 func (c *Console) enableRootMFA(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -256,7 +257,7 @@ func (c *Console) enableRootMFA(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	if v.sess.OfferMFA {
 		v.sess.OfferMFA = false
-		if err := c.saveSession(ctx, v.sess); err != nil {
+		if err := c.updateSession(ctx, v.sess.Key, func(s *warden.ConsoleSession) { s.OfferMFA = false }); err != nil {
 			c.log.WarnContext(ctx, "console: saving session", "err", err)
 		}
 	}

@@ -184,6 +184,7 @@ func (c *Console) routes() {
 	m.HandleFunc("GET /console/{$}", c.authed(c.dashboard))
 	m.HandleFunc("GET /console/mfa-offer", c.authed(c.mfaOffer))
 	m.HandleFunc("POST /console/mfa-offer/skip", c.authed(c.mfaOfferSkip))
+	m.HandleFunc("GET /console/shown/{id}", c.authed(c.shownPage))
 	m.HandleFunc("POST /console/alias", c.authed(c.setAlias))
 	m.HandleFunc("POST /console/alias/delete", c.authed(c.confirmed(dangerDeleteAlias, c.deleteAlias)))
 

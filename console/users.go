@@ -136,7 +136,7 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	out.CSV = credentialsCSV(out)
-	c.render(w, r, http.StatusOK, "usercreated.html", &view{Title: "User created", Nav: "users", Who: whoOf(v), Data: out})
+	c.showOnce(w, r, v, "usercreated.html", "User created", "users", out)
 }
 
 func boolString(b bool) string {
