@@ -189,6 +189,7 @@ var flashes = map[string]string{
 	"policy-attached":  "The policy was attached.",
 	"policy-detached":  "The policy was detached.",
 	"inline-deleted":   "The inline policy was deleted.",
+	"sts-saved":        "The STS global endpoint's session token version was saved.",
 	"sessions-revoked": "The role's sessions issued until now were revoked (inline policy AWSRevokeOlderSessions).",
 }
 
