@@ -62,6 +62,21 @@ var funcs = template.FuncMap{
 		return "-"
 	},
 	"join": strings.Join,
+	// duration writes a number of seconds the way people say it.
+	"duration": func(sec int) string {
+		switch {
+		case sec > 0 && sec%3600 == 0:
+			if sec == 3600 {
+				return "1 hour"
+			}
+			return fmt.Sprintf("%d hours", sec/3600)
+		case sec > 0 && sec%60 == 0:
+			return fmt.Sprintf("%d minutes", sec/60)
+		}
+		return fmt.Sprintf("%d seconds", sec)
+	},
+	// tabsOf is the tab strip of the entity an ARN names (partial "tabs").
+	"tabsOf": tabsOf,
 	// trimPolicies turns an entity's policies form address into its page.
 	"trimPolicies": func(s string) string { return strings.TrimSuffix(s, "/policies") },
 	// inlineSection is the data of the "inline-policies" partial, shared by

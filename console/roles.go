@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -318,7 +319,13 @@ type roleData struct {
 	Policies []policyView
 	Denied   map[string]string
 	CSRF     string
+	// RevokedBefore is the time before which the role's sessions are
+	// denied by "Revoke active sessions", "" when they never were.
+	RevokedBefore string
 }
+
+// revokedBeforeRE finds the time in the AWSRevokeOlderSessions policy.
+var revokedBeforeRE = regexp.MustCompile(`"aws:TokenIssueTime"\s*:\s*\[?\s*"([^"]+)"`)
 
 func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	c.renderRole(w, r, v, http.StatusOK, r.PathValue("name"), "")
@@ -352,6 +359,11 @@ func (c *Console) renderRole(w http.ResponseWriter, r *http.Request, v *visit, s
 			continue
 		}
 		d.Inline = append(d.Inline, inlinePolicy{Name: n, Document: prettyDocument(ip.PolicyDocument)})
+		if n == revokePolicyName {
+			if m := revokedBeforeRE.FindStringSubmatch(d.Inline[len(d.Inline)-1].Document); m != nil {
+				d.RevokedBefore = m[1]
+			}
+		}
 	}
 	c.render(w, r, status, "role.html", &view{Title: name, Nav: "roles", Who: whoOf(v), Flash: flashOf(r), Error: errMsg, Data: d})
 }
