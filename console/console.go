@@ -204,7 +204,7 @@ func (c *Console) routes() {
 // ServeHTTP serves the console with its security headers.
 func (c *Console) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'none'; object-src 'none'; "+
+	h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; script-src 'self'; object-src 'none'; "+
 		"base-uri 'none'; form-action 'self'; frame-ancestors 'none'")
 	h.Set("X-Frame-Options", "DENY")
 	h.Set("X-Content-Type-Options", "nosniff")

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // view is what every page template gets.
@@ -81,8 +82,16 @@ var funcs = template.FuncMap{
 	"trimPolicies": func(s string) string { return strings.TrimSuffix(s, "/policies") },
 	// inlineSection is the data of the "inline-policies" partial, shared by
 	// the user and group pages.
-	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string) inlineSectionView {
-		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied}
+	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string, draft *inlineDraft) inlineSectionView {
+		if draft == nil {
+			draft = &inlineDraft{Editor: newEditor("inline-document", "document", "Policy document (JSON)", "", policy.Identity, false)}
+		}
+		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied, Draft: draft}
+	},
+	// boundarySection is the data of the "boundary" partial of user and
+	// role pages.
+	"boundarySection": func(kind, action, csrf, current string, draft *boundaryDraft) boundarySectionView {
+		return boundarySectionView{Kind: kind, Action: action, CSRF: csrf, Current: current, Draft: draft}
 	},
 	// pagerOf is the data of the "pager" partial of list pages.
 	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
@@ -105,10 +114,16 @@ type pagerView struct {
 	Base string
 }
 
+type boundarySectionView struct {
+	Kind, Action, CSRF, Current string
+	Draft                       *boundaryDraft
+}
+
 type inlineSectionView struct {
 	Action, CSRF string
 	Inline       []inlinePolicy
 	Denied       string
+	Draft        *inlineDraft
 }
 
 // sharedPages are the parsed pages, once per process: templates are safe for
@@ -200,6 +215,8 @@ var flashes = map[string]string{
 	"unlocked":         "The user's console sign-in was unlocked.",
 	"role-created":     "The role was created.",
 	"role-deleted":     "The role was deleted, with its inline policies; its managed policies were detached.",
+	"boundary-set":     "The permissions boundary was set.",
+	"boundary-removed": "The permissions boundary was removed.",
 	"trust-saved":      "The role's trust policy was saved.",
 	"policy-attached":  "The policy was attached.",
 	"policy-detached":  "The policy was detached.",

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // Roles: the list (searched, sorted and paged on the server), creating one
@@ -23,6 +24,7 @@ func (c *Console) roleRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/roles", c.authed(c.createRole))
 	m.HandleFunc("GET /console/roles/{name}", c.authed(c.rolePage))
 	m.HandleFunc("POST /console/roles/{name}/trust", c.authed(c.roleTrustAction))
+	m.HandleFunc("POST /console/roles/{name}/boundary", c.authed(c.roleBoundary))
 	m.HandleFunc("POST /console/roles/{name}/policies", c.authed(c.confirmed(dangerPolicies("role"), c.rolePolicyAction)))
 	m.HandleFunc("POST /console/roles/{name}/revoke", c.authed(c.revokeRoleSessions))
 	m.HandleFunc("GET /console/roles/{name}/delete", c.authed(c.deleteRolePage))
@@ -312,13 +314,16 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 type roleData struct {
-	Role     roleView
-	Trust    string
-	Attached []attachedView
-	Inline   []inlinePolicy
-	Policies []policyView
-	Denied   map[string]string
-	CSRF     string
+	Draft         *inlineDraft
+	BoundaryDraft *boundaryDraft
+	TrustEditor   policyEditor
+	Role          roleView
+	Trust         string
+	Attached      []attachedView
+	Inline        []inlinePolicy
+	Policies      []policyView
+	Denied        map[string]string
+	CSRF          string
 	// RevokedBefore is the time before which the role's sessions are
 	// denied by "Revoke active sessions", "" when they never were.
 	RevokedBefore string
@@ -338,7 +343,10 @@ func (c *Console) renderRole(w http.ResponseWriter, r *http.Request, v *visit, s
 		c.fail(w, r, v, err)
 		return
 	}
-	d := roleData{Role: res.Role, Trust: prettyDocument(res.Role.AssumeRolePolicyDocument), Denied: map[string]string{}, CSRF: v.sess.CSRF}
+	d := roleData{Role: res.Role, Trust: prettyDocument(res.Role.AssumeRolePolicyDocument), Denied: map[string]string{}, CSRF: v.sess.CSRF,
+		Draft: draftOf(r)}
+	d.TrustEditor = trustEditorOf(r, d.Trust)
+	d.BoundaryDraft = c.boundaryOf(ctx, p, r)
 	name = d.Role.RoleName
 	var err error
 	if d.Attached, err = callAll(ctx, c, p, "ListAttachedRolePolicies", form("RoleName", name), func() *attachedResult { return &attachedResult{} },
@@ -377,7 +385,20 @@ func (c *Console) roleAction(w http.ResponseWriter, r *http.Request, v *visit, e
 	redirect(w, r, roleURL(name), done)
 }
 
+// trustEditorOf is the trust policy editor of a role's page: the document
+// as sent, checked, after a POST to the trust form; else the role's.
+func trustEditorOf(r *http.Request, stored string) policyEditor {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/trust") {
+		return newEditor("trust-document", "document", "Trust policy", r.PostFormValue("document"), policy.Trust, true)
+	}
+	return newEditor("trust-document", "document", "Trust policy", stored, policy.Trust, false)
+}
+
 func (c *Console) roleTrustAction(w http.ResponseWriter, r *http.Request, v *visit) {
+	name := r.PathValue("name")
+	if editorCheck(r, trustEditorOf(r, ""), func(status int, msg string) { c.renderRole(w, r, v, status, name, msg) }) {
+		return
+	}
 	err := c.call(r.Context(), &v.p, "UpdateAssumeRolePolicy", form("RoleName", r.PathValue("name"),
 		"PolicyDocument", r.PostFormValue("document")), nil)
 	c.roleAction(w, r, v, err, "trust-saved")
@@ -398,6 +419,9 @@ func (c *Console) rolePolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 		err = c.call(ctx, &v.p, "DetachRolePolicy", form("RoleName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 		done = "policy-detached"
 	case "put-inline":
+		if inlineChecked(r, func(status int, msg string) { c.renderRole(w, r, v, status, name, msg) }) {
+			return
+		}
 		err = c.call(ctx, &v.p, "PutRolePolicy", form("RoleName", name, "PolicyName", strings.TrimSpace(r.PostFormValue("policy")),
 			"PolicyDocument", r.PostFormValue("document")), nil)
 	case "delete-inline":
