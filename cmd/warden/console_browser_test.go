@@ -60,7 +60,11 @@ func newTab(t *testing.T, base string) *tab {
 	}
 	shots := os.Getenv("WARDEN_SCREENSHOTS")
 	if shots == "" {
-		shots = os.TempDir()
+		// The repository's ignored output folder, as scripts/test.sh uses.
+		shots = filepath.Join(moduleRoot(t), "test-output", "screenshots")
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &tab{t: t, ctx: ctx, base: base, shots: shots}
 }
