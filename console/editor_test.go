@@ -161,3 +161,23 @@ func TestStatementsOf(t *testing.T) {
 		t.Errorf("editor rows %d lines %q", e.Rows, e.Lines)
 	}
 }
+
+// TestNewRoleCustomTrustChecked: creating a role with a custom trust policy
+// runs the policy checker first; a policy with errors creates nothing and
+// comes back as typed.
+func TestNewRoleCustomTrustChecked(t *testing.T) {
+	s := newStack(t, Config{})
+	b := s.signedIn()
+	bad := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sts:AssumeRole"}]}`
+	p := b.post("/console/roles", url.Values{"entity": {"custom"}, "name": {"Custom"}, "document": {bad}}, "/console/roles/new")
+	expect(t, p, http.StatusBadRequest, "")
+	if !strings.Contains(p.body, html.EscapeString(bad)+"</textarea>") || !strings.Contains(p.body, `id="role-document-check"`) {
+		t.Errorf("refused custom trust policy: %s", excerpt(p.body))
+	}
+	if _, err := s.iam.Invoke(context.Background(), &s.root, "GetRole", form("RoleName", "Custom")); warden.ErrorCode(err) != warden.CodeNoSuchEntity {
+		t.Fatalf("GetRole: %v", err)
+	}
+	good := `{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]}`
+	expect(t, b.post("/console/roles", url.Values{"entity": {"custom"}, "name": {"Custom"}, "document": {good}}, "/console/roles/new"),
+		http.StatusSeeOther, "/console/roles/Custom?done=role-created")
+}

@@ -261,6 +261,8 @@ type newRoleData struct {
 	Name     string
 	Desc     string
 	Document string
+	Checked  bool // run the policy checker on Document
+	Editor   policyEditor
 	Policies []policyView
 	CSRF     string
 	Account  string
@@ -272,6 +274,7 @@ func (c *Console) newRolePage(w http.ResponseWriter, r *http.Request, v *visit) 
 
 func (c *Console) renderNewRole(w http.ResponseWriter, r *http.Request, v *visit, status int, d newRoleData, errMsg string) {
 	d.CSRF, d.Account = v.sess.CSRF, v.p.Account
+	d.Editor = newEditor("role-document", "document", "Custom trust policy (custom only)", d.Document, policy.Trust, d.Checked)
 	d.Policies, _ = callAll(r.Context(), c, &v.p, "ListPolicies", form("Scope", "Local"), func() *policiesResult { return &policiesResult{} },
 		func(r *policiesResult) []policyView { return r.Policies })
 	c.render(w, r, status, "rolenew.html", &view{Title: "Create role", Nav: "roles", Who: whoOf(v), Error: errMsg, Data: d})
@@ -288,7 +291,14 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 		Document: strings.TrimSpace(r.PostFormValue("document")),
 	}
 	doc := d.Document
-	if d.Template.Entity != "custom" {
+	if d.Template.Entity == "custom" {
+		// The custom trust policy goes through the policy checker first.
+		if f := checkAs(doc, policy.Trust); f.Errors {
+			d.Checked = true
+			c.renderNewRole(w, r, v, http.StatusBadRequest, d, "The trust policy has errors, listed below it. Nothing was created: fix them and try again.")
+			return
+		}
+	} else {
 		var err error
 		if doc, err = d.Template.document(v.p.Account); err != nil {
 			msg, _ := errMessage(err)
