@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/storetest"
 )
 
 // TestSecretPagesPostRedirectGet: creating an access key answers with a
@@ -94,4 +95,24 @@ func TestSecretPagesPostRedirectGet(t *testing.T) {
 			t.Fatalf("newest enrolment page: %d\n%s", p.status, excerpt(p.body))
 		}
 	})
+}
+
+// TestSecretPageAcrossNodes: two nodes share a PostgreSQL store and the
+// master key; the key created through one is shown by the other, once.
+func TestSecretPageAcrossNodes(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	a := newStackOn(t, Config{}, openPostgres(t, dsn), true)
+	a.user("alice", userPass, "")
+	nodeB := newStackOn(t, Config{}, openPostgres(t, dsn), false)
+	br := a.signedIn()
+	created := br.post("/console/users/alice/keys", url.Values{}, "/console/users/alice")
+	expect(t, created, http.StatusSeeOther, "")
+	br.base = nodeB.srv.URL // the load balancer sends the GET elsewhere
+	p := br.get(created.location)
+	expect(t, p, http.StatusOK, "")
+	if secret := find(t, `id="new-secret">([^<]+)<`, p.body); len(secret) != 40 {
+		t.Fatalf("secret %q", secret)
+	}
+	br.base = a.srv.URL
+	expect(t, br.get(created.location), http.StatusGone, "")
 }
