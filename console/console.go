@@ -1,7 +1,8 @@
 // Package console is Warden's web console: an AWS-style sign-in at an
 // account-ID or alias URL with real MFA and defences against credential
 // stuffing and brute force, server-side sessions, and server-rendered pages
-// (html/template, embedded assets, no JavaScript) for users, groups,
+// (html/template, embedded assets; one small script only keeps the policy
+// editors' line numbers in step, and every page works without it) for users, groups,
 // policies, the security status and root-only tasks. Every page calls the
 // same iam operations as the API, with the signed-in principal, so access is
 // decided exactly as for the API.
