@@ -61,6 +61,19 @@ type ConsoleSession struct {
 
 	SourceIP  string `json:"ip,omitempty"`
 	UserAgent string `json:"ua,omitempty"`
+
+	// Once holds pages with a secret that a POST of the session created
+	// (a new access key, a new user's password), sealed by the console,
+	// until the page is first loaded: the console shows a secret after a
+	// redirect, exactly once. At most a few are held.
+	Once []SealedPage `json:"once,omitempty"`
+}
+
+// SealedPage is one page of ConsoleSession.Once: an ID for its address and
+// the page's data, encrypted and authenticated by the console.
+type SealedPage struct {
+	ID     string `json:"id"`
+	Sealed []byte `json:"sealed"`
 }
 
 func (s *ConsoleSession) recordID() (Kind, string, string) { return KindConsoleSession, "", s.Key }

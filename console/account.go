@@ -23,6 +23,7 @@ const rootMFADevice = "root-account-mfa-device"
 func (c *Console) accountRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/settings", c.authed(c.settingsPage))
 	m.HandleFunc("POST /console/settings/password-policy", c.authed(c.confirmed(dangerDeletePasswordPolicy, c.savePasswordPolicy)))
+	m.HandleFunc("POST /console/settings/sts", c.authed(c.saveSTSPreferences))
 	m.HandleFunc("GET /console/me", c.authed(c.me))
 	m.HandleFunc("GET /console/password", c.authed(c.ownPasswordPage))
 	m.HandleFunc("POST /console/password", c.authed(c.changeOwnPassword))
@@ -46,7 +47,11 @@ type settingsData struct {
 	PolicyErr string
 	Alias     string
 	AliasErr  string
-	CSRF      string
+	// TokenVersion is the account's global endpoint token version (1 or
+	// 2), from GetAccountSummary; TokenErr says why it could not be read.
+	TokenVersion int
+	TokenErr     string
+	CSRF         string
 }
 
 func (c *Console) settingsPage(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -68,6 +73,12 @@ func (c *Console) renderSettings(w http.ResponseWriter, r *http.Request, v *visi
 		d.AliasErr = denialOr(err, "iam:ListAccountAliases")
 	} else if len(aliases.AccountAliases) > 0 {
 		d.Alias = aliases.AccountAliases[0]
+	}
+	var sum summaryResult
+	if err := c.call(ctx, &v.p, "GetAccountSummary", nil, &sum); err != nil {
+		d.TokenErr = denialOr(err, "iam:GetAccountSummary")
+	} else {
+		d.TokenVersion = max(1, sum.get("GlobalEndpointTokenVersion"))
 	}
 	c.render(w, r, status, "settings.html", &view{Title: "Account settings", Nav: "settings", Who: whoOf(v), Flash: flashOf(r),
 		Error: errMsg, Data: d})
@@ -100,6 +111,22 @@ func (c *Console) savePasswordPolicy(w http.ResponseWriter, r *http.Request, v *
 		return
 	}
 	redirect(w, r, "/console/settings", "policy-set")
+}
+
+// saveSTSPreferences sets the version of the session tokens the global STS
+// endpoint issues. IAM decides who may (iam:SetSecurityTokenServicePreferences).
+func (c *Console) saveSTSPreferences(w http.ResponseWriter, r *http.Request, v *visit) {
+	show := func(msg string) { c.renderSettings(w, r, v, http.StatusBadRequest, msg) }
+	version := r.PostFormValue("token-version")
+	if version != "v1Token" && version != "v2Token" {
+		show("Choose the tokens valid only in AWS Regions enabled by default (v1) or valid in all AWS Regions (v2).")
+		return
+	}
+	if err := c.call(r.Context(), &v.p, "SetSecurityTokenServicePreferences", form("GlobalEndpointTokenVersion", version), nil); err != nil {
+		c.failOn(w, r, v, err, show)
+		return
+	}
+	redirect(w, r, "/console/settings", "sts-saved")
 }
 
 // me is "My security credentials".
@@ -238,7 +265,8 @@ func (c *Console) newRootMFA(w http.ResponseWriter, r *http.Request, v *visit) {
 		return
 	}
 	d := enrolPage(res, "", "/console/root/mfa/enable", "/console/root/mfa", "/console/root", v.sess.CSRF)
-	c.render(w, r, http.StatusOK, "mfaenrol.html", &view{Title: "Assign MFA device", Nav: "root", Who: whoOf(v), Data: d})
+	d.CSRF = ""
+	c.showOnce(w, r, v, "mfaenrol.html", "Assign MFA device", "root", d)
 }
 
 func (c *Console) enableRootMFA(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -256,7 +284,7 @@ func (c *Console) enableRootMFA(w http.ResponseWriter, r *http.Request, v *visit
 	}
 	if v.sess.OfferMFA {
 		v.sess.OfferMFA = false
-		if err := c.saveSession(ctx, v.sess); err != nil {
+		if err := c.updateSession(ctx, v.sess.Key, func(s *warden.ConsoleSession) { s.OfferMFA = false }); err != nil {
 			c.log.WarnContext(ctx, "console: saving session", "err", err)
 		}
 	}

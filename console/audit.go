@@ -194,6 +194,7 @@ type advisorResult struct {
 
 type advisorData struct {
 	ARN       string
+	Entity    entity
 	Generated time.Time
 	Services  []advisorService
 }
@@ -211,7 +212,7 @@ func (c *Console) accessAdvisorPage(w http.ResponseWriter, r *http.Request, v *v
 		c.fail(w, r, v, err)
 		return
 	}
-	d := advisorData{ARN: target}
+	d := advisorData{ARN: target, Entity: entityOf(target)}
 	services, err := callAll(ctx, c, &v.p, "GetServiceLastAccessedDetails", form("JobId", job.JobId),
 		func() *advisorResult { return &advisorResult{} }, func(res *advisorResult) []advisorService {
 			d.Generated = res.JobCreationDate
@@ -222,5 +223,6 @@ func (c *Console) accessAdvisorPage(w http.ResponseWriter, r *http.Request, v *v
 		return
 	}
 	d.Services = services
-	c.render(w, r, http.StatusOK, "advisor.html", &view{Title: "Access Advisor", Who: whoOf(v), Data: d})
+	nav := map[string]string{"user": "users", "group": "groups", "role": "roles", "policy": "policies"}[d.Entity.Kind]
+	c.render(w, r, http.StatusOK, "advisor.html", &view{Title: "Access Advisor", Nav: nav, Who: whoOf(v), Data: d})
 }

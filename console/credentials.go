@@ -113,7 +113,11 @@ func (c *Console) showNewKey(w http.ResponseWriter, r *http.Request, v *visit, o
 		csvName = "root"
 	}
 	d := keyCreatedData{Owner: owner, Key: k, Back: back, CSV: credentialsCSV(createdData{UserName: csvName, Key: &k})}
-	c.render(w, r, http.StatusOK, "keycreated.html", &view{Title: "Access key created", Nav: "users", Who: whoOf(v), Data: d})
+	nav := "users"
+	if owner == "" {
+		nav = "root"
+	}
+	c.showOnce(w, r, v, "keycreated.html", "Access key created", nav, d)
 }
 
 func (c *Console) userKeyAction(w http.ResponseWriter, r *http.Request, v *visit) {
@@ -192,7 +196,8 @@ func (c *Console) newUserMFA(w http.ResponseWriter, r *http.Request, v *visit) {
 	}
 	base := userURL(name)
 	d := enrolPage(res, name, base+"/mfa/enable", base+"/mfa", base, v.sess.CSRF)
-	c.render(w, r, http.StatusOK, "mfaenrol.html", &view{Title: "Assign MFA device", Nav: "users", Who: whoOf(v), Data: d})
+	d.CSRF = ""
+	c.showOnce(w, r, v, "mfaenrol.html", "Assign MFA device", "users", d)
 }
 
 func (c *Console) enableUserMFA(w http.ResponseWriter, r *http.Request, v *visit) {

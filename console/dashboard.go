@@ -298,7 +298,7 @@ func (c *Console) mfaOffer(w http.ResponseWriter, r *http.Request, v *visit) {
 
 func (c *Console) mfaOfferSkip(w http.ResponseWriter, r *http.Request, v *visit) {
 	v.sess.OfferMFA = false
-	if err := c.saveSession(r.Context(), v.sess); err != nil {
+	if err := c.updateSession(r.Context(), v.sess.Key, func(s *warden.ConsoleSession) { s.OfferMFA = false }); err != nil {
 		c.fail(w, r, v, err)
 		return
 	}

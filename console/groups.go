@@ -61,6 +61,7 @@ func (c *Console) createGroup(w http.ResponseWriter, r *http.Request, v *visit) 
 }
 
 type groupData struct {
+	Draft    *inlineDraft
 	Group    groupView
 	Members  []userView
 	Others   []userView
@@ -89,7 +90,7 @@ func (c *Console) renderGroup(w http.ResponseWriter, r *http.Request, v *visit, 
 		c.fail(w, r, v, err)
 		return
 	}
-	d := groupData{Group: first.Group, Members: members, Denied: map[string]string{}, CSRF: v.sess.CSRF}
+	d := groupData{Group: first.Group, Members: members, Denied: map[string]string{}, CSRF: v.sess.CSRF, Draft: draftOf(r)}
 	name = d.Group.GroupName
 	if all, err := callAll(ctx, c, p, "ListUsers", nil, func() *usersResult { return &usersResult{} },
 		func(r *usersResult) []userView { return r.Users }); err == nil {
@@ -155,6 +156,9 @@ func (c *Console) groupPolicyAction(w http.ResponseWriter, r *http.Request, v *v
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachGroupPolicy", form("GroupName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 	case "put-inline":
+		if inlineChecked(r, func(status int, msg string) { c.renderGroup(w, r, v, status, name, msg) }) {
+			return
+		}
 		err = c.call(ctx, &v.p, "PutGroupPolicy", form("GroupName", name, "PolicyName", strings.TrimSpace(r.PostFormValue("policy")),
 			"PolicyDocument", r.PostFormValue("document")), nil)
 	case "delete-inline":

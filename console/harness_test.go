@@ -326,3 +326,15 @@ func excerpt(body string) string {
 	}
 	return body
 }
+
+// shown follows the redirect of a POST that created a secret to the page
+// that shows it once, and returns that page.
+func (b *browser) shown(p page) page {
+	b.t.Helper()
+	if p.status != http.StatusSeeOther || !strings.HasPrefix(p.location, "/console/shown/") {
+		b.t.Fatalf("got %d to %q, want a redirect to /console/shown/\n%s", p.status, p.location, excerpt(p.body))
+	}
+	got := b.get(p.location)
+	expect(b.t, got, http.StatusOK, "")
+	return got
+}

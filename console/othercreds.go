@@ -133,8 +133,8 @@ func (c *Console) userServiceCredAction(w http.ResponseWriter, r *http.Request, 
 		return
 	}
 	// The one page that ever shows the password or API key.
-	c.render(w, r, http.StatusOK, "servicecred.html", &view{Title: "Service-specific credential", Nav: "users", Who: whoOf(v),
-		Data: serviceCredCreatedData{User: name, Cred: out.Cred, Back: userURL(name)}})
+	c.showOnce(w, r, v, "servicecred.html", "Service-specific credential", "users",
+		serviceCredCreatedData{User: name, Cred: out.Cred, Back: userURL(name)})
 }
 
 type serverCertView struct {

@@ -57,8 +57,7 @@ func TestUserPageOtherCredentials(t *testing.T) {
 	cert, certKey := testCertAndKey(t)
 	expect(t, b.post(page+"/signing-certificates", url.Values{"body": {cert}}, page), http.StatusSeeOther, page+"?done=saved")
 
-	created := b.post(page+"/service-credentials", url.Values{"service": {"codecommit.amazonaws.com"}}, page)
-	expect(t, created, http.StatusOK, "")
+	created := b.shown(b.post(page+"/service-credentials", url.Values{"service": {"codecommit.amazonaws.com"}}, page))
 	password := find(t, `id="service-password">([^<]+)<`, created.body)
 	if find(t, `id="service-user">([^<]+)<`, created.body) != "dev-at-"+testAccount || len(password) < 32 {
 		t.Fatalf("created credential page: %s", excerpt(created.body))
@@ -76,8 +75,7 @@ func TestUserPageOtherCredentials(t *testing.T) {
 	}
 	// Reset shows a new password once.
 	id := find(t, `name="id" value="(ACCA[A-Z0-9]+)"`, detail.body)
-	reset := b.post(page+"/service-credentials", url.Values{"id": {id}, "op": {"reset"}}, page)
-	expect(t, reset, http.StatusOK, "")
+	reset := b.shown(b.post(page+"/service-credentials", url.Values{"id": {id}, "op": {"reset"}}, page))
 	if p := find(t, `id="service-password">([^<]+)<`, reset.body); p == password {
 		t.Error("reset kept the password")
 	}

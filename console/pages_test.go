@@ -29,7 +29,8 @@ func TestCreateUserShowsSecretsOnce(t *testing.T) {
 	expect(t, b.post("/console/groups", url.Values{"name": {"developers"}}, "/console/groups"), http.StatusSeeOther, "")
 	p := b.post("/console/users/new", url.Values{"name": {"alice"}, "console": {"on"}, "password-kind": {"auto"},
 		"reset": {"on"}, "programmatic": {"on"}, "group": {"developers"}}, "/console/users/new")
-	expect(t, p, http.StatusOK, "")
+	at := p.location
+	p = b.shown(p)
 	secret := find(t, `id="new-secret">([^<]+)<`, p.body)
 	keyID := find(t, `id="new-key-id">([^<]+)<`, p.body)
 	password := find(t, `id="new-password">([^<]+)<`, p.body)
@@ -38,6 +39,12 @@ func TestCreateUserShowsSecretsOnce(t *testing.T) {
 	}
 	if !strings.Contains(p.body, "data:text/csv") {
 		t.Error("no CSV download")
+	}
+	// Reloading the page creates nothing and shows no secret.
+	again := b.get(at)
+	expect(t, again, http.StatusGone, "")
+	if strings.Contains(again.body, secret) || strings.Contains(again.body, password) || !strings.Contains(again.body, `id="already-shown"`) {
+		t.Errorf("the reloaded page shows a secret, or does not say it was shown\n%s", excerpt(again.body))
 	}
 	// The key works, the secret is never shown again.
 	cred, err := s.iam.Credential(context.Background(), keyID)
@@ -167,8 +174,7 @@ func TestConsoleMFAEnrolment(t *testing.T) {
 	s := newStack(t, Config{})
 	s.user("alice", userPass, "")
 	b := s.signedIn()
-	p := b.post("/console/users/alice/mfa", url.Values{}, "/console/users/alice")
-	expect(t, p, http.StatusOK, "")
+	p := b.shown(b.post("/console/users/alice/mfa", url.Values{}, "/console/users/alice"))
 	if !strings.Contains(p.body, `src="data:image/png;base64,`) {
 		t.Fatal("no QR code")
 	}
@@ -192,8 +198,7 @@ func TestConsoleMFAEnrolment(t *testing.T) {
 	expect(t, u.code(testAccount, totp.Code(seed, s.clock.Now())), http.StatusSeeOther, "/console/")
 
 	t.Run("root", func(t *testing.T) {
-		p := b.post("/console/root/mfa", url.Values{}, "/console/root")
-		expect(t, p, http.StatusOK, "")
+		p := b.shown(b.post("/console/root/mfa", url.Values{}, "/console/root"))
 		seed := decodeBase32Text(t, find(t, `id="mfa-seed">([^<]+)<`, p.body))
 		serial := find(t, `name="serial" value="([^"]+)"`, p.body)
 		step := totp.Step(s.clock.Now())

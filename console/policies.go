@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // Policies: the list with AWS's filters, a policy's summary, JSON and
@@ -210,6 +211,7 @@ type editorData struct {
 	Document    string
 	Prune       bool          // delete the oldest version when there are five
 	Findings    *findingsView // nil until the document is checked
+	Editor      policyEditor
 	CSRF        string
 }
 
@@ -230,6 +232,9 @@ func (c *Console) newPolicyPage(w http.ResponseWriter, r *http.Request, v *visit
 
 func (c *Console) renderEditor(w http.ResponseWriter, r *http.Request, v *visit, status int, d editorData, errMsg string) {
 	d.CSRF = v.sess.CSRF
+	// The findings are shown above the form (#policy-check), not twice.
+	d.Editor = newEditor("document", "document", "Policy document (JSON)", d.Document, policy.Identity, false)
+	d.Editor.Required = true
 	title := "Create policy"
 	if d.ARN != "" {
 		title = "Edit " + d.Name

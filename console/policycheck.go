@@ -51,8 +51,12 @@ var findingLabels = []struct {
 }
 
 // checkDocument validates a managed policy document (an identity policy).
-func checkDocument(doc string) findingsView {
-	fs := validate.Policy([]byte(doc), policy.Identity)
+func checkDocument(doc string) findingsView { return checkAs(doc, policy.Identity) }
+
+// checkAs validates doc as a policy of kind: Trust for a role's trust
+// policy, Identity (or Boundary, Managed) for the others.
+func checkAs(doc string, kind policy.Kind) findingsView {
+	fs := validate.Policy([]byte(doc), kind)
 	out := findingsView{Errors: validate.HasErrors(fs)}
 	counts := map[validate.FindingType]int{}
 	for _, f := range fs {

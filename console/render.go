@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // view is what every page template gets.
@@ -69,12 +70,35 @@ var funcs = template.FuncMap{
 		return "-"
 	},
 	"join": strings.Join,
+	// duration writes a number of seconds the way people say it.
+	"duration": func(sec int) string {
+		switch {
+		case sec > 0 && sec%3600 == 0:
+			if sec == 3600 {
+				return "1 hour"
+			}
+			return fmt.Sprintf("%d hours", sec/3600)
+		case sec > 0 && sec%60 == 0:
+			return fmt.Sprintf("%d minutes", sec/60)
+		}
+		return fmt.Sprintf("%d seconds", sec)
+	},
+	// tabsOf is the tab strip of the entity an ARN names (partial "tabs").
+	"tabsOf": tabsOf,
 	// trimPolicies turns an entity's policies form address into its page.
 	"trimPolicies": func(s string) string { return strings.TrimSuffix(s, "/policies") },
 	// inlineSection is the data of the "inline-policies" partial, shared by
 	// the user and group pages.
-	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string) inlineSectionView {
-		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied}
+	"inlineSection": func(action, csrf string, inline []inlinePolicy, denied string, draft *inlineDraft) inlineSectionView {
+		if draft == nil {
+			draft = &inlineDraft{Editor: newEditor("inline-document", "document", "Policy document (JSON)", "", policy.Identity, false)}
+		}
+		return inlineSectionView{Action: action, CSRF: csrf, Inline: inline, Denied: denied, Draft: draft}
+	},
+	// boundarySection is the data of the "boundary" partial of user and
+	// role pages.
+	"boundarySection": func(kind, action, csrf, current string, draft *boundaryDraft) boundarySectionView {
+		return boundarySectionView{Kind: kind, Action: action, CSRF: csrf, Current: current, Draft: draft}
 	},
 	// pagerOf is the data of the "pager" partial of list pages.
 	"pagerOf": func(l listPage, base string) pagerView { return pagerView{List: l, Base: base} },
@@ -106,10 +130,16 @@ type pagerView struct {
 	Base string
 }
 
+type boundarySectionView struct {
+	Kind, Action, CSRF, Current string
+	Draft                       *boundaryDraft
+}
+
 type inlineSectionView struct {
 	Action, CSRF string
 	Inline       []inlinePolicy
 	Denied       string
+	Draft        *inlineDraft
 }
 
 // sharedPages are the parsed pages, once per process: templates are safe for
@@ -203,10 +233,13 @@ var flashes = map[string]string{
 	"unlocked":         "The user's console sign-in was unlocked.",
 	"role-created":     "The role was created.",
 	"role-deleted":     "The role was deleted, with its inline policies; its managed policies were detached.",
+	"boundary-set":     "The permissions boundary was set.",
+	"boundary-removed": "The permissions boundary was removed.",
 	"trust-saved":      "The role's trust policy was saved.",
 	"policy-attached":  "The policy was attached.",
 	"policy-detached":  "The policy was detached.",
 	"inline-deleted":   "The inline policy was deleted.",
+	"sts-saved":        "The STS global endpoint's session token version was saved.",
 	"sessions-revoked": "The role's sessions issued until now were revoked (inline policy AWSRevokeOlderSessions).",
 }
 

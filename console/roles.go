@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/policy"
 )
 
 // Roles: the list (searched, sorted and paged on the server), creating one
@@ -22,6 +24,7 @@ func (c *Console) roleRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/roles", c.authed(c.createRole))
 	m.HandleFunc("GET /console/roles/{name}", c.authed(c.rolePage))
 	m.HandleFunc("POST /console/roles/{name}/trust", c.authed(c.roleTrustAction))
+	m.HandleFunc("POST /console/roles/{name}/boundary", c.authed(c.roleBoundary))
 	m.HandleFunc("POST /console/roles/{name}/policies", c.authed(c.confirmed(dangerPolicies("role"), c.rolePolicyAction)))
 	m.HandleFunc("POST /console/roles/{name}/revoke", c.authed(c.revokeRoleSessions))
 	m.HandleFunc("GET /console/roles/{name}/delete", c.authed(c.deleteRolePage))
@@ -268,6 +271,8 @@ type newRoleData struct {
 	Name     string
 	Desc     string
 	Document string
+	Checked  bool // run the policy checker on Document
+	Editor   policyEditor
 	Policies []policyView
 	CSRF     string
 	Account  string
@@ -293,6 +298,7 @@ func (c *Console) renderNewRole(w http.ResponseWriter, r *http.Request, v *visit
 			}
 		}
 	}
+	d.Editor = newEditor("role-document", "document", "Custom trust policy (custom only)", d.Document, policy.Trust, d.Checked)
 	d.Policies, _ = callAll(r.Context(), c, &v.p, "ListPolicies", form("Scope", "Local"), func() *policiesResult { return &policiesResult{} },
 		func(r *policiesResult) []policyView { return r.Policies })
 	c.render(w, r, status, "rolenew.html", &view{Title: "Create role", Nav: "roles", Who: whoOf(v), Error: errMsg, Data: d})
@@ -318,7 +324,14 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	doc := d.Document
-	if d.Template.Entity != "custom" {
+	if d.Template.Entity == "custom" {
+		// The custom trust policy goes through the policy checker first.
+		if f := checkAs(doc, policy.Trust); f.Errors {
+			d.Checked = true
+			c.renderNewRole(w, r, v, http.StatusBadRequest, d, "The trust policy has errors, listed below it. Nothing was created: fix them and try again.")
+			return
+		}
+	} else {
 		var err error
 		if doc, err = d.Template.document(v.p.Account); err != nil {
 			msg, _ := errMessage(err)
@@ -344,14 +357,23 @@ func (c *Console) createRole(w http.ResponseWriter, r *http.Request, v *visit) {
 }
 
 type roleData struct {
-	Role     roleView
-	Trust    string
-	Attached []attachedView
-	Inline   []inlinePolicy
-	Policies []policyView
-	Denied   map[string]string
-	CSRF     string
+	Draft         *inlineDraft
+	BoundaryDraft *boundaryDraft
+	TrustEditor   policyEditor
+	Role          roleView
+	Trust         string
+	Attached      []attachedView
+	Inline        []inlinePolicy
+	Policies      []policyView
+	Denied        map[string]string
+	CSRF          string
+	// RevokedBefore is the time before which the role's sessions are
+	// denied by "Revoke active sessions", "" when they never were.
+	RevokedBefore string
 }
+
+// revokedBeforeRE finds the time in the AWSRevokeOlderSessions policy.
+var revokedBeforeRE = regexp.MustCompile(`"aws:TokenIssueTime"\s*:\s*\[?\s*"([^"]+)"`)
 
 func (c *Console) rolePage(w http.ResponseWriter, r *http.Request, v *visit) {
 	c.renderRole(w, r, v, http.StatusOK, r.PathValue("name"), "")
@@ -364,7 +386,10 @@ func (c *Console) renderRole(w http.ResponseWriter, r *http.Request, v *visit, s
 		c.fail(w, r, v, err)
 		return
 	}
-	d := roleData{Role: res.Role, Trust: prettyDocument(res.Role.AssumeRolePolicyDocument), Denied: map[string]string{}, CSRF: v.sess.CSRF}
+	d := roleData{Role: res.Role, Trust: prettyDocument(res.Role.AssumeRolePolicyDocument), Denied: map[string]string{}, CSRF: v.sess.CSRF,
+		Draft: draftOf(r)}
+	d.TrustEditor = trustEditorOf(r, d.Trust)
+	d.BoundaryDraft = c.boundaryOf(ctx, p, r)
 	name = d.Role.RoleName
 	var err error
 	if d.Attached, err = callAll(ctx, c, p, "ListAttachedRolePolicies", form("RoleName", name), func() *attachedResult { return &attachedResult{} },
@@ -385,6 +410,11 @@ func (c *Console) renderRole(w http.ResponseWriter, r *http.Request, v *visit, s
 			continue
 		}
 		d.Inline = append(d.Inline, inlinePolicy{Name: n, Document: prettyDocument(ip.PolicyDocument)})
+		if n == revokePolicyName {
+			if m := revokedBeforeRE.FindStringSubmatch(d.Inline[len(d.Inline)-1].Document); m != nil {
+				d.RevokedBefore = m[1]
+			}
+		}
 	}
 	c.render(w, r, status, "role.html", &view{Title: name, Nav: "roles", Who: whoOf(v), Flash: flashOf(r), Error: errMsg, Data: d})
 }
@@ -398,7 +428,20 @@ func (c *Console) roleAction(w http.ResponseWriter, r *http.Request, v *visit, e
 	redirect(w, r, roleURL(name), done)
 }
 
+// trustEditorOf is the trust policy editor of a role's page: the document
+// as sent, checked, after a POST to the trust form; else the role's.
+func trustEditorOf(r *http.Request, stored string) policyEditor {
+	if r.Method == http.MethodPost && strings.HasSuffix(r.URL.Path, "/trust") {
+		return newEditor("trust-document", "document", "Trust policy", r.PostFormValue("document"), policy.Trust, true)
+	}
+	return newEditor("trust-document", "document", "Trust policy", stored, policy.Trust, false)
+}
+
 func (c *Console) roleTrustAction(w http.ResponseWriter, r *http.Request, v *visit) {
+	name := r.PathValue("name")
+	if editorCheck(r, trustEditorOf(r, ""), func(status int, msg string) { c.renderRole(w, r, v, status, name, msg) }) {
+		return
+	}
 	err := c.call(r.Context(), &v.p, "UpdateAssumeRolePolicy", form("RoleName", r.PathValue("name"),
 		"PolicyDocument", r.PostFormValue("document")), nil)
 	c.roleAction(w, r, v, err, "trust-saved")
@@ -419,6 +462,9 @@ func (c *Console) rolePolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 		err = c.call(ctx, &v.p, "DetachRolePolicy", form("RoleName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 		done = "policy-detached"
 	case "put-inline":
+		if inlineChecked(r, func(status int, msg string) { c.renderRole(w, r, v, status, name, msg) }) {
+			return
+		}
 		err = c.call(ctx, &v.p, "PutRolePolicy", form("RoleName", name, "PolicyName", strings.TrimSpace(r.PostFormValue("policy")),
 			"PolicyDocument", r.PostFormValue("document")), nil)
 	case "delete-inline":

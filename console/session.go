@@ -136,11 +136,6 @@ func (c *Console) touch(ctx context.Context, s *warden.ConsoleSession) error {
 	})
 }
 
-// saveSession writes back a changed session.
-func (c *Console) saveSession(ctx context.Context, s *warden.ConsoleSession) error {
-	return c.store.Update(ctx, func(tx warden.Tx) error { return warden.Save(ctx, tx, s) })
-}
-
 // endSession deletes the session and clears its cookie.
 func (c *Console) endSession(ctx context.Context, w http.ResponseWriter, r *http.Request, s *warden.ConsoleSession) error {
 	http.SetCookie(w, &http.Cookie{Name: c.sessionCookie(r), Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
@@ -213,7 +208,8 @@ func (c *Console) authed(h func(http.ResponseWriter, *http.Request, *visit)) htt
 		}
 		v := &visit{sess: s, p: s.Principal()}
 		v.p.SourceIP, v.p.UserAgent, v.p.SecureTransport = c.sourceIP(r), userAgent(r), c.secure(r)
-		if s.OfferMFA && r.Method == http.MethodGet && r.URL.Path != "/console/mfa-offer" && r.URL.Path != "/console/root" {
+		if s.OfferMFA && r.Method == http.MethodGet && r.URL.Path != "/console/mfa-offer" && r.URL.Path != "/console/root" &&
+			!strings.HasPrefix(r.URL.Path, "/console/shown/") {
 			http.Redirect(w, r, "/console/mfa-offer", http.StatusSeeOther)
 			return
 		}

@@ -24,6 +24,7 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/users/{name}", c.authed(c.userPage))
 	m.HandleFunc("POST /console/users/{name}/delete", c.authed(c.deleteUser))
 	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.confirmed(dangerUserGroup, c.userGroupAction)))
+	m.HandleFunc("POST /console/users/{name}/boundary", c.authed(c.userBoundary))
 	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.confirmed(dangerPolicies("user"), c.userPolicyAction)))
 	m.HandleFunc("POST /console/users/{name}/tags", c.authed(c.userTagAction))
 	c.credentialRoutes(m)
@@ -136,7 +137,7 @@ func (c *Console) createUser(w http.ResponseWriter, r *http.Request, v *visit) {
 		}
 	}
 	out.CSV = credentialsCSV(out)
-	c.render(w, r, http.StatusOK, "usercreated.html", &view{Title: "User created", Nav: "users", Who: whoOf(v), Data: out})
+	c.showOnce(w, r, v, "usercreated.html", "User created", "users", out)
 }
 
 func boolString(b bool) string {
@@ -166,6 +167,8 @@ func credentialsCSV(d createdData) template.URL {
 }
 
 type userData struct {
+	Draft         *inlineDraft
+	BoundaryDraft *boundaryDraft
 	User          userView
 	Groups        []groupView
 	OtherGroups   []groupView
@@ -202,7 +205,7 @@ func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, v *visit, s
 		return
 	}
 	name = u.User.UserName
-	d := userData{User: u.User, Denied: map[string]string{}, CSRF: v.sess.CSRF, Self: p.Name == name && !p.IsRoot()}
+	d := userData{User: u.User, Denied: map[string]string{}, CSRF: v.sess.CSRF, Self: p.Name == name && !p.IsRoot(), Draft: draftOf(r)}
 	var err error
 	if d.Groups, err = callAll(ctx, c, p, "ListGroupsForUser", form("UserName", name), func() *groupsResult { return &groupsResult{} },
 		func(r *groupsResult) []groupView { return r.Groups }); err != nil {
@@ -240,6 +243,7 @@ func (c *Console) renderUser(w http.ResponseWriter, r *http.Request, v *visit, s
 		d.Inline = append(d.Inline, inlinePolicy{Name: n, Document: prettyDocument(res.PolicyDocument)})
 	}
 	c.fillCredentials(ctx, v, &d)
+	d.BoundaryDraft = c.boundaryOf(ctx, p, r)
 	c.render(w, r, status, "user.html", &view{Title: name, Nav: "users", Who: whoOf(v), Flash: flashOf(r), Error: errMsg, Data: d})
 }
 
@@ -274,6 +278,9 @@ func (c *Console) userPolicyAction(w http.ResponseWriter, r *http.Request, v *vi
 	case "detach":
 		err = c.call(ctx, &v.p, "DetachUserPolicy", form("UserName", name, "PolicyArn", r.PostFormValue("arn")), nil)
 	case "put-inline":
+		if inlineChecked(r, func(status int, msg string) { c.renderUser(w, r, v, status, name, msg) }) {
+			return
+		}
 		err = c.call(ctx, &v.p, "PutUserPolicy", form("UserName", name, "PolicyName", strings.TrimSpace(r.PostFormValue("policy")),
 			"PolicyDocument", r.PostFormValue("document")), nil)
 	case "delete-inline":
@@ -291,6 +298,12 @@ func (c *Console) policyARNField(ctx context.Context, p *warden.Principal, r *ht
 	if typed == "" {
 		return r.PostFormValue("arn"), nil
 	}
+	return c.resolvePolicy(ctx, p, typed)
+}
+
+// resolvePolicy is the ARN of a policy given by ARN or by name (AWS managed
+// or customer managed).
+func (c *Console) resolvePolicy(ctx context.Context, p *warden.Principal, typed string) (string, error) {
 	if strings.HasPrefix(typed, "arn:") {
 		return typed, nil
 	}

@@ -79,6 +79,8 @@ func TestConsolePagesAccessible(t *testing.T) {
 		{"roles", "/console/roles"},
 		{"role", "/console/roles/Auditor"},
 		{"role-new", "/console/roles/new"},
+		{"role-advisor", "/console/access-advisor?arn=arn:aws:iam::" + testAccount + ":role/Auditor"},
+		{"already-shown", "/console/shown/none"},
 		{"policies", "/console/policies"},
 		{"policy", "/console/policy?arn=" + arn},
 		{"policy-new", "/console/policies/new"},

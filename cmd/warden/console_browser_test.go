@@ -5,6 +5,8 @@ import (
 	"encoding/base32"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -58,7 +60,11 @@ func newTab(t *testing.T, base string) *tab {
 	}
 	shots := os.Getenv("WARDEN_SCREENSHOTS")
 	if shots == "" {
-		shots = os.TempDir()
+		// The repository's ignored output folder, as scripts/test.sh uses.
+		shots = filepath.Join(moduleRoot(t), "test-output", "screenshots")
+		if err := os.MkdirAll(shots, 0o755); err != nil {
+			t.Fatal(err)
+		}
 	}
 	return &tab{t: t, ctx: ctx, base: base, shots: shots}
 }
@@ -233,8 +239,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	if err != nil || !strings.HasSuffix(aws.ToString(id.Arn), ":user/alice") {
 		t.Fatalf("the new key: %v, %v", id, err)
 	}
-	// Seen once: the user's page shows the key ID, never the secret.
-	p.click("#view-user", "#access-keys")
+	// Reloading the page that showed them creates nothing and shows nothing.
+	p.do(chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#already-shown")))
+	if h := p.html(); strings.Contains(h, secret) || strings.Contains(h, password) {
+		t.Fatal("the reloaded page shows a secret")
+	}
+	p.screenshot("already-shown")
+	// Seen once: the user's page shows the key ID, never the secret, and
+	// the one key the POST created.
+	p.open("/console/users/alice", "#access-keys")
+	if ids := distinctKeyIDs(p.html()); len(ids) != 1 {
+		t.Errorf("the user page shows access keys %v, want one", ids)
+	}
 	if h := p.html(); strings.Contains(h, secret) || strings.Contains(h, password) || !strings.Contains(h, keyID) {
 		t.Fatal("the user page shows a secret, or not the key ID")
 	}
@@ -287,4 +303,17 @@ func TestConsoleInBrowser(t *testing.T) {
 	p.signIn("alice", newPassword, false, "#signin-error")
 	p.contains("After repeated failures, sign-in is locked for a while.")
 	p.screenshot("signin-locked")
+}
+
+var keyIDRE = regexp.MustCompile(`AKIA[A-Z0-9]{16}`)
+
+// distinctKeyIDs lists the access key IDs a page shows, each once.
+func distinctKeyIDs(html string) []string {
+	var ids []string
+	for _, id := range keyIDRE.FindAllString(html, -1) {
+		if !slices.Contains(ids, id) {
+			ids = append(ids, id)
+		}
+	}
+	return ids
 }
