@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"regexp"
 	"sort"
 	"strings"
@@ -30,89 +31,152 @@ func validParameterName(name string) bool {
 // renderTemplate fills in the parameters of template doc. Every
 // placeholder needs a parameter and every parameter a placeholder
 // (InvalidInput otherwise); a template that is not JSON is
-// MalformedPolicyDocument.
+// MalformedPolicyDocument. The document is rewritten token by token, so its
+// members keep the template's order (IAM reads a single statement object
+// before "Version" differently).
 func renderTemplate(doc string, params []warden.PolicyParameter) (string, error) {
-	var tree any
+	r := templateRender{byName: map[string]warden.PolicyParameter{}, used: map[string]bool{}}
+	for _, p := range params {
+		r.byName[p.Name] = p
+	}
 	dec := json.NewDecoder(strings.NewReader(doc))
 	dec.UseNumber()
-	if err := dec.Decode(&tree); err != nil {
+	if err := r.value(dec, nil); err != nil {
 		return "", warden.Errorf(warden.CodeMalformedPolicyDocument, "The policy template is not valid JSON.")
 	}
-	byName := map[string]warden.PolicyParameter{}
-	for _, p := range params {
-		byName[p.Name] = p
+	if _, err := dec.Token(); err != io.EOF {
+		return "", warden.Errorf(warden.CodeMalformedPolicyDocument, "The policy template is not valid JSON.")
 	}
-	used := map[string]bool{}
-	var missing string
-	// expand fills the placeholders of one JSON string: string parameters
-	// in place, and one string for each value of a stringList parameter.
-	var expand func(str string) []any
-	expand = func(str string) []any {
-		for _, m := range placeholder.FindAllStringSubmatch(str, -1) {
-			if p, ok := byName[m[1]]; ok && p.Type == "stringList" {
-				used[p.Name] = true
-				var out []any
-				for _, v := range p.Values {
-					out = append(out, expand(strings.Replace(str, m[0], v, 1))...)
-				}
-				return out
-			}
-		}
-		return []any{placeholder.ReplaceAllStringFunc(str, func(ph string) string {
-			name := ph[2 : len(ph)-2]
-			p, ok := byName[name]
-			if !ok {
-				if missing == "" {
-					missing = name
-				}
-				return ph
-			}
-			used[name] = true
-			return p.Values[0]
-		})}
-	}
-	var fill func(v any) []any // returns the values v becomes (more than one for a spliced list)
-	fill = func(v any) []any {
-		switch t := v.(type) {
-		case map[string]any:
-			for k, e := range t {
-				out := fill(e)
-				if len(out) == 1 {
-					t[k] = out[0]
-				} else {
-					t[k] = out
-				}
-			}
-		case []any:
-			var out []any
-			for _, e := range t {
-				out = append(out, fill(e)...)
-			}
-			if out == nil {
-				out = []any{}
-			}
-			return []any{out}
-		case string:
-			return expand(t)
-		}
-		return []any{v}
-	}
-	out := fill(tree)
-	if missing != "" {
-		return "", invalidInput("The policy template needs the parameter %s.", missing)
+	if r.missing != "" {
+		return "", invalidInput("The policy template needs the parameter %s.", r.missing)
 	}
 	for _, p := range params {
-		if !used[p.Name] {
+		if !r.used[p.Name] {
 			return "", invalidInput("The policy template has no parameter %s.", p.Name)
 		}
 	}
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out[0]); err != nil {
-		return "", err
+	return r.out.String(), nil
+}
+
+// templateRender is one rendering of a policy template.
+type templateRender struct {
+	byName  map[string]warden.PolicyParameter
+	used    map[string]bool
+	missing string
+	out     bytes.Buffer
+}
+
+// value copies the next JSON value of dec to the output. Inside an array
+// (elems non-nil) a string may become several elements; elsewhere several
+// strings become an array.
+func (r *templateRender) value(dec *json.Decoder, elems *int) error {
+	tok, err := dec.Token()
+	if err != nil {
+		return err
 	}
-	return strings.TrimSpace(buf.String()), nil
+	sep := func() {
+		if elems != nil {
+			if *elems > 0 {
+				r.out.WriteByte(',')
+			}
+			*elems++
+		}
+	}
+	switch t := tok.(type) {
+	case json.Delim:
+		sep()
+		switch t {
+		case '{':
+			r.out.WriteByte('{')
+			for n := 0; dec.More(); n++ {
+				key, err := dec.Token()
+				if err != nil {
+					return err
+				}
+				if n > 0 {
+					r.out.WriteByte(',')
+				}
+				r.str(key.(string))
+				r.out.WriteByte(':')
+				if err := r.value(dec, nil); err != nil {
+					return err
+				}
+			}
+			r.out.WriteByte('}')
+		case '[':
+			r.out.WriteByte('[')
+			n := 0
+			for dec.More() {
+				if err := r.value(dec, &n); err != nil {
+					return err
+				}
+			}
+			r.out.WriteByte(']')
+		}
+		_, err := dec.Token() // the closing delimiter
+		return err
+	case string:
+		vals := r.expand(t)
+		if elems == nil && len(vals) != 1 {
+			r.out.WriteByte('[')
+			for i, v := range vals {
+				if i > 0 {
+					r.out.WriteByte(',')
+				}
+				r.str(v)
+			}
+			r.out.WriteByte(']')
+			return nil
+		}
+		for _, v := range vals {
+			sep()
+			r.str(v)
+		}
+		return nil
+	default:
+		sep()
+		b, err := json.Marshal(t)
+		if err != nil {
+			return err
+		}
+		r.out.Write(b)
+		return nil
+	}
+}
+
+// str writes s as a JSON string without HTML escaping.
+func (r *templateRender) str(s string) {
+	enc := json.NewEncoder(&r.out)
+	enc.SetEscapeHTML(false)
+	enc.Encode(s)                   // a string always encodes
+	r.out.Truncate(r.out.Len() - 1) // Encode's newline
+}
+
+// expand fills the placeholders of one JSON string: string parameters in
+// place, and one string for each value of a stringList parameter.
+func (r *templateRender) expand(str string) []string {
+	for _, m := range placeholder.FindAllStringSubmatch(str, -1) {
+		if p, ok := r.byName[m[1]]; ok && p.Type == "stringList" {
+			r.used[p.Name] = true
+			var out []string
+			for _, v := range p.Values {
+				out = append(out, r.expand(strings.Replace(str, m[0], v, 1))...)
+			}
+			return out
+		}
+	}
+	return []string{placeholder.ReplaceAllStringFunc(str, func(ph string) string {
+		name := ph[2 : len(ph)-2]
+		p, ok := r.byName[name]
+		if !ok {
+			if r.missing == "" {
+				r.missing = name
+			}
+			return ph
+		}
+		r.used[name] = true
+		return p.Values[0]
+	})}
 }
 
 // statement is what the summary and the permission check read of a

@@ -20,8 +20,12 @@ func TestRenderTemplate(t *testing.T) {
 		name, doc, want, code string
 	}{
 		{"string in place", `{"Resource":"arn:aws:s3:::{{Bucket}}/*","Action":"s3:GetObject","Users":"{{Users}}"}`,
-			`{"Action":"s3:GetObject","Resource":"arn:aws:s3:::logs/*","Users":["a","b"]}`, ""},
-		{"list spliced", `{"R":["x","u/{{Users}}","y"],"B":"{{Bucket}}","U":"{{Users}}"}`, `{"B":"logs","R":["x","u/a","u/b","y"],"U":["a","b"]}`, ""},
+			`{"Resource":"arn:aws:s3:::logs/*","Action":"s3:GetObject","Users":["a","b"]}`, ""},
+		{"list spliced", `{"R":["x","u/{{Users}}","y"],"B":"{{Bucket}}","U":"{{Users}}"}`, `{"R":["x","u/a","u/b","y"],"B":"logs","U":["a","b"]}`, ""},
+		{"order kept", `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::{{Bucket}}/*","Condition":{"StringEquals":{"aws:username":"{{Users}}"},"NumericLessThan":{"n":3}}},"U":"{{Users}}","x":[true,null,[],{}]}`,
+			`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["s3:GetObject"],"Resource":"arn:aws:s3:::logs/*","Condition":{"StringEquals":{"aws:username":["a","b"]},"NumericLessThan":{"n":3}}},"U":["a","b"],"x":[true,null,[],{}]}`, ""},
+		{"html kept", `{"R":"<{{Bucket}}>&","U":"{{Users}}"}`, `{"R":"<logs>&","U":["a","b"]}`, ""},
+		{"trailing data", `{"R":"{{Bucket}}","U":"{{Users}}"} {}`, "", "MalformedPolicyDocument"},
 		{"missing parameter", `{"R":"{{Bucket}}{{Other}}","U":"{{Users}}"}`, "", "InvalidInput"},
 		{"unused parameter", `{"R":"{{Bucket}}"}`, "", "InvalidInput"},
 		{"not JSON", `{"R":`, "", "MalformedPolicyDocument"},
