@@ -76,7 +76,7 @@ func (c *Console) confirmed(d danger, h func(http.ResponseWriter, *http.Request,
 // action belongs to.
 func backTo(r *http.Request) string {
 	p := r.URL.Path
-	for _, suffix := range []string{"/members", "/policies", "/groups", "/delete", "/password", "/mfa/remove", "/remove"} {
+	for _, suffix := range []string{"/members", "/policies", "/groups", "/delete", "/password", "/mfa/remove", "/remove", "/boundary"} {
 		if strings.HasSuffix(p, suffix) {
 			return strings.TrimSuffix(p, suffix)
 		}
@@ -126,6 +126,11 @@ var (
 			}
 			return ""
 		}}
+	}
+	dangerRemoveBoundary = func(kind string) danger {
+		return danger{title: "Remove permissions boundary", what: opIs("remove", func(r *http.Request) string {
+			return "Remove the permissions boundary of " + kind + " " + pathName(r) + ". Its permissions are then limited by its own policies alone and may grow."
+		})}
 	}
 	dangerDeleteKey = danger{title: "Delete access key", what: opIs("delete", func(r *http.Request) string {
 		owner := pathName(r)

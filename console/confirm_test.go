@@ -22,6 +22,7 @@ func TestDestructiveActionsAsk(t *testing.T) {
 	}
 	s.decode(res, &key)
 	id := key.AccessKey.AccessKeyID
+	s.as(&s.root, "PutUserPermissionsBoundary", "UserName", "bob", "PermissionsBoundary", "arn:aws:iam::aws:policy/ReadOnlyAccess")
 	b := s.signedIn()
 	tests := []struct {
 		path, from string
@@ -35,6 +36,8 @@ func TestDestructiveActionsAsk(t *testing.T) {
 			"Delete access key " + id + " of bob", "/console/users/bob?done=key-deleted"},
 		{"/console/users/bob/password", "/console/users/bob", url.Values{"op": {"remove"}},
 			"Disable console access for user bob", "/console/users/bob?done=saved"},
+		{"/console/users/bob/boundary", "/console/users/bob", url.Values{"op": {"remove"}},
+			"Remove the permissions boundary of user bob", "/console/users/bob?done=boundary-removed"},
 	}
 	for _, tt := range tests {
 		tok := b.token(tt.from)
@@ -45,6 +48,18 @@ func TestDestructiveActionsAsk(t *testing.T) {
 		}
 		tt.form.Set("confirmed", "yes")
 		expect(t, b.post(tt.path, tt.form, tt.from), http.StatusSeeOther, tt.done)
+	}
+	var got struct {
+		User struct {
+			Boundary string `xml:"PermissionsBoundary>PermissionsBoundaryArn"`
+		} `xml:"User"`
+	}
+	res, err = s.iam.Invoke(t.Context(), &s.root, "GetUser", form("UserName", "bob"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.decode(res, &got); got.User.Boundary != "" {
+		t.Errorf("the confirmed removal left the boundary %s", got.User.Boundary)
 	}
 	// The harmless ops of the same forms need no confirmation.
 	tok := b.token("/console/groups/ops")

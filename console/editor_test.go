@@ -125,7 +125,12 @@ func TestInlinePolicyEditors(t *testing.T) {
 		if page := b.get("/console/users/alice"); find(t, `id="boundary-current">([^<]+)<`, page.body) != want {
 			t.Error("the user page does not show the boundary")
 		}
-		expect(t, b.post("/console/users/alice/boundary", url.Values{"op": {"remove"}}, "/console/users/alice"),
+		// Removing asks first, then removes.
+		if p := b.post("/console/users/alice/boundary", url.Values{"op": {"remove"}}, "/console/users/alice"); p.status != http.StatusOK ||
+			!strings.Contains(p.body, "Remove the permissions boundary of user alice") || boundary() != want {
+			t.Fatalf("removing the boundary without confirming: %d %s", p.status, excerpt(p.body))
+		}
+		expect(t, b.post("/console/users/alice/boundary", url.Values{"op": {"remove"}, "confirmed": {"yes"}}, "/console/users/alice"),
 			http.StatusSeeOther, "/console/users/alice?done=boundary-removed")
 		if got := boundary(); got != "" {
 			t.Fatalf("boundary %q after removing it", got)

@@ -24,7 +24,7 @@ func (c *Console) roleRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /console/roles", c.authed(c.createRole))
 	m.HandleFunc("GET /console/roles/{name}", c.authed(c.rolePage))
 	m.HandleFunc("POST /console/roles/{name}/trust", c.authed(c.roleTrustAction))
-	m.HandleFunc("POST /console/roles/{name}/boundary", c.authed(c.roleBoundary))
+	m.HandleFunc("POST /console/roles/{name}/boundary", c.authed(c.confirmed(dangerRemoveBoundary("role"), c.roleBoundary)))
 	m.HandleFunc("POST /console/roles/{name}/policies", c.authed(c.confirmed(dangerPolicies("role"), c.rolePolicyAction)))
 	m.HandleFunc("POST /console/roles/{name}/revoke", c.authed(c.revokeRoleSessions))
 	m.HandleFunc("GET /console/roles/{name}/delete", c.authed(c.deleteRolePage))

@@ -24,7 +24,7 @@ func (c *Console) userRoutes(m *http.ServeMux) {
 	m.HandleFunc("GET /console/users/{name}", c.authed(c.userPage))
 	m.HandleFunc("POST /console/users/{name}/delete", c.authed(c.deleteUser))
 	m.HandleFunc("POST /console/users/{name}/groups", c.authed(c.confirmed(dangerUserGroup, c.userGroupAction)))
-	m.HandleFunc("POST /console/users/{name}/boundary", c.authed(c.userBoundary))
+	m.HandleFunc("POST /console/users/{name}/boundary", c.authed(c.confirmed(dangerRemoveBoundary("user"), c.userBoundary)))
 	m.HandleFunc("POST /console/users/{name}/policies", c.authed(c.confirmed(dangerPolicies("user"), c.userPolicyAction)))
 	m.HandleFunc("POST /console/users/{name}/tags", c.authed(c.userTagAction))
 	c.credentialRoutes(m)
