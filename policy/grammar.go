@@ -64,7 +64,7 @@ const (
 	srcTrustAct = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
 	srcWildVend = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
 	srcSidAlnum = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
-	srcLegacy   = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version)"
+	srcLegacy   = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version); https://github.com/hashicorp/terraform/issues/17987 (a trust policy opening with blanks must name resources)"
 	srcNoPrinc  = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
 )
 
@@ -164,6 +164,16 @@ func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []d
 	// ARN shapes.
 	if kind != Trust && (lay.leadingSpace || lay.objectBeforeVersion) {
 		return broke(RuleLegacy)
+	}
+	// A trust policy that opens with blanks is read as a permissions
+	// policy, which must name resources (hashicorp/terraform#17987: an
+	// indented heredoc given to CreateRole).
+	if kind == Trust && lay.leadingSpace {
+		for _, d := range ds {
+			if d.s.Resource == nil && d.s.NotResource == nil {
+				return broke(RuleNoResources)
+			}
+		}
 	}
 	for _, d := range ds {
 		if d.effect != "Allow" && d.effect != "Deny" {

@@ -93,6 +93,7 @@ func TestParseMalformed(t *testing.T) {
 		// (hashicorp/terraform#14652, 99designs/iamy#65).
 		{"leading space", policy.Identity, "  " + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
 		{"leading newline", policy.Managed, "\n" + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
+		{"trust opening with blanks", policy.Trust, "    " + stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`), "Policy statement must contain resources."},
 		{"statement object before version", policy.Identity, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"},"Version":"2012-10-17"}`, "The policy failed legacy parsing"},
 		// An unknown sts: action is refused in a trust policy (localstack's
 		// snapshot of UpdateAssumeRolePolicy, recorded from AWS).
