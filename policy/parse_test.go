@@ -47,6 +47,8 @@ func TestParseMalformed(t *testing.T) {
 		{"action vendor wildcard suffix", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3*:Get","Resource":"*"}`), "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."},
 		{"action bad vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"s 3:Get","Resource":"*"}`), "Vendor s 3 is not valid"},
 		{"no resource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*"}`), "Policy statement must contain resources."},
+		{"no resource before action vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"invalid"}`), "Policy statement must contain resources."},
+		{"iam path", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:iam:::example_bucket"}`), `IAM resource path must either be "*", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`},
 		{"resource and notresource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","NotResource":"*"}`), "Syntax errors in policy."},
 		{"resource not arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"my-bucket"}`), `Resource my-bucket must be in ARN format or "*".`},
 		{"resource empty service", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:::1:x"}`), "The policy failed legacy parsing"},
