@@ -54,18 +54,19 @@ const (
 )
 
 const (
-	srcMoto     = "github.com/getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
-	srcGrammar  = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"
-	srcTrustRes = "github.com/kubernetes-sigs/external-dns issue 3085 (CreateRole: Has prohibited field Resource)"
-	srcTrustJSN = "github.com/AWSCookbook/Security issue 2 (CreateRole: This policy contains invalid Json)"
-	srcPrinc    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
-	srcIAMReg   = "github.com/cloud-gov/terraform-provision pull 1838 (IAM resource ... cannot contain region information)"
-	srcIssue11  = "https://github.com/hashicorp/terraform/issues/13449 (PutRolePolicy: Policy document should not specify a principal.)"
-	srcTrustAct = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
-	srcWildVend = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
-	srcSidAlnum = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
-	srcLegacy   = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version)"
-	srcNoPrinc  = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
+	srcMoto       = "github.com/getmoto/moto tests/test_iam/test_iam_policies.py (responses recorded from IAM)"
+	srcGrammar    = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_grammar.html"
+	srcTrustRes   = "github.com/kubernetes-sigs/external-dns issue 3085 (CreateRole: Has prohibited field Resource)"
+	srcTrustJSN   = "github.com/AWSCookbook/Security issue 2 (CreateRole: This policy contains invalid Json)"
+	srcPrinc      = "https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_principal.html"
+	srcIAMReg     = "github.com/cloud-gov/terraform-provision pull 1838 (IAM resource ... cannot contain region information)"
+	srcIssue11    = "https://github.com/hashicorp/terraform/issues/13449 (PutRolePolicy: Policy document should not specify a principal.)"
+	srcTrustAct   = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
+	srcWildVend   = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
+	srcSidAlnum   = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
+	srcLegacy     = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version); https://github.com/hashicorp/terraform/issues/17987 (a trust policy opening with blanks must name resources)"
+	srcLSPolicies = "github.com/localstack/localstack tests/aws/services/iam/test_iam_policies.snapshot.json (moto's documents recorded again from AWS 18-02-2026)"
+	srcNoPrinc    = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
 )
 
 var identityKinds = []Kind{Identity, Managed, Boundary, Session}
@@ -73,7 +74,7 @@ var identityKinds = []Kind{Identity, Managed, Boundary, Session}
 // Rules is IAM's policy grammar, in IAM's order of checks: JSON, then the
 // structure, then Version, then the legacy parser (Effect's case, dates,
 // the shape of ARNs), then Sids, then statement fields — actions present,
-// resource formats, action names, resources present — and last principals.
+// resource formats, resources present, action names — and last principals.
 var Rules = []Rule{
 	{RuleJSON, msgSyntax, nil, srcMoto},
 	{RuleTrustJSON, "This policy contains invalid Json", []Kind{Trust}, srcTrustJSN},
@@ -94,14 +95,14 @@ var Rules = []Rule{
 	{RuleResourceVendor, "Resource vendor must be fully qualified and cannot contain regexes.", nil, srcMoto},
 	{RuleIAMRegion, "IAM resource %s cannot contain region information.", nil, srcIAMReg},
 	{RuleS3Region, "Resource %s can not contain region information.", nil, srcMoto},
-	{RuleIAMPath, `IAM resource path must either be "*" or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`, nil, srcMoto},
+	{RuleIAMPath, `IAM resource path must either be "*", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`, nil, srcLSPolicies},
+	{RuleNoResources, msgNoResources, nil, srcMoto + "; " + srcLSPolicies},
 	{RuleVendor, msgVendor, nil, srcMoto},
 	{RuleActionColon, msgActionColon, nil, srcMoto},
 	{RuleVendorWildcard, msgVendorWild, nil, srcWildVend},
 	{RuleVendorInvalid, "Vendor %s is not valid", nil, srcMoto},
 	{RuleConditionColon, msgConditionColon, nil, "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1084 (CreateRole: a condition key with https://)"},
 	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcTrustAct},
-	{RuleNoResources, msgNoResources, nil, srcMoto},
 	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc + "; " + srcNoPrinc + "; https://github.com/aws-cloudformation/cfn-lint/issues/4287"},
 	{RuleVariable, "Policy variable %s is not valid.", nil, srcGrammar},
 }
@@ -164,6 +165,16 @@ func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []d
 	// ARN shapes.
 	if kind != Trust && (lay.leadingSpace || lay.objectBeforeVersion) {
 		return broke(RuleLegacy)
+	}
+	// A trust policy that opens with blanks is read as a permissions
+	// policy, which must name resources (hashicorp/terraform#17987: an
+	// indented heredoc given to CreateRole).
+	if kind == Trust && lay.leadingSpace {
+		for _, d := range ds {
+			if d.s.Resource == nil && d.s.NotResource == nil {
+				return broke(RuleNoResources)
+			}
+		}
 	}
 	for _, d := range ds {
 		if d.effect != "Allow" && d.effect != "Deny" {
@@ -249,6 +260,17 @@ func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []d
 			}
 		}
 	}
+	// Resources present, before action names: IAM answers a statement
+	// with the action "invalid" and no resource with the missing resources
+	// (localstack/localstack test_iam_policies.snapshot.json, recorded
+	// 18-02-2026; moto's older record had the vendor message).
+	if kind != Trust {
+		for _, d := range ds {
+			if len(d.s.Resource) == 0 && len(d.s.NotResource) == 0 {
+				return broke(RuleNoResources)
+			}
+		}
+	}
 	// Action names.
 	for _, d := range ds {
 		for _, list := range [][]string{d.s.Action, d.s.NotAction} {
@@ -264,14 +286,6 @@ func checkGrammar(kind Kind, version string, hasVersion bool, lay layout, ds []d
 		for _, c := range d.s.Condition {
 			if _, rest, ok := strings.Cut(c.Key, ":"); ok && strings.HasPrefix(rest, "//") {
 				return broke(RuleConditionColon)
-			}
-		}
-	}
-	// Resources present.
-	if kind != Trust {
-		for _, d := range ds {
-			if len(d.s.Resource) == 0 && len(d.s.NotResource) == 0 {
-				return broke(RuleNoResources)
 			}
 		}
 	}

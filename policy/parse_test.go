@@ -47,6 +47,8 @@ func TestParseMalformed(t *testing.T) {
 		{"action vendor wildcard suffix", policy.Identity, stmt(`{"Effect":"Allow","Action":"s3*:Get","Resource":"*"}`), "Action vendors (e.g., aws, ec2, etc.) must not contain wildcards."},
 		{"action bad vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"s 3:Get","Resource":"*"}`), "Vendor s 3 is not valid"},
 		{"no resource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*"}`), "Policy statement must contain resources."},
+		{"no resource before action vendor", policy.Identity, stmt(`{"Effect":"Allow","Action":"invalid"}`), "Policy statement must contain resources."},
+		{"iam path", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:iam:::example_bucket"}`), `IAM resource path must either be "*", root, or start with user/, federated-user/, role/, group/, instance-profile/, mfa/, server-certificate/, policy/, sms-mfa/, saml-provider/, oidc-provider/, report/, access-report/.`},
 		{"resource and notresource", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","NotResource":"*"}`), "Syntax errors in policy."},
 		{"resource not arn", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"my-bucket"}`), `Resource my-bucket must be in ARN format or "*".`},
 		{"resource empty service", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:::1:x"}`), "The policy failed legacy parsing"},
@@ -93,6 +95,7 @@ func TestParseMalformed(t *testing.T) {
 		// (hashicorp/terraform#14652, 99designs/iamy#65).
 		{"leading space", policy.Identity, "  " + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
 		{"leading newline", policy.Managed, "\n" + stmt(`{"Effect":"Allow","Action":"*","Resource":"*"}`), "The policy failed legacy parsing"},
+		{"trust opening with blanks", policy.Trust, "    " + stmt(`{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}`), "Policy statement must contain resources."},
 		{"statement object before version", policy.Identity, `{"Statement":{"Effect":"Allow","Action":"*","Resource":"*"},"Version":"2012-10-17"}`, "The policy failed legacy parsing"},
 		// An unknown sts: action is refused in a trust policy (localstack's
 		// snapshot of UpdateAssumeRolePolicy, recorded from AWS).
