@@ -19,7 +19,8 @@ import (
 // is a valid policy: "arn:aws:s3:::{{Bucket}}/*"). A string parameter's
 // value replaces its placeholder; a string holding a stringList parameter's
 // placeholder becomes one string for each of its values, spliced into the
-// surrounding array (or making one).
+// surrounding array (or making one). Object keys take string parameters
+// too (condition keys such as "{{Host}}:sub", for role templates).
 
 var placeholder = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)
 
@@ -43,7 +44,7 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 		byName[p.Name] = p
 	}
 	used := map[string]bool{}
-	var missing string
+	var missing, listKey string
 	// expand fills the placeholders of one JSON string: string parameters
 	// in place, and one string for each value of a stringList parameter.
 	var expand func(str string) []any
@@ -75,13 +76,30 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	fill = func(v any) []any {
 		switch t := v.(type) {
 		case map[string]any:
-			for k, e := range t {
-				out := fill(e)
+			keys := make([]string, 0, len(t))
+			for k := range t {
+				keys = append(keys, k)
+			}
+			for _, k := range keys {
+				out := fill(t[k])
+				var val any = out
 				if len(out) == 1 {
-					t[k] = out[0]
-				} else {
-					t[k] = out
+					val = out[0]
 				}
+				// A key (a condition key such as "{{Host}}:sub") takes
+				// string parameters; a list cannot make one key.
+				nk := k
+				if placeholder.MatchString(k) {
+					if ks := expand(k); len(ks) == 1 {
+						nk = ks[0].(string)
+					} else if listKey == "" {
+						listKey = k
+					}
+				}
+				if nk != k {
+					delete(t, k)
+				}
+				t[nk] = val
 			}
 		case []any:
 			var out []any
@@ -100,6 +118,9 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	out := fill(tree)
 	if missing != "" {
 		return "", invalidInput("The policy template needs the parameter %s.", missing)
+	}
+	if listKey != "" {
+		return "", invalidInput("The policy template uses a list parameter in the key %s; keys take string parameters.", listKey)
 	}
 	for _, p := range params {
 		if !used[p.Name] {
