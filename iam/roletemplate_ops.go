@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
 )
 
 type getRoleTemplateVersionInput struct {
@@ -109,6 +110,14 @@ func templateKeys(keys map[string][]string, templateARN string) map[string][]str
 	return out
 }
 
+// authorizeTemplate authorizes action on a role template. Templates are
+// published for every account (the ARN's account is "aws"), so, like AWS
+// managed policies, they are authorized as resources of the caller's
+// account.
+func (s *Service) authorizeTemplate(ctx context.Context, p *warden.Principal, action, templateARN string, keys map[string][]string) error {
+	return s.authz.Authorize(ctx, p, authz.Request{Action: "iam:" + action, Resource: templateARN, Context: keys, ResourceAccount: p.Account})
+}
+
 // findTemplateVersion returns the template version an operation names:
 // NoSuchEntity for an unknown template or minor version.
 func (s *Service) findTemplateVersion(templateARN string, minor *int) (*RoleTemplate, *RoleTemplateMinor, error) {
@@ -127,7 +136,7 @@ func (s *Service) findTemplateVersion(templateARN string, minor *int) (*RoleTemp
 // its default minor version. It is authorized as iam:GetRoleTemplateVersion
 // on the template's ARN.
 func (s *Service) getRoleTemplateVersion(ctx context.Context, p *warden.Principal, in *getRoleTemplateVersionInput) (*getRoleTemplateVersionOutput, error) {
-	if err := s.authorize(ctx, p, "GetRoleTemplateVersion", in.TemplateArn, nil); err != nil {
+	if err := s.authorizeTemplate(ctx, p, "GetRoleTemplateVersion", in.TemplateArn, nil); err != nil {
 		return nil, err
 	}
 	t, v, err := s.findTemplateVersion(in.TemplateArn, in.MinorVersion)
@@ -201,7 +210,7 @@ func replacementValues(v *RoleTemplateMinor, in map[string]replacementValueEntry
 // PutRolePolicy and AttachRolePolicy give them, EntityAlreadyExists.
 func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acquireRoleInput) (*roleOutput, error) {
 	keys := templateKeys(nil, in.TemplateArn)
-	if err := s.authorize(ctx, p, "GetRoleTemplateVersion", in.TemplateArn, keys); err != nil {
+	if err := s.authorizeTemplate(ctx, p, "GetRoleTemplateVersion", in.TemplateArn, keys); err != nil {
 		return nil, err
 	}
 	t, v, err := s.findTemplateVersion(in.TemplateArn, in.TemplateMinorVersion)
