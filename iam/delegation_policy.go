@@ -24,6 +24,15 @@ import (
 
 var placeholder = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)
 
+// maxRendered bounds the strings a template may make from its list
+// parameters, so that a few lists of many values cannot multiply without
+// end.
+const maxRendered = 10000
+
+// maxRenderedBytes bounds the bytes of the strings a template makes; no
+// policy document is near it.
+const maxRenderedBytes = 1 << 20
+
 func validParameterName(name string) bool {
 	return len(name) <= 128 && placeholder.MatchString("{{"+name+"}}")
 }
@@ -46,31 +55,58 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	used := map[string]bool{}
 	var missing, listKey string
 	// expand fills the placeholders of one JSON string: string parameters
-	// in place, and one string for each value of a stringList parameter.
-	var expand func(str string) []any
-	expand = func(str string) []any {
-		for _, m := range placeholder.FindAllStringSubmatch(str, -1) {
-			if p, ok := byName[m[1]]; ok && p.Type == "stringList" {
-				used[p.Name] = true
-				var out []any
-				for _, v := range p.Values {
-					out = append(out, expand(strings.Replace(str, m[0], v, 1))...)
-				}
-				return out
-			}
-		}
-		return []any{placeholder.ReplaceAllStringFunc(str, func(ph string) string {
-			name := ph[2 : len(ph)-2]
+	// in place, and one string for each value of a stringList parameter
+	// (several lists make every combination, earlier ones varying
+	// slowest). Values are never scanned for placeholders themselves, and
+	// the strings made are bounded (maxRendered).
+	total, size := 0, 0
+	var tooMany bool
+	expand := func(str string) []any {
+		outs := []string{""}
+		last := 0
+		for _, l := range placeholder.FindAllStringSubmatchIndex(str, -1) {
+			lit, name := str[last:l[0]], str[l[2]:l[3]]
+			last = l[1]
 			p, ok := byName[name]
-			if !ok {
+			var vals []string
+			switch {
+			case !ok:
 				if missing == "" {
 					missing = name
 				}
-				return ph
+				vals = []string{str[l[0]:l[1]]}
+			case p.Type == "stringList":
+				used[name] = true
+				vals = p.Values
+			default:
+				used[name] = true
+				vals = p.Values[:min(1, len(p.Values))]
 			}
-			used[name] = true
-			return p.Values[0]
-		})}
+			if len(outs)*len(vals) > maxRendered {
+				tooMany = true
+				return []any{str}
+			}
+			next := make([]string, 0, len(outs)*len(vals))
+			for _, o := range outs {
+				for _, v := range vals {
+					if size += len(o) + len(lit) + len(v); size > maxRenderedBytes {
+						tooMany = true
+						return []any{str}
+					}
+					next = append(next, o+lit+v)
+				}
+			}
+			outs = next
+		}
+		total += len(outs)
+		if total > maxRendered {
+			tooMany = true
+		}
+		res := make([]any, len(outs))
+		for i, o := range outs {
+			res[i] = o + str[last:]
+		}
+		return res
 	}
 	var fill func(v any) []any // returns the values v becomes (more than one for a spliced list)
 	fill = func(v any) []any {
@@ -118,6 +154,9 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	out := fill(tree)
 	if missing != "" {
 		return "", invalidInput("The policy template needs the parameter %s.", missing)
+	}
+	if tooMany {
+		return "", invalidInput("The policy template makes more than %d strings (or %d bytes) from its parameters.", maxRendered, maxRenderedBytes)
 	}
 	if listKey != "" {
 		return "", invalidInput("The policy template uses a list parameter in the key %s; keys take string parameters.", listKey)

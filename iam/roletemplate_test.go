@@ -290,3 +290,27 @@ func FuzzParseRoleTemplate(f *testing.F) {
 		_ = templateVersionOut(tmpl, v)
 	})
 }
+
+func TestRenderTemplateBounds(t *testing.T) {
+	// A value holding a placeholder is taken as it is, never expanded
+	// again (which would recurse without end for "{{L}}").
+	got, err := renderTemplate(`{"R":["a{{L}}"],"K":"{{S}}"}`, []warden.PolicyParameter{
+		{Name: "L", Type: "stringList", Values: []string{"{{L}}", "{{S}}"}}, {Name: "S", Type: "string", Values: []string{"{{L}}"}}})
+	if err != nil || got != `{"K":"{{L}}","R":["a{{L}}","a{{S}}"]}` {
+		t.Fatalf("got %s, %v", got, err)
+	}
+	// Lists multiply: three lists of 30 values in one string would make
+	// 27000 strings, over the bound.
+	var vals []string
+	for i := 0; i < 30; i++ {
+		vals = append(vals, strconv.Itoa(i))
+	}
+	params := []warden.PolicyParameter{{Name: "A", Type: "stringList", Values: vals}, {Name: "B", Type: "stringList", Values: vals}, {Name: "C", Type: "stringList", Values: vals}}
+	if _, err := renderTemplate(`{"R":["{{A}}{{B}}{{C}}"]}`, params); codeOf(err) != "InvalidInput" {
+		t.Fatalf("27000 strings: %v", err)
+	}
+	got, err = renderTemplate(`{"R":["{{A}}-{{B}}"]}`, params[:2])
+	if err != nil || !strings.HasPrefix(got, `{"R":["0-0","0-1",`) || strings.Count(got, ",") != 899 {
+		t.Fatalf("900 strings: %.80s, %v", got, err)
+	}
+}
