@@ -314,3 +314,11 @@ func TestRenderTemplateBounds(t *testing.T) {
 		t.Fatalf("900 strings: %.80s, %v", got, err)
 	}
 }
+
+func BenchmarkParseRoleTemplate(b *testing.B) {
+	for b.Loop() {
+		if _, err := ParseRoleTemplate([]byte(testTemplate)); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
