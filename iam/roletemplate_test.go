@@ -83,7 +83,6 @@ func acquireForm(arn string, kv ...string) url.Values {
 	return form
 }
 
-
 func codeOf(err error) string {
 	var we *warden.Error
 	if errors.As(err, &we) {
@@ -209,7 +208,6 @@ func TestAcquireRole(t *testing.T) {
 		t.Fatalf("31 entries: %v", err)
 	}
 }
-
 
 func TestAcquireRoleBuiltinCI(t *testing.T) {
 	s, root := newTestService(t)

@@ -68,8 +68,14 @@ func TestE2ERoleTemplateServeRefusesBadTemplate(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(dir, "ci.json"), builtin, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir(), "--role-templates", dir},
-		func(string) string { return "" }, &out, &errOut, nil)
+	// (given this time by WARDEN_ROLE_TEMPLATES)
+	getenv := func(k string) string {
+		if k == "WARDEN_ROLE_TEMPLATES" {
+			return dir
+		}
+		return ""
+	}
+	err = run(context.Background(), []string{"serve", "--addr", "127.0.0.1:0", "--data", t.TempDir()}, getenv, &out, &errOut, nil)
 	if err == nil || !strings.Contains(err.Error(), "defined twice") {
 		t.Fatalf("serve with a duplicate template: %v", err)
 	}
