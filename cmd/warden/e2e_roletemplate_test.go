@@ -13,6 +13,9 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/iam"
 	"github.com/aws/aws-sdk-go-v2/service/iam/types"
+	"github.com/aws/aws-sdk-go-v2/service/sts"
+
+	"github.com/warden-iam/warden/oidc/oidctest"
 )
 
 // e2eTemplate is an operator's role template: minor version 1 (the
@@ -210,4 +213,31 @@ func TestE2ERoleTemplates(t *testing.T) {
 	if aws.ToString(ci.Path) != "/ci/" || !strings.Contains(trust, `"token.actions.githubusercontent.com:sub":"repo:org/site:ref:refs/heads/main"`) {
 		t.Errorf("CI role = %+v, trust %s", ci, trust)
 	}
+}
+
+// The built-in CI deploy template makes a role that a CI job really
+// assumes with its OpenID Connect token, allowed only what was asked.
+func TestE2ERoleTemplateCIDeploy(t *testing.T) {
+	s := startServer(t, nil, nil)
+	iss := oidctest.New(t)
+	ctx := context.Background()
+	root := s.root()
+	res(root.CreateOpenIDConnectProvider(ctx, &iam.CreateOpenIDConnectProviderInput{Url: aws.String(iss.URL),
+		ClientIDList: []string{"sts.amazonaws.com"}, ThumbprintList: []string{iss.Thumbprint}})).must(t)
+	res(root.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("someone")})).must(t)
+	role := res(root.AcquireRole(ctx, acquireInput("arn:aws:iam::aws:role-template/warden/CIDeployRoleTemplate:1", map[string][]string{
+		"RoleName": {"deploy-app"}, "AccountId": {testAccount}, "ProviderHost": {strings.TrimPrefix(iss.URL, "https://")},
+		"Subject": {"repo:octo/app:ref:refs/heads/*"}, "Actions": {"iam:GetUser"},
+		"Resources": {"arn:aws:iam::" + testAccount + ":user/*"}}))).must(t).Role
+	assume := func(sub string) (*sts.AssumeRoleWithWebIdentityOutput, error) {
+		return s.anonSTS().AssumeRoleWithWebIdentity(ctx, &sts.AssumeRoleWithWebIdentityInput{RoleArn: role.Arn,
+			RoleSessionName: aws.String("build-7"), WebIdentityToken: aws.String(iss.Token(t, sub, "sts.amazonaws.com"))})
+	}
+	out := res(assume("repo:octo/app:ref:refs/heads/main")).must(t)
+	ci := s.iamAs(out.Credentials)
+	res(ci.GetUser(ctx, &iam.GetUserInput{UserName: aws.String("someone")})).must(t)
+	_, err := ci.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("intruder")})
+	wantErr(t, err, "AccessDenied", 403)
+	_, err = assume("repo:octo/other:ref:refs/heads/main")
+	wantErr(t, err, "AccessDenied", 403)
 }
