@@ -126,7 +126,13 @@ func TestE2ERoleTemplates(t *testing.T) {
 	wantErr(t, err, "NoSuchEntity", 404)
 	_, err = root.GetRoleTemplateVersion(ctx, &iam.GetRoleTemplateVersionInput{TemplateArn: aws.String(strings.Replace(e2eTemplateARN, ":1", ":2", 1))})
 	wantErr(t, err, "NoSuchEntity", 404)
-	res(root.GetRoleTemplateVersion(ctx, &iam.GetRoleTemplateVersionInput{TemplateArn: aws.String("arn:aws:iam::aws:role-template/warden/CIDeployRoleTemplate:1")})).must(t)
+	civ := res(root.GetRoleTemplateVersion(ctx, &iam.GetRoleTemplateVersionInput{TemplateArn: aws.String("arn:aws:iam::aws:role-template/warden/CIDeployRoleTemplate:1")})).must(t).RoleTemplateVersion
+	if civ.CreateTimestamp == nil || civ.CreateTimestamp.Year() != 2026 || aws.ToString(civ.ManagedByValue) != "warden" || len(civ.ParametersDefinition) != 7 {
+		t.Errorf("built-in template = %+v", civ)
+	}
+	if trust, _ := url.QueryUnescape(aws.ToString(civ.AssumeRolePolicyDocumentTemplate)); !strings.Contains(trust, `"{{ProviderHost}}:sub"`) {
+		t.Errorf("built-in trust template = %s", trust)
+	}
 
 	// A user acquires a role: allowed the template, and what making the
 	// role does (CreateRole, TagRole, PutRolePolicy, AttachRolePolicy),
