@@ -320,3 +320,17 @@ func BenchmarkParseRoleTemplate(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkRenderRoleTemplate(b *testing.B) {
+	tmpl, err := ParseRoleTemplate([]byte(testTemplate))
+	if err != nil {
+		b.Fatal(err)
+	}
+	v := tmpl.version(nil)
+	values := map[string][]string{"Team": {"blue"}, "Buckets": {"arn:aws:s3:::a/*", "arn:aws:s3:::b/*"}, "Size": {""}, "Verb": {"s3:GetObject"}}
+	for b.Loop() {
+		if _, err := v.render(values); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
