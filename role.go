@@ -38,6 +38,10 @@ type Role struct {
 	// of a service-linked role, which only that service may change or
 	// delete; "" for every other role.
 	ServiceName string `json:"service,omitempty"`
+	// SourceTemplateARN and SourceTemplateMinorVersion name the role
+	// template version AcquireRole made the role from; "" for other roles.
+	SourceTemplateARN          string `json:"template,omitempty"`
+	SourceTemplateMinorVersion int    `json:"templateMinor,omitempty"`
 }
 
 func (r *Role) recordID() (Kind, string, string) { return KindRole, r.Account, NameKey(r.Name) }

@@ -395,6 +395,10 @@ func (d *decoder) list(f *Field, param, path string, v reflect.Value) {
 // Name.entry.N.value; when f has members, the first constrains keys and the
 // second values.
 func (d *decoder) mapping(f *Field, param, path string, v reflect.Value) {
+	if len(f.Members) == 2 && f.Members[1].Type == "structure" {
+		d.structMapping(f, param, path, v)
+		return
+	}
 	m := map[string]string{}
 	for n := 1; n <= maxListMembers; n++ {
 		key := fmt.Sprintf("%s.entry.%d", param, n)
@@ -424,6 +428,54 @@ func (d *decoder) mapping(f *Field, param, path string, v reflect.Value) {
 		for k, val := range m {
 			mv.SetMapIndex(reflect.ValueOf(k).Convert(v.Type().Key()), reflect.ValueOf(val).Convert(v.Type().Elem()))
 		}
+		v.Set(mv)
+	}
+}
+
+// structMapping decodes a map whose values are structures, spelled
+// Name.entry.N.key and Name.entry.N.value.Member...; dst is a map from
+// string to a struct type (or invalid, to only validate). The map's max is
+// its most entries.
+func (d *decoder) structMapping(f *Field, param, path string, v reflect.Value) {
+	var mv reflect.Value
+	if v.IsValid() && v.Kind() == reflect.Map && v.Type().Key().Kind() == reflect.String && v.Type().Elem().Kind() == reflect.Struct {
+		mv = reflect.MakeMap(v.Type())
+	}
+	n := 0
+	for n <= maxListMembers {
+		if _, ok := d.form[fmt.Sprintf("%s.entry.%d.key", param, n+1)]; !ok {
+			break
+		}
+		n++
+	}
+	if n == 0 {
+		if f.Required {
+			d.fail(path, "null", "not be null")
+		}
+		return
+	}
+	if f.Max != nil && float64(n) > *f.Max {
+		d.fail(path, fmt.Sprintf("'{%d entries}'", n), fmt.Sprintf("have length less than or equal to %d", int64(*f.Max)))
+		return
+	}
+	for i := 1; i <= n; i++ {
+		key := fmt.Sprintf("%s.entry.%d", param, i)
+		k := d.form[key+".key"]
+		if len(k) == 0 {
+			d.fail(path+".key", "null", "not be null")
+			return
+		}
+		d.field(&f.Members[0], key+".key", path+".key", reflect.Value{})
+		var ev reflect.Value
+		if mv.IsValid() {
+			ev = reflect.New(v.Type().Elem()).Elem()
+		}
+		d.field(&f.Members[1], key+".value", path+".value", ev)
+		if mv.IsValid() {
+			mv.SetMapIndex(reflect.ValueOf(k[0]).Convert(v.Type().Key()), ev)
+		}
+	}
+	if mv.IsValid() {
 		v.Set(mv)
 	}
 }

@@ -150,3 +150,47 @@ func TestListOverBoundIsRefused(t *testing.T) {
 		}
 	}
 }
+
+type replacement struct{ Values []string }
+
+type acquireRole struct {
+	TemplateArn          string
+	ReplacementValues    map[string]replacement
+	TemplateMinorVersion *int
+}
+
+// A map of structures, as AcquireRole's ReplacementValues.
+func TestDecodeStructMap(t *testing.T) {
+	s := Load("iam")
+	form := url.Values{
+		"TemplateArn":                                     {"arn:aws:iam::aws:role-template/x/Y:1"},
+		"TemplateMinorVersion":                            {"2"},
+		"ReplacementValues.entry.1.key":                   {"A"},
+		"ReplacementValues.entry.1.value.Values.member.1": {"a1"},
+		"ReplacementValues.entry.1.value.Values.member.2": {"a2"},
+		"ReplacementValues.entry.2.key":                   {"B"},
+		"ReplacementValues.entry.2.value.Values.member.1": {"b"},
+	}
+	var in acquireRole
+	if err := s.Decode("AcquireRole", form, &in); err != nil {
+		t.Fatal(err)
+	}
+	if len(in.ReplacementValues) != 2 || strings.Join(in.ReplacementValues["A"].Values, ",") != "a1,a2" ||
+		in.ReplacementValues["B"].Values[0] != "b" || in.TemplateMinorVersion == nil || *in.TemplateMinorVersion != 2 {
+		t.Fatalf("decoded %+v", in)
+	}
+	form.Del("ReplacementValues.entry.2.value.Values.member.1")
+	err := s.Decode("AcquireRole", form, &acquireRole{})
+	if err == nil || !strings.Contains(err.Error(), "replacementValues.value") {
+		t.Fatalf("an entry without values: %v", err)
+	}
+	many := url.Values{"TemplateArn": form["TemplateArn"]}
+	for i := 1; i <= 31; i++ {
+		many.Set("ReplacementValues.entry."+strconv.Itoa(i)+".key", "K"+strconv.Itoa(i))
+		many.Set("ReplacementValues.entry."+strconv.Itoa(i)+".value.Values.member.1", "v")
+	}
+	err = s.Decode("AcquireRole", many, &acquireRole{})
+	if err == nil || !strings.Contains(err.Error(), "less than or equal to 30") {
+		t.Fatalf("31 entries: %v", err)
+	}
+}

@@ -486,24 +486,3 @@ func (s *Service) getHumanReadableSummary(ctx context.Context, p *warden.Princip
 	}
 	return &getHumanReadableSummaryOutput{Locale: locale, SummaryState: "AVAILABLE", SummaryContent: summarize(d)}, nil
 }
-
-type roleTemplateInput struct {
-	TemplateArn string
-}
-
-// Role templates are published by AWS services; Warden has none, so every
-// template ARN names nothing.
-func (s *Service) roleTemplateNotFound(ctx context.Context, p *warden.Principal, action, templateARN string) error {
-	if err := s.authorize(ctx, p, action, "*", nil); err != nil {
-		return err
-	}
-	return noSuchEntity("The role template %s cannot be found.", templateARN)
-}
-
-func (s *Service) getRoleTemplateVersion(ctx context.Context, p *warden.Principal, in *roleTemplateInput) (*struct{}, error) {
-	return nil, s.roleTemplateNotFound(ctx, p, "GetRoleTemplateVersion", in.TemplateArn)
-}
-
-func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *roleTemplateInput) (*struct{}, error) {
-	return nil, s.roleTemplateNotFound(ctx, p, "AcquireRole", in.TemplateArn)
-}

@@ -20,9 +20,19 @@ import (
 // is a valid policy: "arn:aws:s3:::{{Bucket}}/*"). A string parameter's
 // value replaces its placeholder; a string holding a stringList parameter's
 // placeholder becomes one string for each of its values, spliced into the
-// surrounding array (or making one).
+// surrounding array (or making one). Object keys take string parameters
+// too (condition keys such as "{{Host}}:sub", for role templates).
 
 var placeholder = regexp.MustCompile(`\{\{([A-Za-z0-9_]+)\}\}`)
+
+// maxRendered bounds the strings a template may make from its list
+// parameters, so that a few lists of many values cannot multiply without
+// end.
+const maxRendered = 10000
+
+// maxRenderedBytes bounds the bytes of the strings a template makes; no
+// policy document is near it.
+const maxRenderedBytes = 1 << 20
 
 func validParameterName(name string) bool {
 	return len(name) <= 128 && placeholder.MatchString("{{"+name+"}}")
@@ -50,6 +60,12 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 	if r.missing != "" {
 		return "", invalidInput("The policy template needs the parameter %s.", r.missing)
 	}
+	if r.tooMany {
+		return "", invalidInput("The policy template makes more than %d strings (or %d bytes) from its parameters.", maxRendered, maxRenderedBytes)
+	}
+	if r.listKey != "" {
+		return "", invalidInput("The policy template uses a list parameter in the key %s; keys take string parameters.", r.listKey)
+	}
 	for _, p := range params {
 		if !r.used[p.Name] {
 			return "", invalidInput("The policy template has no parameter %s.", p.Name)
@@ -60,10 +76,12 @@ func renderTemplate(doc string, params []warden.PolicyParameter) (string, error)
 
 // templateRender is one rendering of a policy template.
 type templateRender struct {
-	byName  map[string]warden.PolicyParameter
-	used    map[string]bool
-	missing string
-	out     bytes.Buffer
+	byName           map[string]warden.PolicyParameter
+	used             map[string]bool
+	missing, listKey string
+	tooMany          bool
+	total, size      int // strings and bytes made so far
+	out              bytes.Buffer
 }
 
 // value copies the next JSON value of dec to the output. Inside an array
@@ -96,7 +114,17 @@ func (r *templateRender) value(dec *json.Decoder, elems *int) error {
 				if n > 0 {
 					r.out.WriteByte(',')
 				}
-				r.str(key.(string))
+				k := key.(string)
+				if placeholder.MatchString(k) {
+					// A key (a condition key such as "{{Host}}:sub") takes
+					// string parameters; a list cannot make one key.
+					if ks := r.expand(k); len(ks) == 1 {
+						k = ks[0]
+					} else if r.listKey == "" {
+						r.listKey = k
+					}
+				}
+				r.str(k)
 				r.out.WriteByte(':')
 				if err := r.value(dec, nil); err != nil {
 					return err
@@ -153,30 +181,54 @@ func (r *templateRender) str(s string) {
 }
 
 // expand fills the placeholders of one JSON string: string parameters in
-// place, and one string for each value of a stringList parameter.
+// place, and one string for each value of a stringList parameter (several
+// lists make every combination, earlier ones varying slowest). Values are
+// never scanned for placeholders themselves, and the strings made are
+// bounded (maxRendered, maxRenderedBytes).
 func (r *templateRender) expand(str string) []string {
-	for _, m := range placeholder.FindAllStringSubmatch(str, -1) {
-		if p, ok := r.byName[m[1]]; ok && p.Type == "stringList" {
-			r.used[p.Name] = true
-			var out []string
-			for _, v := range p.Values {
-				out = append(out, r.expand(strings.Replace(str, m[0], v, 1))...)
-			}
-			return out
-		}
-	}
-	return []string{placeholder.ReplaceAllStringFunc(str, func(ph string) string {
-		name := ph[2 : len(ph)-2]
+	outs := []string{""}
+	last := 0
+	for _, l := range placeholder.FindAllStringSubmatchIndex(str, -1) {
+		lit, name := str[last:l[0]], str[l[2]:l[3]]
+		last = l[1]
 		p, ok := r.byName[name]
-		if !ok {
+		var vals []string
+		switch {
+		case !ok:
 			if r.missing == "" {
 				r.missing = name
 			}
-			return ph
+			vals = []string{str[l[0]:l[1]]}
+		case p.Type == "stringList":
+			r.used[name] = true
+			vals = p.Values
+		default:
+			r.used[name] = true
+			vals = p.Values[:min(1, len(p.Values))]
 		}
-		r.used[name] = true
-		return p.Values[0]
-	})}
+		if len(outs)*len(vals) > maxRendered {
+			r.tooMany = true
+			return []string{str}
+		}
+		next := make([]string, 0, len(outs)*len(vals))
+		for _, o := range outs {
+			for _, v := range vals {
+				if r.size += len(o) + len(lit) + len(v); r.size > maxRenderedBytes {
+					r.tooMany = true
+					return []string{str}
+				}
+				next = append(next, o+lit+v)
+			}
+		}
+		outs = next
+	}
+	if r.total += len(outs); r.total > maxRendered {
+		r.tooMany = true
+	}
+	for i := range outs {
+		outs[i] += str[last:]
+	}
+	return outs
 }
 
 // statement is what the summary and the permission check read of a

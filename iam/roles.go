@@ -22,17 +22,23 @@ type wRoleLastUsed struct {
 }
 
 type wRole struct {
-	Path                     string         `xml:"Path"`
-	RoleName                 string         `xml:"RoleName"`
-	RoleID                   string         `xml:"RoleId"`
-	Arn                      string         `xml:"Arn"`
-	CreateDate               time.Time      `xml:"CreateDate"`
-	AssumeRolePolicyDocument string         `xml:"AssumeRolePolicyDocument,omitempty"`
-	Description              string         `xml:"Description,omitempty"`
-	MaxSessionDuration       int            `xml:"MaxSessionDuration,omitempty"`
-	PermissionsBoundary      *wBoundary     `xml:"PermissionsBoundary,omitempty"`
-	Tags                     list[wTag]     `xml:"Tags,omitempty"`
-	RoleLastUsed             *wRoleLastUsed `xml:"RoleLastUsed,omitempty"`
+	Path                     string               `xml:"Path"`
+	RoleName                 string               `xml:"RoleName"`
+	RoleID                   string               `xml:"RoleId"`
+	Arn                      string               `xml:"Arn"`
+	CreateDate               time.Time            `xml:"CreateDate"`
+	AssumeRolePolicyDocument string               `xml:"AssumeRolePolicyDocument,omitempty"`
+	Description              string               `xml:"Description,omitempty"`
+	MaxSessionDuration       int                  `xml:"MaxSessionDuration,omitempty"`
+	PermissionsBoundary      *wBoundary           `xml:"PermissionsBoundary,omitempty"`
+	Tags                     list[wTag]           `xml:"Tags,omitempty"`
+	RoleLastUsed             *wRoleLastUsed       `xml:"RoleLastUsed,omitempty"`
+	SourceRoleTemplate       *wSourceRoleTemplate `xml:"SourceRoleTemplate,omitempty"`
+}
+
+type wSourceRoleTemplate struct {
+	TemplateArn          string `xml:"TemplateArn"`
+	TemplateMinorVersion int    `xml:"TemplateMinorVersion"`
 }
 
 // roleView is how much of a role a response shows: IAM's list and
@@ -59,6 +65,9 @@ func roleOut(r *warden.Role, view roleView) wRole {
 	}
 	w.PermissionsBoundary = boundaryOut(r.PermissionsBoundary)
 	w.Tags = tagsOut(r.Tags)
+	if r.SourceTemplateARN != "" {
+		w.SourceRoleTemplate = &wSourceRoleTemplate{TemplateArn: r.SourceTemplateARN, TemplateMinorVersion: r.SourceTemplateMinorVersion}
+	}
 	if view == roleFull {
 		w.RoleLastUsed = lastUsedOut(r.RoleLastUsed)
 	}
@@ -150,11 +159,29 @@ type roleOutput struct {
 func (s *Service) createRole(ctx context.Context, p *warden.Principal, in *createRoleInput) (*roleOutput, error) {
 	path := orDefault(in.Path)
 	target := arn(p.Account, "role", path, in.RoleName)
-	tags := tagsIn(in.Tags)
-	keys := creationKeys(tags, in.PermissionsBoundary)
-	if err := s.authorize(ctx, p, "CreateRole", target, keys); err != nil {
+	if err := s.authorize(ctx, p, "CreateRole", target, creationKeys(tagsIn(in.Tags), in.PermissionsBoundary)); err != nil {
 		return nil, err
 	}
+	r, err := s.newRole(p, in)
+	if err != nil {
+		return nil, err
+	}
+	err = s.update(ctx, p, "CreateRole", target, func(tx warden.Tx) error {
+		return s.storeNewRole(ctx, tx, r)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &roleOutput{Role: roleOut(r, roleCreated)}, nil
+}
+
+// newRole validates the input of CreateRole (decoded by the model) and
+// returns the role it makes, not yet stored: InvalidInput for the
+// service-linked path or bad tags, MalformedPolicyDocument or LimitExceeded
+// for the trust policy.
+func (s *Service) newRole(p *warden.Principal, in *createRoleInput) (*warden.Role, error) {
+	path := orDefault(in.Path)
+	tags := tagsIn(in.Tags)
 	if strings.HasPrefix(path, serviceRolePath) {
 		return nil, invalidInput("The path %s is reserved for service-linked roles; create them with CreateServiceLinkedRole.", serviceRolePath)
 	}
@@ -168,24 +195,24 @@ func (s *Service) createRole(ctx context.Context, p *warden.Principal, in *creat
 	if maxSession == 0 {
 		maxSession = warden.DefaultMaxSessionDuration
 	}
-	r := &warden.Role{Account: p.Account, ID: s.NewID("AROA", 21), Name: in.RoleName, Path: path, CreateDate: s.now(),
+	return &warden.Role{Account: p.Account, ID: s.NewID("AROA", 21), Name: in.RoleName, Path: path, CreateDate: s.now(),
 		AssumeRolePolicyDocument: in.AssumeRolePolicyDocument, Description: in.Description, MaxSessionDuration: maxSession,
-		PermissionsBoundary: in.PermissionsBoundary, Tags: tags}
-	err := s.update(ctx, p, "CreateRole", target, func(tx warden.Tx) error {
-		if err := s.checkTrustPrincipals(ctx, tx, r.AssumeRolePolicyDocument); err != nil {
+		PermissionsBoundary: in.PermissionsBoundary, Tags: tags}, nil
+}
+
+// storeNewRole stores a role made by newRole: the users and roles its
+// trust policy names must exist, its boundary must be a policy of the
+// account; EntityAlreadyExists when the name is taken.
+func (s *Service) storeNewRole(ctx context.Context, tx warden.Tx, r *warden.Role) error {
+	if err := s.checkTrustPrincipals(ctx, tx, r.AssumeRolePolicyDocument); err != nil {
+		return err
+	}
+	if r.PermissionsBoundary != "" {
+		if err := s.useAsBoundary(ctx, tx, r.Account, r.PermissionsBoundary, 1); err != nil {
 			return err
 		}
-		if r.PermissionsBoundary != "" {
-			if err := s.useAsBoundary(ctx, tx, p.Account, r.PermissionsBoundary, 1); err != nil {
-				return err
-			}
-		}
-		return s.insertRole(ctx, tx, r)
-	})
-	if err != nil {
-		return nil, err
 	}
-	return &roleOutput{Role: roleOut(r, roleCreated)}, nil
+	return s.insertRole(ctx, tx, r)
 }
 
 // insertRole stores a new role within the account's quota.

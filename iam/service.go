@@ -33,6 +33,8 @@ type Service struct {
 	// awsPolicies gives the catalogue of AWS managed policies, loaded on
 	// first use so that starting a server does not pay for it.
 	awsPolicies func() (*managed.Catalogue, error)
+	// roleTemplates are the role templates by ARN (SetRoleTemplates).
+	roleTemplates map[string]*RoleTemplate
 
 	// IssuerBase is the https URL under which the accounts' OpenID Connect
 	// issuers are published (outbound web identity federation).
@@ -77,6 +79,13 @@ func New(store warden.Store, az *authz.Authorizer, box *secrets.Box) *Service {
 	}
 	az.Follow(s.creds)
 	s.ops = s.operations()
+	ts, err := builtins()
+	if err != nil {
+		panic("iam: " + err.Error())
+	}
+	if err := s.AddRoleTemplates(ts); err != nil {
+		panic("iam: " + err.Error())
+	}
 	return s
 }
 

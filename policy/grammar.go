@@ -342,11 +342,12 @@ var partitions = map[string]bool{
 	"aws-iso-e": true, "aws-iso-f": true, "aws-eusc": true, "*": true,
 }
 
-// iamPaths are the resource types IAM's message lists, and root and
-// contextProvider/, which AWS managed policies name.
+// iamPaths are the resource types IAM's message lists, and root,
+// contextProvider/, role-template/ and delegation-request/, which AWS
+// managed policies and the service authorization reference name.
 var iamPaths = []string{"user/", "federated-user/", "role/", "group/", "instance-profile/", "mfa/",
 	"server-certificate/", "policy/", "sms-mfa/", "saml-provider/", "oidc-provider/", "report/",
-	"access-report/", "contextProvider/"}
+	"access-report/", "contextProvider/", "role-template/", "delegation-request/"}
 
 // splitARN cuts s at its first five colons outside ${...}.
 func splitARN(s string) []string {

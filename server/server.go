@@ -62,6 +62,9 @@ type Config struct {
 	// documents (/oidc/...) are reachable, for outbound web identity
 	// federation ("": the request's own address).
 	IssuerBase string
+	// RoleTemplates are the operator's role templates, beside the built-in
+	// ones (iam.LoadRoleTemplates).
+	RoleTemplates []*iam.RoleTemplate
 	// SAMLURL is the URL at which identity providers post SAML responses
 	// to sign users in to the console (this server's /saml), accepted as an
 	// assertion's Recipient and Audience besides
@@ -130,6 +133,9 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	tracked := az.Track(store)
 	iamSvc := iam.New(tracked, az, box)
 	iamSvc.IssuerBase = cfg.IssuerBase
+	if err := iamSvc.AddRoleTemplates(cfg.RoleTemplates); err != nil {
+		return nil, err
+	}
 	stsSvc := sts.New(tracked, az, iamSvc, box)
 	if cfg.SAMLURL == "" && cfg.IssuerBase != "" {
 		cfg.SAMLURL = strings.TrimSuffix(cfg.IssuerBase, "/") + "/saml"

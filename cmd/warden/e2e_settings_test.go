@@ -155,23 +155,22 @@ func TestE2ENoOrganization(t *testing.T) {
 	_, err = userSTS.GetDelegatedAccessToken(ctx, &sts.GetDelegatedAccessTokenInput{TradeInToken: aws.String("some-token")})
 	wantErr(t, err, "ExpiredTradeInTokenException", 400)
 
-	// Delegation requests and role templates of an account that has none
-	// (docs/delegation.md has the workflow): a request whose notices would
-	// go to another account's topic cannot be made.
+	// Delegation requests and role templates that do not exist. A request
+	// must name a topic of the requesting account (docs/delegation.md).
 	_, err = root.CreateDelegationRequest(ctx, &iam.CreateDelegationRequestInput{Description: aws.String("d"), NotificationChannel: aws.String("arn:aws:sns:us-east-1:111122223333:t"),
 		Permissions: &types.DelegationPermission{PolicyTemplateArn: aws.String("arn:aws:iam::aws:delegation-template/x")}, RequestorWorkflowId: aws.String("w"), SessionDuration: aws.Int32(3600)})
-	wantErrMessage(t, err, "InvalidInput", 400, "NotificationChannel must be the ARN of an SNS topic of the requesting account")
+	wantErr(t, err, "InvalidInput", 400)
 	list := res(root.ListDelegationRequests(ctx, &iam.ListDelegationRequestsInput{})).must(t)
 	if len(list.DelegationRequests) != 0 || list.IsTruncated {
 		t.Errorf("ListDelegationRequests = %+v", list)
 	}
 	for name, call := range map[string]func() error{
 		"Get": func() error {
-			_, err := root.GetDelegationRequest(ctx, &iam.GetDelegationRequestInput{DelegationRequestId: aws.String("0b6a3c0e-2f4d-4c1e-9a7b-5d8e1f2a3b4c")})
+			_, err := root.GetDelegationRequest(ctx, &iam.GetDelegationRequestInput{DelegationRequestId: aws.String("dr-00000000000000000001")})
 			return err
 		},
 		"SendDelegationToken": func() error {
-			_, err := root.SendDelegationToken(ctx, &iam.SendDelegationTokenInput{DelegationRequestId: aws.String("0b6a3c0e-2f4d-4c1e-9a7b-5d8e1f2a3b4c")})
+			_, err := root.SendDelegationToken(ctx, &iam.SendDelegationTokenInput{DelegationRequestId: aws.String("dr-00000000000000000001")})
 			return err
 		},
 		"AcquireRole": func() error {
@@ -185,6 +184,9 @@ func TestE2ENoOrganization(t *testing.T) {
 	} {
 		t.Run(name, func(t *testing.T) { wantErr(t, call(), "NoSuchEntity", 404) })
 	}
+	// The root user never accepts a delegation (docs/delegation.md), whatever the request.
+	_, err = root.AcceptDelegationRequest(ctx, &iam.AcceptDelegationRequestInput{DelegationRequestId: aws.String("dr-00000000000000000001")})
+	wantErr(t, err, "AccessDenied", 403)
 	sum := res(root.GetHumanReadableSummary(ctx, &iam.GetHumanReadableSummaryInput{EntityArn: aws.String(userARN("/", "operator"))})).must(t)
 	if sum.SummaryState != types.SummaryStateTypeNotSupported {
 		t.Errorf("GetHumanReadableSummary of a user = %s", sum.SummaryState)
@@ -192,12 +194,11 @@ func TestE2ENoOrganization(t *testing.T) {
 	// Without permission, a user is refused before learning anything.
 	_, err = user.ListOrganizationsFeatures(ctx, &iam.ListOrganizationsFeaturesInput{})
 	wantErr(t, err, "AccessDenied", 403)
-	// A request is authorized on its own ARN, which names its owner: one
-	// that does not exist is not found, whoever asks.
-	_, err = user.GetDelegationRequest(ctx, &iam.GetDelegationRequestInput{DelegationRequestId: aws.String("0b6a3c0e-2f4d-4c1e-9a7b-5d8e1f2a3b4c")})
+	// A request ID that names nothing is NoSuchEntity to anyone: requests
+	// nobody has claimed are visible to every account, so the answer tells
+	// nothing a permission would have hidden.
+	_, err = user.GetDelegationRequest(ctx, &iam.GetDelegationRequestInput{DelegationRequestId: aws.String("dr-00000000000000000001")})
 	wantErr(t, err, "NoSuchEntity", 404)
-	// Root never accepts one in Warden (its sessions are not held to the
-	// request's policy; docs/delegation.md).
-	_, err = root.AcceptDelegationRequest(ctx, &iam.AcceptDelegationRequestInput{DelegationRequestId: aws.String("0b6a3c0e-2f4d-4c1e-9a7b-5d8e1f2a3b4c")})
+	_, err = user.GetRoleTemplateVersion(ctx, &iam.GetRoleTemplateVersionInput{TemplateArn: aws.String("arn:aws:iam::aws:role-template/warden/CIDeployRoleTemplate:1")})
 	wantErr(t, err, "AccessDenied", 403)
 }

@@ -33,6 +33,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	changePoll := fs.Duration("change-poll", time.Second, "how often to read the store's change feed for other nodes' writes (on PostgreSQL only a safety net: nodes are notified at once)")
 	issuerURL := fs.String("issuer-url", "", "https URL at which this server's /oidc/ paths are reachable, for outbound web identity federation")
 	samlURL := fs.String("saml-url", "", "URL at which identity providers post SAML responses to sign in to the console (this server's /saml; default --issuer-url + /saml)")
+	roleTemplates := fs.String("role-templates", "", "directory of role template files (*.json) for GetRoleTemplateVersion and AcquireRole, beside the built-in ones (docs/role-templates.md)")
 	dev := fs.Bool("dev", false, "local-emulator mode: in-memory store unless --data, binds 127.0.0.1, unknown well-signed credentials act as the IAM user --dev-user with AdministratorAccess, POST /warden/reset wipes the store")
 	devUser := fs.String("dev-user", warden.DefaultDevUser, "name of the virtual IAM user of --dev")
 	var cc console.Config
@@ -77,6 +78,12 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	if !validAccountID(*accountID) {
 		return fmt.Errorf("--account-id must be 12 digits, not %q", *accountID)
 	}
+	var templates []*iam.RoleTemplate
+	if *roleTemplates != "" {
+		if templates, err = iam.LoadRoleTemplates(*roleTemplates); err != nil {
+			return fmt.Errorf("--role-templates: %w", err)
+		}
+	}
 	log := slog.New(slog.NewJSONHandler(stderr, nil))
 	if *dev {
 		if !validDevUser(*devUser) {
@@ -117,7 +124,7 @@ func serve(ctx context.Context, args []string, getenv func(string) string, stdou
 	srvCtx, stop := context.WithCancel(ctx)
 	defer stop()
 	w, err := wserver.New(srvCtx, store, box, wserver.Config{Bootstrap: b, Mode: mode, Dev: *dev, DevUser: *devUser,
-		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL, SAMLURL: *samlURL,
+		Console: cc, Log: log, PollInterval: *changePoll, Throttle: tc, IssuerBase: *issuerURL, SAMLURL: *samlURL, RoleTemplates: templates,
 		NoAccessAdvisor: !*accessAdvisor, NoEventHistory: !*eventHistory, EventRetention: *eventRetention, EventExportDir: *eventExportDir,
 		CheckSeed: true, AccountGiven: given["account-id"], RootPassword: getenv("WARDEN_ROOT_PASSWORD"),
 		RootEmailGiven: getenv("WARDEN_ROOT_EMAIL") != ""})
