@@ -113,8 +113,11 @@ func (c *Console) ended(s *warden.ConsoleSession, now time.Time) bool {
 	if s.Stage != warden.StageActive {
 		return !now.Before(s.LastSeen.Add(pendingTimeout))
 	}
-	if !s.Expires.IsZero() && !now.Before(s.Expires) {
-		return true // the role session of a SAML sign-in has ended
+	if !s.Expires.IsZero() {
+		// The role session of a SAML sign-in lasts the SessionDuration the
+		// assertion asked for (capped by the role), as on AWS: neither the
+		// idle nor the absolute timeout shortens it.
+		return !now.Before(s.Expires)
 	}
 	return !now.Before(s.LastSeen.Add(c.cfg.IdleTimeout)) || !now.Before(s.Created.Add(c.cfg.AbsoluteTimeout))
 }

@@ -178,3 +178,31 @@ func TestSignInGoesToTheOnlyAccount(t *testing.T) {
 	s := newStack(t, Config{})
 	expect(t, s.browser().get("/signin/"), http.StatusSeeOther, "/signin/"+testAccount)
 }
+
+// TestSAMLSessionLastsItsDuration: the role session of a SAML sign-in ends
+// at its Expires, not at the idle or absolute timeout of password
+// sign-ins.
+func TestSAMLSessionLastsItsDuration(t *testing.T) {
+	c := &Console{cfg: Config{IdleTimeout: 15 * time.Minute, AbsoluteTimeout: time.Hour}}
+	start := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	role := &warden.ConsoleSession{Stage: warden.StageActive, Created: start, LastSeen: start, Expires: start.Add(4 * time.Hour)}
+	password := &warden.ConsoleSession{Stage: warden.StageActive, Created: start, LastSeen: start}
+	for _, tt := range []struct {
+		at             time.Duration
+		roleEnded, pwd bool
+	}{
+		{10 * time.Minute, false, false},
+		{30 * time.Minute, false, true}, // idle past 15 minutes
+		{2 * time.Hour, false, true},    // past the absolute hour
+		{4*time.Hour - time.Second, false, true},
+		{4 * time.Hour, true, true},
+	} {
+		now := start.Add(tt.at)
+		if got := c.ended(role, now); got != tt.roleEnded {
+			t.Errorf("SAML session at +%v: ended = %v, want %v", tt.at, got, tt.roleEnded)
+		}
+		if got := c.ended(password, now); got != tt.pwd {
+			t.Errorf("password session at +%v: ended = %v, want %v", tt.at, got, tt.pwd)
+		}
+	}
+}
