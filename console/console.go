@@ -18,7 +18,6 @@ import (
 	"html/template"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"runtime"
 	"strings"
@@ -253,19 +252,7 @@ func (c *Console) secure(r *http.Request) bool {
 
 // sourceIP is the address of the browser.
 func (c *Console) sourceIP(r *http.Request) string {
-	if c.cfg.TrustProxyHeaders {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return warden.SourceIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), c.cfg.TrustProxyHeaders)
 }
 
 // userAgent is the browser's User-Agent, cut to a sane length for the audit trail.

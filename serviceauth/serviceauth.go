@@ -12,7 +12,6 @@ import (
 	"context"
 	"encoding/base64"
 	"log/slog"
-	"net"
 	"net/http"
 	"strings"
 	"sync"
@@ -142,19 +141,7 @@ func (h *Handler) fail(source string) {
 }
 
 func (h *Handler) source(r *http.Request) string {
-	if h.TrustProxyHeaders {
-		if xff := r.Header.Get("X-Forwarded-For"); xff != "" {
-			first, _, _ := strings.Cut(xff, ",")
-			if ip := net.ParseIP(strings.TrimSpace(first)); ip != nil {
-				return ip.String()
-			}
-		}
-	}
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		return r.RemoteAddr
-	}
-	return host
+	return warden.SourceIP(r.RemoteAddr, r.Header.Get("X-Forwarded-For"), h.TrustProxyHeaders)
 }
 
 // credential reads what the request presents: HTTP Basic (user name and
