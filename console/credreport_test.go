@@ -30,16 +30,7 @@ type credentialReportContent struct {
 func TestCredentialReport(t *testing.T) {
 	ctx := context.Background()
 	s := newStack(t, Config{})
-	generate := func() credentialReportState {
-		t.Helper()
-		res, err := s.iam.Invoke(ctx, &s.root, "GenerateCredentialReport", form())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out credentialReportState
-		s.decode(res, &out)
-		return out
-	}
+	generate := func() credentialReportState { t.Helper(); return generateReport(t, s) }
 	get := func() ([][]string, credentialReportContent, error) {
 		t.Helper()
 		res, err := s.iam.Invoke(ctx, &s.root, "GetCredentialReport", form())
@@ -199,16 +190,7 @@ func TestCredentialReport(t *testing.T) {
 func TestCredentialReportLease(t *testing.T) {
 	ctx := context.Background()
 	s := newStack(t, Config{})
-	generate := func() string {
-		t.Helper()
-		res, err := s.iam.Invoke(ctx, &s.root, "GenerateCredentialReport", form())
-		if err != nil {
-			t.Fatal(err)
-		}
-		var out credentialReportState
-		s.decode(res, &out)
-		return out.State
-	}
+	generate := func() string { t.Helper(); return generateReport(t, s).State }
 	hold := make(chan struct{})
 	s.iam.BeforeCredentialReport = func(string) { <-hold }
 	if got := generate(); got != "STARTED" {
@@ -238,4 +220,16 @@ func TestCredentialReportLease(t *testing.T) {
 	if got := generate(); got != "COMPLETE" {
 		t.Errorf("after both finished = %s, want COMPLETE", got)
 	}
+}
+
+// generateReport calls GenerateCredentialReport as root.
+func generateReport(t *testing.T, s *stack) credentialReportState {
+	t.Helper()
+	res, err := s.iam.Invoke(t.Context(), &s.root, "GenerateCredentialReport", form())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out credentialReportState
+	s.decode(res, &out)
+	return out
 }
