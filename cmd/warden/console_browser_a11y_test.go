@@ -126,6 +126,15 @@ func TestConsolePagesAccessible(t *testing.T) {
 		p.do(chromedp.EmulateViewport(390, 844))
 		p.open(pg.path, "main")
 		p.screenshot(pg.name + "-390")
+		// Nothing may push the page sideways on a phone (wide tables scroll
+		// inside their card).
+		width, err := runInErr(p, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatalf("measuring %s: %v", pg.path, err)
+		}
+		if width > 390 {
+			failures = append(failures, fmt.Sprintf("%s: %d px wide at a 390 px viewport", pg.path, width))
+		}
 	}
 	if len(failures) > 0 {
 		t.Errorf("%d serious or critical accessibility violations:\n%s", len(failures), strings.Join(failures, "\n"))
