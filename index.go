@@ -23,10 +23,16 @@ import (
 //	roleprofile     <role key> <instance profile key>
 //	attachment      <policy ARN> <usage> <type> <name key>
 //	attachmentpath  <policy ARN> <usage> <type> <path> <name key>
+//	attachedpolicy      <usage> <name key>                 (customer managed policy in use)
+//	attachedpolicypath  <usage> <path> <name key>
 //
 // usage is "any", "policy" (attached) or "boundary" (the permissions
 // boundary); type is "group", "role" or "user". attachment lists in name
-// order, attachmentpath in path order, for a PathPrefix. Index kinds decide
+// order, attachmentpath in path order, for a PathPrefix. A customer managed
+// policy has an attachedpolicy record (and an attachedpolicypath one) for
+// usage "any" while it is attached or a boundary anywhere, "policy" while
+// its AttachmentCount is above zero and "boundary" while its BoundaryCount
+// is: ListPolicies with OnlyAttached reads them. Index kinds decide
 // nothing: the entity record they come from changes in the same write.
 const (
 	KindPathIndex      Kind = "path"
@@ -34,6 +40,9 @@ const (
 	KindRoleProfile    Kind = "roleprofile"
 	KindAttachment     Kind = "attachment"
 	KindAttachmentPath Kind = "attachmentpath"
+
+	KindAttachedPolicy     Kind = "attachedpolicy"
+	KindAttachedPolicyPath Kind = "attachedpolicypath"
 )
 
 // The usages of an attachment index record.
@@ -49,7 +58,8 @@ var indexData = []byte("{}")
 // isIndex reports whether records of kind are index records.
 func (k Kind) isIndex() bool {
 	switch k {
-	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath:
+	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath,
+		KindAttachedPolicy, KindAttachedPolicyPath:
 		return true
 	}
 	return false
@@ -120,7 +130,23 @@ func (p *InstanceProfile) indexRefs() []Ref {
 }
 
 func (p *ManagedPolicy) indexRefs() []Ref {
-	return []Ref{pathRef(KindPolicy, p.Account, p.Path, p.Name)}
+	refs := []Ref{pathRef(KindPolicy, p.Account, p.Path, p.Name)}
+	key := NameKey(p.Name)
+	add := func(usage string) {
+		refs = append(refs,
+			Ref{Kind: KindAttachedPolicy, Account: p.Account, Key: IndexKey(usage, key)},
+			Ref{Kind: KindAttachedPolicyPath, Account: p.Account, Key: IndexKey(usage, p.Path, key)})
+	}
+	if p.AttachmentCount > 0 || p.BoundaryCount > 0 {
+		add(UsageAny)
+	}
+	if p.AttachmentCount > 0 {
+		add(UsagePolicy)
+	}
+	if p.BoundaryCount > 0 {
+		add(UsageBoundary)
+	}
+	return refs
 }
 
 // IndexRefs returns the index records the stored record r implies, sorted

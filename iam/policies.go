@@ -300,8 +300,11 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 	}
 	// Customer managed policies come first, a page at a time from the
 	// store, then the AWS managed ones from the catalogue, each in name
-	// order. The marker names the side ("L" or "A") and the name key, and is
-	// bound to the filters it was handed out with.
+	// order. With OnlyAttached the local side reads the attached-policy
+	// index (see attachedPage), so its pages cost the same however many
+	// unused policies the account holds. The marker names the side ("L" or
+	// "A") and the name key, and is bound to the filters it was handed out
+	// with.
 	scope := in.Scope
 	if scope == "" {
 		scope = "All"
@@ -337,7 +340,10 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 				more  bool
 				err   error
 			)
-			if selective(in.PathPrefix) {
+			switch {
+			case in.OnlyAttached:
+				local, last, more, err = s.attachedPage(ctx, tx, p.Account, in, localAfter, size)
+			case selective(in.PathPrefix):
 				const kind = string(warden.KindPolicy)
 				after := ""
 				if localAfter != "" {
@@ -352,7 +358,7 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 				if last != "" {
 					last = markPath("", strings.TrimPrefix(last, kind+" "))
 				}
-			} else {
+			default:
 				local, last, more, err = scan[warden.ManagedPolicy](ctx, tx, p.Account, localAfter, size, keep)
 			}
 			if err != nil {
@@ -400,6 +406,44 @@ func (s *Service) listPolicies(ctx context.Context, p *warden.Principal, in *lis
 		out.Policies = append(out.Policies, policyOut(mp, false, false))
 	}
 	return out, nil
+}
+
+// attachedPage reads one page of the account's customer managed policies in
+// use, for ListPolicies with OnlyAttached: from the attachedpolicy index in
+// name order, or under a selective PathPrefix the attachedpolicypath index
+// in path order, of the usage PolicyUsageFilter asks for. A page reads
+// size+1 index records and loads size policies, however many policies the
+// account holds. after and last are marker keys as the listing without
+// OnlyAttached has them: the name key, or with a selective PathPrefix
+// "<path> <name key>" (as markPath makes it).
+func (s *Service) attachedPage(ctx context.Context, tx warden.Tx, account string, in *listPoliciesInput, after string, size int) (items []*warden.ManagedPolicy, last string, more bool, err error) {
+	usage := warden.UsageAny
+	switch in.PolicyUsageFilter {
+	case "PermissionsPolicy":
+		usage = warden.UsagePolicy
+	case "PermissionsBoundary":
+		usage = warden.UsageBoundary
+	}
+	kind, prefix := warden.KindAttachedPolicy, usage+" "
+	if selective(in.PathPrefix) {
+		kind, prefix = warden.KindAttachedPolicyPath, warden.IndexKey(usage, in.PathPrefix)
+		if after != "" {
+			if after, err = resolvePath(ctx, tx, account, warden.KindPolicy, after); err != nil {
+				return nil, "", false, err
+			}
+		}
+	}
+	if after != "" {
+		after = warden.IndexKey(usage, after)
+	}
+	items, last, more, err = scanIndex[warden.ManagedPolicy](ctx, tx, kind, account, prefix, after, size, nil)
+	if last != "" {
+		last = strings.TrimPrefix(last, usage+" ")
+		if kind == warden.KindAttachedPolicyPath {
+			last = markPath("", last)
+		}
+	}
+	return items, last, more, err
 }
 
 type createPolicyVersionInput struct {

@@ -12,8 +12,8 @@ import (
 )
 
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
-var indexKinds = []warden.Kind{warden.KindAttachment, warden.KindAttachmentPath, warden.KindGroupMember,
-	warden.KindPathIndex, warden.KindRoleProfile}
+var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
+	warden.KindAttachmentPath, warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile}
 
 // indexedKinds are the kinds of entity that have index records.
 var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy}
@@ -96,13 +96,19 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 
 // IndexFixture stores, through warden.Insert, entities of every indexed
 // kind in account: users in groups, under paths, with policies attached and
-// as boundary, roles in instance profiles. It returns the keys of the index
-// records they must have.
+// as boundary, roles in instance profiles, customer managed policies in use
+// (attached and a boundary, attached only, a boundary only) and one not. It
+// returns the keys of the index records they must have.
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
 	aws := "arn:aws:iam::aws:policy/ReadOnlyAccess"
 	entities := []warden.Entity{
-		&warden.ManagedPolicy{Account: account, ID: "ANPA1", Name: "P1", Path: "/team/"},
+		// P1 is attached to Admins and Alice and is Alice's boundary; the
+		// counts of the others are as if used by entities elsewhere.
+		&warden.ManagedPolicy{Account: account, ID: "ANPA1", Name: "P1", Path: "/team/", AttachmentCount: 2, BoundaryCount: 1},
+		&warden.ManagedPolicy{Account: account, ID: "ANPA2", Name: "Used", Path: "/", AttachmentCount: 3},
+		&warden.ManagedPolicy{Account: account, ID: "ANPA3", Name: "Fence", Path: "/b/", BoundaryCount: 1},
+		&warden.ManagedPolicy{Account: account, ID: "ANPA4", Name: "Idle", Path: "/"},
 		&warden.Group{Account: account, ID: "AGPA1", Name: "Admins", Path: "/", AttachedPolicies: []string{p1}},
 		&warden.Group{Account: account, ID: "AGPA2", Name: "dev", Path: "/eng/"},
 		&warden.User{Account: account, ID: "AIDA1", Name: "Alice", Path: "/eng/a/", Groups: []string{"Admins", "dev"},
@@ -118,6 +124,23 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 	}
 	want := []string{
 		"path|policy /team/ p1",
+		"path|policy / used",
+		"path|policy /b/ fence",
+		"path|policy / idle",
+		"attachedpolicy|any p1",
+		"attachedpolicy|policy p1",
+		"attachedpolicy|boundary p1",
+		"attachedpolicypath|any /team/ p1",
+		"attachedpolicypath|policy /team/ p1",
+		"attachedpolicypath|boundary /team/ p1",
+		"attachedpolicy|any used",
+		"attachedpolicy|policy used",
+		"attachedpolicypath|any / used",
+		"attachedpolicypath|policy / used",
+		"attachedpolicy|any fence",
+		"attachedpolicy|boundary fence",
+		"attachedpolicypath|any /b/ fence",
+		"attachedpolicypath|boundary /b/ fence",
 		"path|group / admins",
 		"path|group /eng/ dev",
 		"path|user /eng/a/ alice",
@@ -214,6 +237,30 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 		"attachment|arn:aws:iam::"+acctA+":policy/team/p1 boundary user alice")
 	has("path|user /ops/ alice", "attachmentpath|arn:aws:iam::"+acctA+":policy/team/p1 policy user /ops/ alice",
 		"attachment|arn:aws:iam::"+acctA+":policy/team/p1 any user alice")
+	CheckIndexes(t, s, acctA)
+
+	// A policy's counts decide its attached-policy records: detached
+	// everywhere it keeps only its boundary ones, unused it has none, and a
+	// path change moves the path-ordered ones.
+	savePolicy := func(name string, change func(*warden.ManagedPolicy)) {
+		t.Helper()
+		update(t, s, func(tx warden.Tx) error {
+			mp, err := warden.Load[warden.ManagedPolicy](ctx, tx, acctA, name)
+			if err != nil {
+				return err
+			}
+			change(mp)
+			return warden.Save(ctx, tx, mp)
+		})
+	}
+	savePolicy("p1", func(mp *warden.ManagedPolicy) { mp.AttachmentCount = 0 })
+	hasNot("attachedpolicy|policy p1", "attachedpolicypath|policy /team/ p1")
+	has("attachedpolicy|any p1", "attachedpolicy|boundary p1", "attachedpolicypath|boundary /team/ p1")
+	savePolicy("p1", func(mp *warden.ManagedPolicy) { mp.BoundaryCount = 0 })
+	hasNot("attachedpolicy|any p1", "attachedpolicy|boundary p1", "attachedpolicypath|any /team/ p1")
+	savePolicy("idle", func(mp *warden.ManagedPolicy) { mp.AttachmentCount, mp.Path = 1, "/x/" })
+	has("attachedpolicy|any idle", "attachedpolicy|policy idle", "attachedpolicypath|policy /x/ idle")
+	hasNot("attachedpolicy|boundary idle", "attachedpolicypath|policy / idle")
 	CheckIndexes(t, s, acctA)
 
 	// A rename is an Insert of the new name and a Remove of the old.
@@ -438,14 +485,20 @@ func testConcurrentMembership(t *testing.T, stores []warden.Store) {
 	}
 }
 
-// IndexMigrationVersion is the migration that introduced index records.
-const IndexMigrationVersion = 40
+// IndexMigrationVersion is the migration that introduced index records;
+// AttachedPolicyMigrationVersion the one that added the attached-policy
+// records of customer managed policies in use.
+const (
+	IndexMigrationVersion          = 40
+	AttachedPolicyMigrationVersion = 50
+)
 
 // DowngradeIndexSQL turns a database into one written by a Warden before
 // index records: no index record, no migration IndexMigrationVersion or
 // later. The records table is unchanged by that migration.
 var DowngradeIndexSQL = []string{
-	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath')`,
+	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
+		'attachedpolicy', 'attachedpolicypath')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 
@@ -473,6 +526,14 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 				return err
 			}
 		}
+		// Customer managed policies attached, a boundary, both and neither.
+		for i := range 40 {
+			mp := &warden.ManagedPolicy{Account: acctA, ID: fmt.Sprintf("ANPAM%03d", i), Name: fmt.Sprintf("Pol-%03d", i),
+				Path: fmt.Sprintf("/q%d/", i%3), AttachmentCount: i % 4 / 2 * (i%5 + 1), BoundaryCount: i % 2}
+			if err := warden.Insert(ctx, tx, mp); err != nil {
+				return err
+			}
+		}
 		return nil
 	})
 	if err != nil {
@@ -484,20 +545,52 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	}
 	s.Close()
 
-	// exec reports the rows the statements changed: the index records and
-	// the migration's row must really go.
-	if n := exec(t, DowngradeIndexSQL); n != int64(len(want[acctA])+len(want[acctB])+1) {
-		t.Fatalf("downgrade changed %d rows, want %d", n, len(want[acctA])+len(want[acctB])+1)
-	}
-	s = open(t)
-	defer s.Close()
-	for acct, keys := range want {
-		if got := IndexKeys(t, s, acct); !slices.Equal(got, keys) {
-			t.Errorf("%s after the migration: %d index records, want %d; missing %q, left over %q",
-				acct, len(got), len(keys), first(diff(keys, got)), first(diff(got, keys)))
+	attached := 0
+	for _, keys := range want {
+		for _, k := range keys {
+			if strings.HasPrefix(k, string(warden.KindAttachedPolicy)) {
+				attached++
+			}
 		}
-		CheckIndexes(t, s, acct)
 	}
+	if attached < 60 {
+		t.Fatalf("only %d attached-policy records written", attached)
+	}
+	check := func(when string) {
+		t.Helper()
+		s := open(t)
+		defer s.Close()
+		for acct, keys := range want {
+			if got := IndexKeys(t, s, acct); !slices.Equal(got, keys) {
+				t.Errorf("%s after %s: %d index records, want %d; missing %q, left over %q",
+					acct, when, len(got), len(keys), first(diff(keys, got)), first(diff(got, keys)))
+			}
+			CheckIndexes(t, s, acct)
+		}
+	}
+
+	// exec reports the rows the statements changed: the index records and
+	// the rows of migrations 40 and 50 must really go.
+	total := len(want[acctA]) + len(want[acctB])
+	if n := exec(t, DowngradeIndexSQL); n != int64(total+2) {
+		t.Fatalf("downgrade changed %d rows, want %d", n, total+2)
+	}
+	check("the migrations from scratch")
+
+	// A database that has the index records of migration 40 but not the
+	// attached-policy ones: migration 50 alone builds those.
+	if n := exec(t, DowngradeAttachedPolicySQL); n != int64(attached+1) {
+		t.Fatalf("downgrade to before attached-policy records changed %d rows, want %d", n, attached+1)
+	}
+	check("migration 50")
+}
+
+// DowngradeAttachedPolicySQL turns a database into one written by a Warden
+// before the attached-policy index records: none of them, no migration
+// AttachedPolicyMigrationVersion or later.
+var DowngradeAttachedPolicySQL = []string{
+	`DELETE FROM records WHERE kind IN ('attachedpolicy', 'attachedpolicypath')`,
+	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, AttachedPolicyMigrationVersion),
 }
 
 // testGetMany checks that GetMany returns the records asked for in the

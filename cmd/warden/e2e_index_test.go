@@ -20,12 +20,21 @@ import (
 // indexedAccount fills an account through the API: 40 users (every fourth
 // under /team-a/), every third in the group "team", every fifth with the
 // policy "p" attached, u07 with it as boundary, a role under /team-a/ with it
-// attached. It returns the policy's ARN.
+// attached and the policy "fence" (under /team-a/) as boundary, and 20
+// policies in no use. It returns the ARN of "p".
 func indexedAccount(t *testing.T, root *iam.Client) string {
 	t.Helper()
 	ctx := context.Background()
 	res(root.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: aws.String("team")})).must(t)
 	p := createPolicy(t, root, "p", "")
+	fence := createPolicy(t, root, "fence", "/team-a/")
+	for i := range 20 {
+		path := ""
+		if i%2 == 0 {
+			path = "/team-a/"
+		}
+		createPolicy(t, root, fmt.Sprintf("idle%02d", i), path)
+	}
 	for i := range 40 {
 		in := &iam.CreateUserInput{UserName: aws.String(fmt.Sprintf("u%02d", i))}
 		if i%4 == 1 {
@@ -45,7 +54,23 @@ func indexedAccount(t *testing.T, root *iam.Client) string {
 	res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("deployer"), Path: aws.String("/team-a/"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}}`)})).must(t)
 	res(root.AttachRolePolicy(ctx, &iam.AttachRolePolicyInput{RoleName: aws.String("deployer"), PolicyArn: aws.String(p)})).must(t)
+	res(root.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("deployer"), PermissionsBoundary: aws.String(fence)})).must(t)
 	return p
+}
+
+// attachedPolicies pages through ListPolicies of the account's own
+// policies with OnlyAttached.
+func attachedPolicies(t *testing.T, c *iam.Client, in iam.ListPoliciesInput, size int32) []string {
+	t.Helper()
+	in.Scope, in.OnlyAttached, in.MaxItems = types.PolicyScopeTypeLocal, true, aws.Int32(size)
+	var out []string
+	pg := iam.NewListPoliciesPaginator(c, &in)
+	for pg.HasMorePages() {
+		for _, p := range res(pg.NextPage(context.Background())).must(t).Policies {
+			out = append(out, aws.ToString(p.PolicyName))
+		}
+	}
+	return out
 }
 
 func seq(pick func(i int) bool) []string {
@@ -101,6 +126,19 @@ func policyEntities(t *testing.T, c *iam.Client, in iam.ListEntitiesForPolicyInp
 	return out
 }
 
+// fence returns the ARN of indexedAccount's policy "fence".
+func fence(t *testing.T, root *iam.Client) string {
+	t.Helper()
+	out := res(root.ListPolicies(context.Background(), &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, PathPrefix: aws.String("/team-a/")})).must(t)
+	for _, p := range out.Policies {
+		if aws.ToString(p.PolicyName) == "fence" {
+			return aws.ToString(p.Arn)
+		}
+	}
+	t.Fatal("no policy fence")
+	return ""
+}
+
 func prefixed(p string, names []string) []string {
 	out := make([]string, len(names))
 	for i, n := range names {
@@ -130,6 +168,20 @@ func checkIndexedAccount(t *testing.T, root *iam.Client, p string) {
 		if got := policyEntities(t, root, iam.ListEntitiesForPolicyInput{PolicyArn: aws.String(p),
 			PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary}, size); !slices.Equal(got, []string{"user:u07"}) {
 			t.Errorf("ListEntitiesForPolicy boundaries MaxItems %d = %q", size, got)
+		}
+		for _, c := range []struct {
+			in   iam.ListPoliciesInput
+			want []string
+		}{
+			{iam.ListPoliciesInput{}, []string{"fence", "p"}},
+			{iam.ListPoliciesInput{PolicyUsageFilter: types.PolicyUsageTypePermissionsPolicy}, []string{"p"}},
+			{iam.ListPoliciesInput{PolicyUsageFilter: types.PolicyUsageTypePermissionsBoundary}, []string{"fence", "p"}},
+			{iam.ListPoliciesInput{PathPrefix: aws.String("/team-a/")}, []string{"fence"}},
+		} {
+			if got := attachedPolicies(t, root, c.in, size); !slices.Equal(got, c.want) {
+				t.Errorf("ListPolicies OnlyAttached %s %q MaxItems %d = %q, want %q",
+					c.in.PolicyUsageFilter, aws.ToString(c.in.PathPrefix), size, got, c.want)
+			}
 		}
 	}
 }
@@ -169,8 +221,23 @@ func TestE2EIndexedListings(t *testing.T) {
 				t.Errorf("entities after changes = %q, want %q", got, ents)
 			}
 
+			// Moving the role's boundary off "fence" leaves "p" alone in use
+			// as a boundary; a marker of one usage is none of another's.
+			res(root.PutRolePermissionsBoundary(ctx, &iam.PutRolePermissionsBoundaryInput{RoleName: aws.String("deployer"), PermissionsBoundary: aws.String(p)})).must(t)
+			if got := attachedPolicies(t, root, iam.ListPoliciesInput{}, 1); !slices.Equal(got, []string{"p"}) {
+				t.Errorf("policies in use after the boundary change = %q, want [p]", got)
+			}
+			res(root.PutUserPermissionsBoundary(ctx, &iam.PutUserPermissionsBoundaryInput{UserName: aws.String("u01"), PermissionsBoundary: aws.String(fence(t, root))})).must(t)
+			first := res(root.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, OnlyAttached: true, MaxItems: aws.Int32(1)})).must(t)
+			if !first.IsTruncated {
+				t.Fatal("ListPolicies OnlyAttached MaxItems 1 of two is not truncated")
+			}
+			_, err := root.ListPolicies(ctx, &iam.ListPoliciesInput{Scope: types.PolicyScopeTypeLocal, OnlyAttached: true,
+				PolicyUsageFilter: types.PolicyUsageTypePermissionsPolicy, Marker: first.Marker})
+			wantErr(t, err, "ValidationError", 400)
+
 			// A forged or foreign marker is AWS's ValidationError.
-			_, err := root.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("squad"), Marker: aws.String("Zm9yZ2VkbWFya2Vy")})
+			_, err = root.GetGroup(ctx, &iam.GetGroupInput{GroupName: aws.String("squad"), Marker: aws.String("Zm9yZ2VkbWFya2Vy")})
 			wantErr(t, err, "ValidationError", 400)
 			page := res(root.ListUsers(ctx, &iam.ListUsersInput{MaxItems: aws.Int32(2)})).must(t)
 			_, err = root.ListUsers(ctx, &iam.ListUsersInput{PathPrefix: aws.String("/team-a/"), Marker: page.Marker})
