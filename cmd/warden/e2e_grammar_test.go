@@ -125,6 +125,47 @@ func TestE2EPolicyGrammar(t *testing.T) {
 	st := s.stsClient(aws.ToString(key.AccessKey.AccessKeyId), aws.ToString(key.AccessKey.SecretAccessKey))
 	roleARN := aws.String("arn:aws:iam::" + testAccount + ":role/grammar-role")
 
+	// identity gives doc to an identity-policy operation. With fresh, the
+	// inline policy goes to an entity of its own, created first (named as
+	// the policy); else to the shared grammar-user/-group/-role.
+	identity := func(op string, name, doc *string, fresh bool) (string, error) {
+		user, group, role := aws.String("grammar-user"), aws.String("grammar-group"), aws.String("grammar-role")
+		if fresh {
+			user, group, role = name, name, name
+		}
+		switch op {
+		case "CreatePolicy":
+			_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
+			return op, err
+		case "CreatePolicyVersion":
+			_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
+			return op, err
+		case "PutUserPolicy":
+			if fresh {
+				if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: user}); err != nil {
+					return op, err
+				}
+			}
+			_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: name, PolicyDocument: doc})
+			return op, err
+		case "PutGroupPolicy":
+			if fresh {
+				if _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: group}); err != nil {
+					return op, err
+				}
+			}
+			_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: group, PolicyName: name, PolicyDocument: doc})
+			return op, err
+		}
+		if fresh {
+			if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: role, AssumeRolePolicyDocument: aws.String(trustAccount)}); err != nil {
+				return op, err
+			}
+		}
+		_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: name, PolicyDocument: doc})
+		return "PutRolePolicy", err
+	}
+
 	// send gives doc to the API chosen for its kind and index. Accepted
 	// documents get an entity of their own, so inline quotas never add up.
 	send := func(i int, gc grammarCase) (string, error) {
@@ -143,23 +184,7 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			if gc.Want == "" && op == "CreatePolicyVersion" {
 				op = "CreatePolicy"
 			}
-			user, group, role := aws.String("grammar-user"), aws.String("grammar-group"), aws.String("grammar-role")
-			switch op {
-			case "CreatePolicy":
-				_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
-				return op, err
-			case "CreatePolicyVersion":
-				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
-				return op, err
-			case "PutUserPolicy":
-				_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: name, PolicyDocument: doc})
-				return op, err
-			case "PutGroupPolicy":
-				_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: group, PolicyName: name, PolicyDocument: doc})
-				return op, err
-			}
-			_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: name, PolicyDocument: doc})
-			return op, err
+			return identity(op, name, doc, false)
 		case "op:CreateRole":
 			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: doc})
 			return gc.Op, err
@@ -184,42 +209,7 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			if gc.Want == "" && op == "PutGroupPolicy" && nonSpace(*doc) > 5120 {
 				op = "PutRolePolicy"
 			}
-			user, group, role := aws.String("grammar-user"), aws.String("grammar-group"), aws.String("grammar-role")
-			if gc.Want == "" {
-				user, group, role = name, name, name
-			}
-			switch op {
-			case "CreatePolicy":
-				_, err := c.CreatePolicy(ctx, &iam.CreatePolicyInput{PolicyName: name, PolicyDocument: doc})
-				return op, err
-			case "CreatePolicyVersion":
-				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
-				return op, err
-			case "PutUserPolicy":
-				if gc.Want == "" {
-					if _, err := c.CreateUser(ctx, &iam.CreateUserInput{UserName: user}); err != nil {
-						return op, err
-					}
-				}
-				_, err := c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: user, PolicyName: name, PolicyDocument: doc})
-				return op, err
-			case "PutGroupPolicy":
-				if gc.Want == "" {
-					if _, err := c.CreateGroup(ctx, &iam.CreateGroupInput{GroupName: group}); err != nil {
-						return op, err
-					}
-				}
-				_, err := c.PutGroupPolicy(ctx, &iam.PutGroupPolicyInput{GroupName: group, PolicyName: name, PolicyDocument: doc})
-				return op, err
-			default:
-				if gc.Want == "" {
-					if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: role, AssumeRolePolicyDocument: aws.String(trustAccount)}); err != nil {
-						return op, err
-					}
-				}
-				_, err := c.PutRolePolicy(ctx, &iam.PutRolePolicyInput{RoleName: role, PolicyName: name, PolicyDocument: doc})
-				return "PutRolePolicy", err
-			}
+			return identity(op, name, doc, gc.Want == "")
 		case "managed":
 			if gc.Want != "" && i%2 == 1 {
 				_, err := c.CreatePolicyVersion(ctx, &iam.CreatePolicyVersionInput{PolicyArn: baseARN, PolicyDocument: doc})
