@@ -66,6 +66,7 @@ func TestE2EPolicyGrammar(t *testing.T) {
 	}
 	accepted, recorded, variants, reconstructed := 0, 0, 0, 0
 	ids := map[string]bool{}
+	answers := map[[2]string]string{} // a recorded document and its answer -> the case's id
 	for _, c := range corpus.Cases {
 		if c.Source == "" {
 			t.Fatalf("case %s has no source", c.ID)
@@ -87,6 +88,13 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			if c.Reconstructed {
 				reconstructed++
 			}
+			// The same document with the same answer counts once, however
+			// many posts report it.
+			k := [2]string{c.document(), c.Want}
+			if first, ok := answers[k]; ok {
+				t.Fatalf("recorded case %s repeats case %s (the same document and answer)", c.ID, first)
+			}
+			answers[k] = c.ID
 		}
 	}
 	t.Logf("corpus: %d accepted, %d refused: %d recorded AWS responses (%d with the document reconstructed), %d variants",
