@@ -1,12 +1,17 @@
 package iam
 
 import (
+	"bytes"
 	"context"
+	"log/slog"
 	"net/url"
 	"strings"
 	"testing"
 
 	"github.com/warden-iam/warden"
+	"github.com/warden-iam/warden/authz"
+	"github.com/warden-iam/warden/secrets"
+	"github.com/warden-iam/warden/sqlite"
 )
 
 func TestAcquireRoleSubTypes(t *testing.T) {
@@ -140,5 +145,92 @@ func TestAcquireRoleExisting(t *testing.T) {
 	}
 	if n := len(invoke(t, s, root, "ListRolePolicies", "RoleName", "app-green").(*listInlineOutput).PolicyNames); n != 0 {
 		t.Fatalf("the conflicting role got %d inline policies", n)
+	}
+}
+
+// interleavedStore runs after once, when the first View it serves has
+// ended: another request arriving between a request's look and its write.
+type interleavedStore struct {
+	warden.Store
+	after func()
+}
+
+func (st *interleavedStore) View(ctx context.Context, fn func(warden.Tx) error) error {
+	err := st.Store.View(ctx, fn)
+	if f := st.after; f != nil {
+		st.after = nil
+		f()
+	}
+	return err
+}
+
+// A request that finds no role, and then loses the insert to another
+// request acquiring the same role, answers that role: it looks again and
+// finds a repeat.
+func TestAcquireRoleLosesTheInsert(t *testing.T) {
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, sqlite.Memory)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	box, err := secrets.NewBox(bytes.Repeat([]byte{7}, secrets.KeySize))
+	if err != nil {
+		t.Fatal(err)
+	}
+	acct := &warden.Account{ID: testAccount, RootID: testAccount, Status: warden.AccountActive}
+	if err := store.Update(ctx, func(tx warden.Tx) error { return warden.Insert(ctx, tx, acct) }); err != nil {
+		t.Fatal(err)
+	}
+	az := authz.New(store, authz.Strict, slog.New(slog.DiscardHandler))
+	st := &interleavedStore{Store: az.Track(store)}
+	s, root := New(st, az, box), RootPrincipal(acct)
+	tmpl, err := ParseRoleTemplate([]byte(testTemplate))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRoleTemplates([]*RoleTemplate{tmpl}); err != nil {
+		t.Fatal(err)
+	}
+	form := acquireForm(appTemplate, "Team", "blue", "Buckets", "arn:aws:s3:::a/*")
+	var other string
+	st.after = func() {
+		out, err := s.Invoke(ctx, &root, "AcquireRole", form)
+		if err != nil {
+			t.Errorf("the other request: %v", err)
+			return
+		}
+		other = out.(*roleOutput).Role.RoleID
+	}
+	out, err := s.Invoke(ctx, &root, "AcquireRole", form)
+	if err != nil {
+		t.Fatalf("the request that lost the insert: %v", err)
+	}
+	if id := out.(*roleOutput).Role.RoleID; other == "" || id != other {
+		t.Fatalf("role IDs %q and %q, want the one role", id, other)
+	}
+}
+
+// New values that would move the role to another path are refused: IAM
+// cannot change a role's path.
+func TestAcquireRolePathCannotChange(t *testing.T) {
+	s, root := newTestService(t)
+	tmpl, err := ParseRoleTemplate([]byte(`{"TemplateName": "EnvRole", "MajorVersion": 1, "DefaultMinorVersion": 1, "Versions": [{"MinorVersion": 1,
+	  "RoleNamePattern": "env-role", "RolePathPattern": "/{{Env}}/",
+	  "AssumeRolePolicyDocumentTemplate": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]},
+	  "ParametersDefinition": [{"Name": "Env", "Type": "String", "IsRequired": true}]}]}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddRoleTemplates([]*RoleTemplate{tmpl}); err != nil {
+		t.Fatal(err)
+	}
+	arn := "arn:aws:iam::aws:role-template/warden/EnvRole:1"
+	if _, err := s.Invoke(context.Background(), root, "AcquireRole", acquireForm(arn, "Env", "dev")); err != nil {
+		t.Fatal(err)
+	}
+	_, err = s.Invoke(context.Background(), root, "AcquireRole", acquireForm(arn, "Env", "prod"))
+	if codeOf(err) != "InvalidInput" || !strings.Contains(errMessage(err), "from path /dev/ to /prod/; a role's path cannot change") {
+		t.Fatalf("path change: %v", err)
 	}
 }
