@@ -276,6 +276,7 @@ func TestParseRoleTemplateRefuses(t *testing.T) {
 
 func FuzzParseRoleTemplate(f *testing.F) {
 	f.Add([]byte(testTemplate))
+	f.Add([]byte(`{"TemplateName":"X","MajorVersion":1,"Versions":[{"MinorVersion":0,"RoleNamePattern":"r","AssumeRolePolicyDocumentTemplate":"{}","ParametersDefinition":[{"Name":"A","Type":"ArnList","SubType":"iam:role"},{"Name":"B","Type":"String","SubType":"Region"}]}]}`))
 	f.Add([]byte(`{"TemplateName":"X","MajorVersion":1,"Versions":[{"MinorVersion":0,"RoleNamePattern":"{{A}}","AssumeRolePolicyDocumentTemplate":"{}","ParametersDefinition":[{"Name":"A","Type":"String"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tmpl, err := ParseRoleTemplate(data)
@@ -290,7 +291,13 @@ func FuzzParseRoleTemplate(f *testing.F) {
 		}
 		values := map[string][]string{}
 		for i := range v.ParametersDefinition {
-			values[v.ParametersDefinition[i].Name] = sampleValues(&v.ParametersDefinition[i])
+			d := &v.ParametersDefinition[i]
+			values[d.Name] = sampleValues(d)
+			if d.DefaultValue == nil {
+				if err := checkValues(d, values[d.Name]); err != nil {
+					t.Fatalf("the sample of %s is not of its type: %v", d.Name, err)
+				}
+			}
 		}
 		if _, err := v.render(values); err != nil {
 			t.Fatalf("accepted template does not render its samples: %v", err)
