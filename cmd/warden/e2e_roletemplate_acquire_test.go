@@ -94,3 +94,28 @@ func TestE2ERoleTemplateAcquireAgain(t *testing.T) {
 		t.Errorf("the conflicting role changed: %+v", plain)
 	}
 }
+
+// Two nodes on one PostgreSQL with the same template files: the values a
+// role was acquired with on one node bind a later AcquireRole on the other.
+func TestE2ERoleTemplateAcquireOnPostgreSQL(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "service.json"), []byte(e2eTemplate), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	dsn, env := sharedPostgres(t)
+	a := startServer(t, []string{"--store", dsn, "--role-templates", dir}, env)
+	b := startServer(t, []string{"--store", dsn, "--role-templates", dir}, env)
+	ctx := context.Background()
+	queues := []string{"arn:aws:sqs:us-east-1:" + testAccount + ":jobs"}
+	made := res(a.root().AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"orders"}, "Queues": queues, "CostCenter": {"7"}}))).must(t).Role
+	again := res(b.root().AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"orders"}, "Queues": queues, "CostCenter": {"7"}}))).must(t).Role
+	if aws.ToString(again.RoleId) != aws.ToString(made.RoleId) {
+		t.Fatalf("node B made another role: %s, node A %s", aws.ToString(again.RoleId), aws.ToString(made.RoleId))
+	}
+	_, err := b.root().AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"orders"}, "Queues": queues}))
+	wantErrMessage(t, err, "InvalidInput", 400, `the role svc-orders was made with the value "7" and cannot change to "100"`)
+	res(b.root().CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("svc-audit"), Path: aws.String("/services/"),
+		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})).must(t)
+	_, err = a.root().AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"audit"}, "Queues": queues}))
+	wantErr(t, err, "NameConflict", 409)
+}
