@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"errors"
 	"slices"
 	"strconv"
 	"strings"
@@ -14,7 +15,9 @@ import (
 // resulting role name conflicts with an existing role in the account") and
 // EntityAlreadyExists; Warden answers them so:
 //
-//   - a role not made from this template: NameConflict;
+//   - a role not made from this template: NameConflict, to a caller allowed
+//     iam:CreateRole on it (AccessDenied to others, who learn nothing of the
+//     role; for every case below the caller needs iam:GetRole on it);
 //   - made from it with the same parameter values and minor version: the
 //     role as it is, so that acquiring is idempotent (authorized as
 //     iam:GetRole on the role, with iam:RoleTemplateARN);
@@ -35,17 +38,32 @@ func (s *Service) acquireExisting(ctx context.Context, p *warden.Principal, a *a
 	t, v, cin := a.template, a.version, a.role
 	var out *roleOutput
 	err := s.store.Update(ctx, func(tx warden.Tx) error {
-		r, err := s.loadRole(ctx, tx, p.Account, cin.RoleName)
+		r, err := warden.Load[warden.Role](ctx, tx, p.Account, warden.NameKey(cin.RoleName))
+		if errors.Is(err, warden.ErrNotFound) {
+			return errRoleGone
+		}
 		if err != nil {
 			return err
 		}
 		if r.SourceTemplateARN != t.ARN() {
+			// Only a caller who could try to create the role learns that
+			// the name is taken, as from CreateRole.
+			target := arn(p.Account, "role", orDefault(cin.Path), cin.RoleName)
+			if err := s.authorize(ctx, p, "CreateRole", target, templateKeys(creationKeys(tagsIn(cin.Tags), cin.PermissionsBoundary), t.ARN())); err != nil {
+				return err
+			}
 			from := "was not made from a role template"
 			if r.SourceTemplateARN != "" {
 				from = "was made from the role template " + r.SourceTemplateARN
 			}
 			return warden.Errorf(warden.CodeNameConflict,
 				"The role name %s that %s makes conflicts with the existing role %s, which %s.", cin.RoleName, t.ARN(), r.ARN(), from)
+		}
+		// What follows tells of the role, its values among it: the caller
+		// must be allowed to read it.
+		keys := withResourceTags(templateKeys(nil, t.ARN()), r.Tags)
+		if err := s.authorize(ctx, p, "GetRole", r.ARN(), keys); err != nil {
+			return err
 		}
 		if r.SourceTemplateValues == nil {
 			return alreadyExists("Role with name %s already exists. It was made from %s before Warden recorded the parameter values of acquired roles, so AcquireRole cannot tell a repeat from a change; delete the role to acquire it again.",
@@ -62,11 +80,7 @@ func (s *Service) acquireExisting(ctx context.Context, p *warden.Principal, a *a
 			return alreadyExists("Role with name %s already exists, made from minor version %d of %s; Warden does not move an acquired role to minor version %d (delete the role to acquire it again).",
 				r.Name, r.SourceTemplateMinorVersion, t.ARN(), v.MinorVersion)
 		}
-		keys := withResourceTags(templateKeys(nil, t.ARN()), r.Tags)
 		if len(changed) == 0 {
-			if err := s.authorize(ctx, p, "GetRole", r.ARN(), keys); err != nil {
-				return err
-			}
 			out = &roleOutput{Role: roleOut(r, roleCreated)}
 			return nil
 		}
@@ -139,6 +153,10 @@ func (s *Service) reacquire(ctx context.Context, tx warden.Tx, p *warden.Princip
 	r.SourceTemplateValues = a.values
 	return s.saveRole(ctx, tx, p, "AcquireRole", r)
 }
+
+// errRoleGone: the role acquireExisting was to answer was deleted after
+// AcquireRole found it; AcquireRole looks again.
+var errRoleGone = errors.New("the role was deleted meanwhile")
 
 // changedParameters are the parameters of v whose values differ from those
 // a role was made with, in the version's order.

@@ -169,6 +169,30 @@ func (st *interleavedStore) View(ctx context.Context, fn func(warden.Tx) error) 
 // finds a repeat.
 func TestAcquireRoleLosesTheInsert(t *testing.T) {
 	ctx := context.Background()
+	s, st, root := interleavedService(t)
+	form := acquireForm(appTemplate, "Team", "blue", "Buckets", "arn:aws:s3:::a/*")
+	var other string
+	st.after = func() {
+		out, err := s.Invoke(ctx, root, "AcquireRole", form)
+		if err != nil {
+			t.Errorf("the other request: %v", err)
+			return
+		}
+		other = out.(*roleOutput).Role.RoleID
+	}
+	out, err := s.Invoke(ctx, root, "AcquireRole", form)
+	if err != nil {
+		t.Fatalf("the request that lost the insert: %v", err)
+	}
+	if id := out.(*roleOutput).Role.RoleID; other == "" || id != other {
+		t.Fatalf("role IDs %q and %q, want the one role", id, other)
+	}
+}
+
+// interleavedService is templateService over an interleavedStore.
+func interleavedService(t *testing.T) (*Service, *interleavedStore, *warden.Principal) {
+	t.Helper()
+	ctx := context.Background()
 	store, err := sqlite.Open(ctx, sqlite.Memory)
 	if err != nil {
 		t.Fatal(err)
@@ -192,22 +216,34 @@ func TestAcquireRoleLosesTheInsert(t *testing.T) {
 	if err := s.AddRoleTemplates([]*RoleTemplate{tmpl}); err != nil {
 		t.Fatal(err)
 	}
-	form := acquireForm(appTemplate, "Team", "blue", "Buckets", "arn:aws:s3:::a/*")
-	var other string
-	st.after = func() {
-		out, err := s.Invoke(ctx, &root, "AcquireRole", form)
-		if err != nil {
-			t.Errorf("the other request: %v", err)
-			return
-		}
-		other = out.(*roleOutput).Role.RoleID
-	}
-	out, err := s.Invoke(ctx, &root, "AcquireRole", form)
+	return s, st, &root
+}
+
+// A role deleted between AcquireRole's look and its write is made anew.
+func TestAcquireRoleDeletedMeanwhile(t *testing.T) {
+	ctx := context.Background()
+	s, st, root := interleavedService(t)
+	form := acquireForm(appTemplate, "Team", "gray")
+	form.Set("TemplateMinorVersion", "4") // no policies: DeleteRole needs no detaching
+	out, err := s.Invoke(ctx, root, "AcquireRole", form)
 	if err != nil {
-		t.Fatalf("the request that lost the insert: %v", err)
+		t.Fatal(err)
 	}
-	if id := out.(*roleOutput).Role.RoleID; other == "" || id != other {
-		t.Fatalf("role IDs %q and %q, want the one role", id, other)
+	first := out.(*roleOutput).Role.RoleID
+	st.after = func() {
+		if _, err := s.Invoke(ctx, root, "DeleteRole", url.Values{"RoleName": {"app-gray"}}); err != nil {
+			t.Errorf("DeleteRole: %v", err)
+		}
+	}
+	out, err = s.Invoke(ctx, root, "AcquireRole", form)
+	if err != nil {
+		t.Fatalf("AcquireRole of a role deleted meanwhile: %v", err)
+	}
+	if id := out.(*roleOutput).Role.RoleID; id == first || st.after != nil {
+		t.Fatalf("role ID %s (first %s): not made anew", id, first)
+	}
+	if _, err := s.Invoke(ctx, root, "GetRole", url.Values{"RoleName": {"app-gray"}}); err != nil {
+		t.Fatalf("GetRole: %v", err)
 	}
 }
 

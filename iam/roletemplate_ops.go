@@ -267,8 +267,7 @@ func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acqu
 	}
 	a := &acquisition{template: t, version: v, values: values, rendered: rendered, role: &cin}
 	// A role of the name may already exist: made from this template (a
-	// repeat, or new values), or not (NameConflict). When another request
-	// makes it between the look and the write, the second look answers.
+	// repeat, or new values), or not (NameConflict).
 	for attempt := 0; ; attempt++ {
 		var existing *warden.Role
 		err := s.view(ctx, func(tx warden.Tx) error {
@@ -282,12 +281,20 @@ func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acqu
 		if err != nil {
 			return nil, err
 		}
+		var out *roleOutput
 		if existing != nil {
-			return s.acquireExisting(ctx, p, a)
+			out, err = s.acquireExisting(ctx, p, a)
+		} else {
+			out, err = s.acquireNew(ctx, p, a)
 		}
-		out, err := s.acquireNew(ctx, p, a)
-		if attempt == 0 && warden.ErrorCode(err) == warden.CodeEntityAlreadyExists {
+		// Another request made the role, or deleted it, after the look:
+		// one more look answers as of then.
+		raced := errors.Is(err, errRoleGone) || (existing == nil && warden.ErrorCode(err) == warden.CodeEntityAlreadyExists)
+		if attempt == 0 && raced {
 			continue
+		}
+		if errors.Is(err, errRoleGone) {
+			return nil, warden.Errorf(warden.CodeConcurrentModification, "The role %s was created and deleted while AcquireRole made it; try again.", cin.RoleName)
 		}
 		return out, err
 	}

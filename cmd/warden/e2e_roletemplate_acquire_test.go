@@ -83,6 +83,9 @@ func TestE2ERoleTemplateAcquireAgain(t *testing.T) {
 	// A role of the name that the template did not make.
 	res(root.CreateRole(ctx, &iam.CreateRoleInput{RoleName: aws.String("svc-billing"), Path: aws.String("/services/"),
 		AssumeRolePolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ecs-tasks.amazonaws.com"},"Action":"sts:AssumeRole"}]}`)})).must(t)
+	// reader, who may not create it, learns nothing of it.
+	_, err = reader.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"billing"}, "Queues": queues}))
+	wantErr(t, err, "AccessDenied", 403)
 	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"billing"}, "Queues": queues}))
 	wantErrMessage(t, err, "NameConflict", 409, "conflicts with the existing role arn:aws:iam::"+testAccount+":role/services/svc-billing, which was not made from a role template")
 	var nc *types.NameConflictException
