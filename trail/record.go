@@ -94,7 +94,7 @@ func (r *Recorder) render(v any) (warden.Event, error) {
 // readOnlyAction reports whether an action only reads, as CloudTrail's
 // readOnly says.
 func readOnlyAction(action string) bool {
-	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Simulate", "Decode"} {
+	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Simulate", "Decode", "Validate", "Check"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}
