@@ -13,10 +13,12 @@ import (
 
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
 var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
-	warden.KindAttachmentPath, warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile}
+	warden.KindAttachmentPath, warden.KindDelegationExpiry, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
+	warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser, warden.KindUserID}
 
 // indexedKinds are the kinds of entity that have index records.
-var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy}
+var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy,
+	warden.KindServiceCredential, warden.KindDelegationRequest}
 
 // IndexKeys returns the keys of the index records of account, as
 // "<kind>|<key>", sorted.
@@ -97,8 +99,9 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 // IndexFixture stores, through warden.Insert, entities of every indexed
 // kind in account: users in groups, under paths, with policies attached and
 // as boundary, roles in instance profiles, customer managed policies in use
-// (attached and a boundary, attached only, a boundary only) and one not. It
-// returns the keys of the index records they must have.
+// (attached and a boundary, attached only, a boundary only) and one not,
+// service-specific credentials. It returns the keys of the index records
+// they must have in account (see DelegationFixture for the global ones).
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
 	aws := "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -116,6 +119,12 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		&warden.User{Account: account, ID: "AIDA2", Name: "bob", Path: "/", Groups: []string{"dev"}},
 		&warden.Role{Account: account, ID: "AROA1", Name: "Deploy", Path: "/svc/", PermissionsBoundary: aws},
 		&warden.InstanceProfile{Account: account, ID: "AIPA1", Name: "Web", Path: "/svc/", Roles: []string{"Deploy"}},
+		&warden.ServiceCredential{Account: account, ID: "ACCA1", Owner: "AIDA1", ServiceName: "codecommit.amazonaws.com",
+			ServiceUser: "Alice-at-" + account},
+		&warden.ServiceCredential{Account: account, ID: "ACCA2", Owner: "AIDA1", ServiceName: "codecommit.amazonaws.com",
+			ServiceUser: "Alice+1-at-" + account},
+		&warden.ServiceCredential{Account: account, ID: "ACCA3", Owner: "AIDA2", ServiceName: "bedrock.amazonaws.com",
+			ServiceUser: "BedrockAPIKey-ab12-at-" + account},
 	}
 	for _, e := range entities {
 		if err := warden.Insert(ctx, tx, e); err != nil {
@@ -145,6 +154,11 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		"path|group /eng/ dev",
 		"path|user /eng/a/ alice",
 		"path|user / bob",
+		"userid|AIDA1 alice",
+		"userid|AIDA2 bob",
+		"servicecreduser|codecommit.amazonaws.com Alice-at-" + account + " AIDA1/ACCA1",
+		"servicecreduser|codecommit.amazonaws.com Alice+1-at-" + account + " AIDA1/ACCA2",
+		"servicecreduser|bedrock.amazonaws.com BedrockAPIKey-ab12-at-" + account + " AIDA2/ACCA3",
 		"path|role /svc/ deploy",
 		"path|instanceprofile /svc/ web",
 		"groupmember|admins alice",
@@ -343,6 +357,11 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 					e = &warden.InstanceProfile{Account: acctA, Name: r.Key}
 				case warden.KindPolicy:
 					e = &warden.ManagedPolicy{Account: acctA, Name: r.Key}
+				case warden.KindServiceCredential:
+					owner, id, _ := strings.Cut(r.Key, "/")
+					e = &warden.ServiceCredential{Account: acctA, Owner: owner, ID: id}
+				case warden.KindDelegationRequest:
+					e = &warden.DelegationRequest{ID: r.Key}
 				}
 				// The stored version's index records go, not those of
 				// the (empty) value passed.
@@ -498,14 +517,17 @@ const (
 // later. The records table is unchanged by that migration.
 var DowngradeIndexSQL = []string{
 	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
-		'attachedpolicy', 'attachedpolicypath')`,
+		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'delegationowner', 'delegationworkflow',
+		'delegationexpiry')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 
-// RunIndexMigration checks that the migration builds the index records of
+// RunIndexMigration checks that the migrations build the index records of
 // a database written before them: open opens a store on one database (the
 // test closes it), exec runs statements on that database while no store is
-// open and returns how many rows they changed. The records the migration builds must be exactly those Insert wrote.
+// open and returns how many rows they changed. The records the migrations
+// build must be exactly those Insert wrote: from scratch (before migration
+// 40), before migration 50 and before migration 60.
 func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec func(t *testing.T, stmts []string) int64) {
 	ctx := t.Context()
 	s := open(t)
@@ -515,7 +537,14 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 				return err
 			}
 		}
-		// Many members and attachments, some with upper-case names.
+		if _, err := DelegationFixture(ctx, tx, acctA, acctB); err != nil {
+			return err
+		}
+		if _, err := DelegationFixture(ctx, tx, acctB, acctA); err != nil {
+			return err
+		}
+		// Many members and attachments, some with upper-case names, with
+		// service-specific credentials.
 		for i := range 120 {
 			u := &warden.User{Account: acctA, ID: fmt.Sprintf("AIDAM%03d", i), Name: fmt.Sprintf("Member-%03d", i),
 				Path: fmt.Sprintf("/p%d/", i%4), Groups: []string{"Admins"}}
@@ -524,6 +553,13 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
 				return err
+			}
+			if i%3 == 0 {
+				c := &warden.ServiceCredential{Account: acctA, ID: fmt.Sprintf("ACCAM%03d", i), Owner: u.ID,
+					ServiceName: "cassandra.amazonaws.com", ServiceUser: u.Name + "-at-" + acctA}
+				if err := warden.Insert(ctx, tx, c); err != nil {
+					return err
+				}
 			}
 		}
 		// Customer managed policies attached, a boundary, both and neither.
@@ -539,22 +575,28 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{acctA: IndexKeys(t, s, acctA), acctB: IndexKeys(t, s, acctB)}
+	want := map[string][]string{acctA: IndexKeys(t, s, acctA), acctB: IndexKeys(t, s, acctB), global: IndexKeys(t, s, global)}
 	if len(want[acctA]) < 300 {
 		t.Fatalf("only %d index records written", len(want[acctA]))
 	}
 	s.Close()
 
-	attached := 0
+	attached, lookup := 0, 0
 	for _, keys := range want {
 		for _, k := range keys {
 			if strings.HasPrefix(k, string(warden.KindAttachedPolicy)) {
 				attached++
 			}
+			if isLookupKey(k) {
+				lookup++
+			}
 		}
 	}
 	if attached < 60 {
 		t.Fatalf("only %d attached-policy records written", attached)
+	}
+	if lookup < 190 {
+		t.Fatalf("only %d lookup records written", lookup)
 	}
 	check := func(when string) {
 		t.Helper()
@@ -562,7 +604,7 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 		defer s.Close()
 		for acct, keys := range want {
 			if got := IndexKeys(t, s, acct); !slices.Equal(got, keys) {
-				t.Errorf("%s after %s: %d index records, want %d; missing %q, left over %q",
+				t.Errorf("%q after %s: %d index records, want %d; missing %q, left over %q",
 					acct, when, len(got), len(keys), first(diff(keys, got)), first(diff(got, keys)))
 			}
 			CheckIndexes(t, s, acct)
@@ -570,19 +612,27 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	}
 
 	// exec reports the rows the statements changed: the index records and
-	// the rows of migrations 40 and 50 must really go.
-	total := len(want[acctA]) + len(want[acctB])
-	if n := exec(t, DowngradeIndexSQL); n != int64(total+2) {
-		t.Fatalf("downgrade changed %d rows, want %d", n, total+2)
+	// the rows of migrations 40, 50 and 60 must really go.
+	total := len(want[acctA]) + len(want[acctB]) + len(want[global])
+	if n := exec(t, DowngradeIndexSQL); n != int64(total+3) {
+		t.Fatalf("downgrade changed %d rows, want %d", n, total+3)
 	}
 	check("the migrations from scratch")
 
 	// A database that has the index records of migration 40 but not the
-	// attached-policy ones: migration 50 alone builds those.
-	if n := exec(t, DowngradeAttachedPolicySQL); n != int64(attached+1) {
-		t.Fatalf("downgrade to before attached-policy records changed %d rows, want %d", n, attached+1)
+	// attached-policy ones: migration 50 builds those (and 60 finds its
+	// records there).
+	if n := exec(t, DowngradeAttachedPolicySQL); n != int64(attached+2) {
+		t.Fatalf("downgrade to before attached-policy records changed %d rows, want %d", n, attached+2)
 	}
 	check("migration 50")
+
+	// One that has all but the lookup records: migration 60 alone builds
+	// those.
+	if n := exec(t, DowngradeLookupSQL); n != int64(lookup+1) {
+		t.Fatalf("downgrade to before lookup records changed %d rows, want %d", n, lookup+1)
+	}
+	check("migration 60")
 }
 
 // DowngradeAttachedPolicySQL turns a database into one written by a Warden
