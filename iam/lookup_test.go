@@ -22,7 +22,8 @@ const (
 )
 
 // seedLookups stores directly, in one transaction, n users with a
-// CodeCommit credential each (every fifth a Keyspaces one too) and n
+// CodeCommit credential each (every fifth a Keyspaces one too), n virtual
+// MFA devices (every other one enabled for its user) and n
 // delegation requests: every other one claimed by the root user of
 // listAccount, the others made by another account and not claimed. Before
 // the lookup indexes, checking a credential, listing the requests and
@@ -33,7 +34,15 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 	err := store.Update(ctx, func(tx warden.Tx) error {
 		for i := range n {
 			u := &warden.User{Account: listAccount, ID: fmt.Sprintf("AIDA%016d", i), Name: fmt.Sprintf("user-%05d", i), Path: "/"}
+			dev := &warden.MFADevice{Account: listAccount, Path: "/", Name: fmt.Sprintf("dev-%05d", i)}
+			dev.SerialNumber = warden.MFASerialNumber(listAccount, dev.Path, dev.Name)
+			if i%2 == 0 {
+				dev.UserName, dev.EnableDate, u.MFADevices = u.Name, expires, []string{dev.SerialNumber}
+			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
+				return err
+			}
+			if err := warden.Insert(ctx, tx, dev); err != nil {
 				return err
 			}
 			services := []string{codeCommit}
@@ -85,6 +94,8 @@ func lookupService(tb testing.TB, n int) (svc *iam.Service, store warden.Store, 
 		tb.Fatalf("no password in %s: %v", raw, err)
 	}
 	invoke(tb, svc, root, "CreatePolicy", url.Values{"PolicyName": {"tmpl"}, "PolicyDocument": {lookupTmpl}})
+	invoke(tb, svc, root, "CreateRole", url.Values{"RoleName": {"reader"}, "AssumeRolePolicyDocument": {testTrust}})
+	invoke(tb, svc, root, "AttachRolePolicy", url.Values{"RoleName": {"reader"}, "PolicyArn": {"arn:aws:iam::" + listAccount + ":policy/tmpl"}})
 	return svc, store, root, reads, out.Password
 }
 
@@ -122,6 +133,7 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 	}
 	listReqs := secondPage("ListDelegationRequests", url.Values{"MaxItems": {"20"}}, "DelegationRequests")
 	listCreds := secondPage("ListServiceSpecificCredentials", url.Values{"AllUsers": {"true"}, "MaxItems": {"20"}}, "")
+	listMFA := secondPage("ListVirtualMFADevices", url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"20"}}, "")
 	created := 0
 	return map[string]func() error{
 		"VerifyServiceCredential": func() error {
@@ -141,6 +153,16 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 			_, err := svc.Invoke(ctx, root, "ListServiceSpecificCredentials", listCreds)
 			return err
 		},
+		"ListVirtualMFADevicesAssigned": func() error {
+			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listMFA)
+			return err
+		},
+		// The report on a policy attached to one role.
+		"GenerateServiceLastAccessedDetailsPolicy": func() error {
+			_, err := svc.Invoke(ctx, root, "GenerateServiceLastAccessedDetails",
+				url.Values{"Arn": {"arn:aws:iam::" + listAccount + ":policy/tmpl"}})
+			return err
+		},
 	}
 }
 
@@ -148,12 +170,14 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 // kind, in accounts of 100 and 2,000 users (a credential each) and
 // delegation requests: checking a service-specific credential
 // (GET /warden/service-auth), the second page of 20 of ListDelegationRequests
-// and of ListServiceSpecificCredentials with AllUsers, and
-// CreateDelegationRequest (its workflow ID check and expired-request sweep).
+// and of ListServiceSpecificCredentials with AllUsers and of
+// ListVirtualMFADevices (Assigned), CreateDelegationRequest (its workflow ID
+// check and expired-request sweep) and GenerateServiceLastAccessedDetails
+// for a policy attached to one role.
 // records/op counts the records read from the store.
 func BenchmarkLookups(b *testing.B) {
 	for _, name := range []string{"VerifyServiceCredential", "ListDelegationRequests", "CreateDelegationRequest",
-		"ListServiceSpecificCredentialsAllUsers"} {
+		"ListServiceSpecificCredentialsAllUsers", "ListVirtualMFADevicesAssigned", "GenerateServiceLastAccessedDetailsPolicy"} {
 		for _, n := range []int{100, 2000} {
 			b.Run(fmt.Sprintf("%s/records=%d", name, n), func(b *testing.B) {
 				svc, _, root, reads, password := lookupService(b, n)
