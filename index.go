@@ -31,6 +31,7 @@ import (
 //	attachedpolicypath  <usage> <path> <name key>
 //	userid              <unique id> <name key>             (user)
 //	servicecreduser     <service> <service user> <owned key> (service-specific credential)
+//	signingcertfp       <fingerprint> <owned key>          (signing certificate)
 //	delegationowner     <owner account> <owner ARN | "any"> <request id>
 //	delegationworkflow  <requestor account> <workflow hash> <request id>
 //	delegationexpiry    <expiry> <request id>
@@ -47,7 +48,8 @@ import (
 // user by its unique ID (a user without one has none), a service-specific
 // credential by its service name and service user name (both generated
 // without spaces: an IAM user name or NewID characters and the account ID),
-// and the delegation requests, global records, by their owner account
+// a signing certificate by its fingerprint (hex), and the delegation
+// requests, global records, by their owner account
 // (once claimed: "any" and the owner's ARN, which has no space), by the
 // requestor account and the SHA-256 (hex) of the workflow ID (free text,
 // possibly with spaces and up to 2 KiB, so hashed to a bounded field) and by
@@ -69,6 +71,7 @@ const (
 
 	KindUserID             Kind = "userid"
 	KindServiceCredUser    Kind = "servicecreduser"
+	KindSigningCertFP      Kind = "signingcertfp"
 	KindDelegationOwner    Kind = "delegationowner"
 	KindDelegationWorkflow Kind = "delegationworkflow"
 	KindDelegationExpiry   Kind = "delegationexpiry"
@@ -93,7 +96,7 @@ func (k Kind) isIndex() bool {
 	switch k {
 	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath,
 		KindAttachedPolicy, KindAttachedPolicyPath,
-		KindUserID, KindServiceCredUser, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry:
+		KindUserID, KindServiceCredUser, KindSigningCertFP, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry:
 		return true
 	}
 	return false
@@ -191,6 +194,13 @@ func (c *ServiceCredential) indexRefs() []Ref {
 		Key: IndexKey(c.ServiceName, c.ServiceUser, OwnedKey(c.Owner, c.ID))}}
 }
 
+func (c *SigningCertificate) indexRefs() []Ref {
+	if c.Fingerprint == "" {
+		return nil
+	}
+	return []Ref{{Kind: KindSigningCertFP, Account: c.Account, Key: IndexKey(c.Fingerprint, OwnedKey(c.Owner, c.ID))}}
+}
+
 func (d *DelegationRequest) indexRefs() []Ref {
 	refs := []Ref{
 		{Kind: KindDelegationWorkflow, Key: IndexKey(d.RequestorAccount, WorkflowHash(d.WorkflowID), d.ID)},
@@ -242,6 +252,8 @@ func IndexRefs(r Record) ([]Ref, error) {
 		e = new(ManagedPolicy)
 	case KindServiceCredential:
 		e = new(ServiceCredential)
+	case KindSigningCertificate:
+		e = new(SigningCertificate)
 	case KindDelegationRequest:
 		e = new(DelegationRequest)
 	default:

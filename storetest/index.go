@@ -14,11 +14,12 @@ import (
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
 var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
 	warden.KindAttachmentPath, warden.KindDelegationExpiry, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
-	warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser, warden.KindUserID}
+	warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser, warden.KindSigningCertFP,
+	warden.KindUserID}
 
 // indexedKinds are the kinds of entity that have index records.
 var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy,
-	warden.KindServiceCredential, warden.KindDelegationRequest}
+	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest}
 
 // IndexKeys returns the keys of the index records of account, as
 // "<kind>|<key>", sorted.
@@ -100,7 +101,7 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 // kind in account: users in groups, under paths, with policies attached and
 // as boundary, roles in instance profiles, customer managed policies in use
 // (attached and a boundary, attached only, a boundary only) and one not,
-// service-specific credentials. It returns the keys of the index records
+// service-specific credentials, signing certificates. It returns the keys of the index records
 // they must have in account (see DelegationFixture for the global ones).
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
@@ -125,6 +126,8 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 			ServiceUser: "Alice+1-at-" + account},
 		&warden.ServiceCredential{Account: account, ID: "ACCA3", Owner: "AIDA2", ServiceName: "bedrock.amazonaws.com",
 			ServiceUser: "BedrockAPIKey-ab12-at-" + account},
+		&warden.SigningCertificate{Account: account, ID: "CERT1", Owner: "AIDA1", Fingerprint: "0123456789abcdef0123456789abcdef"},
+		&warden.SigningCertificate{Account: account, ID: "CERT2", Owner: warden.RootOwner, Fingerprint: "fedcba98765432100123456789abcdef"},
 	}
 	for _, e := range entities {
 		if err := warden.Insert(ctx, tx, e); err != nil {
@@ -159,6 +162,8 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		"servicecreduser|codecommit.amazonaws.com Alice-at-" + account + " AIDA1/ACCA1",
 		"servicecreduser|codecommit.amazonaws.com Alice+1-at-" + account + " AIDA1/ACCA2",
 		"servicecreduser|bedrock.amazonaws.com BedrockAPIKey-ab12-at-" + account + " AIDA2/ACCA3",
+		"signingcertfp|0123456789abcdef0123456789abcdef AIDA1/CERT1",
+		"signingcertfp|fedcba98765432100123456789abcdef root/CERT2",
 		"path|role /svc/ deploy",
 		"path|instanceprofile /svc/ web",
 		"groupmember|admins alice",
@@ -360,6 +365,9 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 				case warden.KindServiceCredential:
 					owner, id, _ := strings.Cut(r.Key, "/")
 					e = &warden.ServiceCredential{Account: acctA, Owner: owner, ID: id}
+				case warden.KindSigningCertificate:
+					owner, id, _ := strings.Cut(r.Key, "/")
+					e = &warden.SigningCertificate{Account: acctA, Owner: owner, ID: id}
 				case warden.KindDelegationRequest:
 					e = &warden.DelegationRequest{ID: r.Key}
 				}
@@ -517,8 +525,8 @@ const (
 // later. The records table is unchanged by that migration.
 var DowngradeIndexSQL = []string{
 	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
-		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'delegationowner', 'delegationworkflow',
-		'delegationexpiry')`,
+		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'signingcertfp', 'delegationowner',
+		'delegationworkflow', 'delegationexpiry')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 
@@ -544,7 +552,7 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 			return err
 		}
 		// Many members and attachments, some with upper-case names, with
-		// service-specific credentials.
+		// service-specific credentials and signing certificates.
 		for i := range 120 {
 			u := &warden.User{Account: acctA, ID: fmt.Sprintf("AIDAM%03d", i), Name: fmt.Sprintf("Member-%03d", i),
 				Path: fmt.Sprintf("/p%d/", i%4), Groups: []string{"Admins"}}
@@ -553,6 +561,13 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
 				return err
+			}
+			if i%4 == 0 {
+				c := &warden.SigningCertificate{Account: acctA, ID: fmt.Sprintf("CERTM%03d", i), Owner: u.ID,
+					Fingerprint: fmt.Sprintf("%032x", i*7919)}
+				if err := warden.Insert(ctx, tx, c); err != nil {
+					return err
+				}
 			}
 			if i%3 == 0 {
 				c := &warden.ServiceCredential{Account: acctA, ID: fmt.Sprintf("ACCAM%03d", i), Owner: u.ID,

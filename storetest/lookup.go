@@ -151,14 +151,16 @@ func testLookupIndexes(t *testing.T, s warden.Store) {
 }
 
 // LookupMigrationVersion is the migration that added the lookup index
-// records (user ID, service credential, delegation requests).
+// records (user ID, service credential, signing certificate fingerprint,
+// delegation requests).
 const LookupMigrationVersion = 60
 
 // DowngradeLookupSQL turns a database into one written by a Warden before
 // the lookup index records: none of them, no migration
 // LookupMigrationVersion or later.
 var DowngradeLookupSQL = []string{
-	`DELETE FROM records WHERE kind IN ('userid', 'servicecreduser', 'delegationowner', 'delegationworkflow', 'delegationexpiry')`,
+	`DELETE FROM records WHERE kind IN ('userid', 'servicecreduser', 'signingcertfp', 'delegationowner', 'delegationworkflow',
+		'delegationexpiry')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, LookupMigrationVersion),
 }
 
@@ -167,7 +169,7 @@ var DowngradeLookupSQL = []string{
 func isLookupKey(k string) bool {
 	kind, _, _ := strings.Cut(k, "|")
 	switch warden.Kind(kind) {
-	case warden.KindUserID, warden.KindServiceCredUser, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
+	case warden.KindUserID, warden.KindServiceCredUser, warden.KindSigningCertFP, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
 		warden.KindDelegationExpiry:
 		return true
 	}

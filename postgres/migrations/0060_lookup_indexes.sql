@@ -1,6 +1,7 @@
 -- Lookup index records (see index.go in the root package) for the records
 -- stored before Warden kept them: a user by its unique ID, a
--- service-specific credential by service name and service user name, and the
+-- service-specific credential by service name and service user name, a
+-- signing certificate by its fingerprint, and the
 -- delegation requests (global, as are their index records) by owner
 -- account once claimed, by requestor account and workflow ID hash, and by
 -- expiry. From now on warden.Insert, Save and Remove keep them. The keys must
@@ -9,7 +10,7 @@
 CREATE TEMP TABLE lookup_records ON COMMIT DROP AS
 SELECT kind, account, key, convert_from(data, 'UTF8')::jsonb AS doc
 FROM records
-WHERE kind IN ('user', 'servicecred')
+WHERE kind IN ('user', 'servicecred', 'signingcert')
 	-- jsonb cannot hold the NUL character: a delegation request whose free
 	-- text has one gets its index records when it is next saved.
 	OR (kind = 'delegationrequest' AND strpos(convert_from(data, 'UTF8'), '\u0000') = 0);
@@ -25,6 +26,12 @@ SELECT 'servicecreduser', account,
 	coalesce(doc ->> 'service', '') || ' ' || coalesce(doc ->> 'serviceUser', '') || ' ' || key, convert_to('{}', 'UTF8')
 FROM lookup_records
 WHERE kind = 'servicecred'
+ON CONFLICT DO NOTHING;
+
+INSERT INTO records (kind, account, key, data)
+SELECT 'signingcertfp', account, (doc ->> 'fingerprint') || ' ' || key, convert_to('{}', 'UTF8')
+FROM lookup_records
+WHERE kind = 'signingcert' AND coalesce(doc ->> 'fingerprint', '') <> ''
 ON CONFLICT DO NOTHING;
 
 INSERT INTO records (kind, account, key, data)

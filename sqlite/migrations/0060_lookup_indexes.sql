@@ -1,6 +1,7 @@
 -- Lookup index records (see index.go in the root package) for the records
 -- stored before Warden kept them: a user by its unique ID, a
--- service-specific credential by service name and service user name, and the
+-- service-specific credential by service name and service user name, a
+-- signing certificate by its fingerprint, and the
 -- delegation requests (global, as are their index records) by owner
 -- account once claimed, by requestor account and workflow ID hash, and by
 -- expiry. From now on warden.Insert, Save and Remove keep them. The keys must
@@ -18,6 +19,12 @@ SELECT 'servicecreduser', account,
 	coalesce(json_extract(CAST(data AS TEXT), '$.serviceUser'), '') || ' ' || key, X'7B7D'
 FROM records
 WHERE kind = 'servicecred' AND json_valid(CAST(data AS TEXT));
+
+INSERT OR IGNORE INTO records (kind, account, key, data)
+SELECT 'signingcertfp', account, json_extract(CAST(data AS TEXT), '$.fingerprint') || ' ' || key, X'7B7D'
+FROM records
+WHERE kind = 'signingcert' AND json_valid(CAST(data AS TEXT))
+	AND coalesce(json_extract(CAST(data AS TEXT), '$.fingerprint'), '') <> '';
 
 CREATE TEMP TABLE delegation_requests AS
 SELECT account, key,
