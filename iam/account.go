@@ -391,14 +391,6 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			if err != nil {
 				return err
 			}
-			var profiles []*warden.InstanceProfile
-			if len(roles) > 0 {
-				// Instance profiles are few (a quota of 1,000); a page of roles
-				// needs those holding its roles.
-				if profiles, err = warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0); err != nil {
-					return err
-				}
-			}
 			held := map[string]*warden.Role{}
 			roleNamed := func(name string) (*warden.Role, error) {
 				if r, ok := held[warden.NameKey(name)]; ok {
@@ -419,6 +411,13 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 					AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument), InstanceProfileList: list[wInstanceProfile]{},
 					RolePolicyList: inlineDetails(r.InlinePolicies), AttachedManagedPolicies: attachedDetails(r.AttachedPolicies),
 					PermissionsBoundary: boundaryOut(r.PermissionsBoundary), Tags: tagsOut(r.Tags), RoleLastUsed: lastUsedOut(r.RoleLastUsed)}
+				// The instance profiles holding the role, from the roleprofile
+				// index: a page of roles reads those, not every profile.
+				profiles, err := loadAllIndexed[warden.InstanceProfile](ctx, tx, warden.KindRoleProfile, p.Account,
+					warden.IndexKey(warden.NameKey(r.Name), ""))
+				if err != nil {
+					return err
+				}
 				for _, ip := range profiles {
 					if holdsRole(ip, r.Name) < 0 {
 						continue
