@@ -35,6 +35,7 @@ import (
 //	delegationowner     <owner account> <owner ARN | "any"> <request id>
 //	delegationworkflow  <requestor account> <workflow hash> <request id>
 //	delegationexpiry    <expiry> <request id>
+//	noticetopic         <topic hash> <notice key>          (delegation notice)
 //
 // usage is "any", "policy" (attached) or "boundary" (the permissions
 // boundary); type is "group", "role" or "user". attachment lists in name
@@ -56,6 +57,8 @@ import (
 // expiry, the wall-clock second of Expires as JSON stores it
 // ("2006-01-02T15:04:05", UTC as iam writes it), oldest first. The
 // delegation index records are global too (account ""), as their requests.
+// A delegation notice is found by the SHA-256 of its topic ARN (which
+// Warden does not check beyond its account), oldest first.
 //
 // Index kinds decide nothing: the entity record they come from changes in
 // the same write.
@@ -75,6 +78,7 @@ const (
 	KindDelegationOwner    Kind = "delegationowner"
 	KindDelegationWorkflow Kind = "delegationworkflow"
 	KindDelegationExpiry   Kind = "delegationexpiry"
+	KindNoticeTopic        Kind = "noticetopic"
 )
 
 // DelegationOwnerAny is the owner-ARN field of the delegationowner record
@@ -96,7 +100,8 @@ func (k Kind) isIndex() bool {
 	switch k {
 	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath,
 		KindAttachedPolicy, KindAttachedPolicyPath,
-		KindUserID, KindServiceCredUser, KindSigningCertFP, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry:
+		KindUserID, KindServiceCredUser, KindSigningCertFP, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry,
+		KindNoticeTopic:
 		return true
 	}
 	return false
@@ -203,7 +208,7 @@ func (c *SigningCertificate) indexRefs() []Ref {
 
 func (d *DelegationRequest) indexRefs() []Ref {
 	refs := []Ref{
-		{Kind: KindDelegationWorkflow, Key: IndexKey(d.RequestorAccount, WorkflowHash(d.WorkflowID), d.ID)},
+		{Kind: KindDelegationWorkflow, Key: IndexKey(d.RequestorAccount, IndexHash(d.WorkflowID), d.ID)},
 		{Kind: KindDelegationExpiry, Key: IndexKey(DelegationExpiryKey(d.Expires), d.ID)},
 	}
 	if d.OwnerAccount != "" && d.OwnerARN != "" {
@@ -214,17 +219,22 @@ func (d *DelegationRequest) indexRefs() []Ref {
 	return refs
 }
 
-// WorkflowHash is the field a workflow ID has in delegationworkflow keys:
-// the hex SHA-256 of the string as its JSON encoding keeps it (invalid
-// UTF-8 replaced, as json.Marshal does), so the key computed from a request
-// in memory is the one computed from its stored record and by the
-// migrations.
-func WorkflowHash(workflowID string) string {
-	if !utf8.ValidString(workflowID) {
-		b, _ := json.Marshal(workflowID)
-		_ = json.Unmarshal(b, &workflowID)
+func (n *DelegationNotice) indexRefs() []Ref {
+	_, account, key := n.recordID()
+	return []Ref{{Kind: KindNoticeTopic, Account: account, Key: IndexKey(IndexHash(n.Topic), key)}}
+}
+
+// IndexHash is the field free text has in an index key (a workflow ID, a
+// topic ARN): the hex SHA-256 of the string as its JSON encoding keeps it
+// (invalid UTF-8 replaced, as json.Marshal does), so the key computed from
+// an entity in memory is the one computed from its stored record and by
+// the migrations, and a field of bounded length without spaces.
+func IndexHash(text string) string {
+	if !utf8.ValidString(text) {
+		b, _ := json.Marshal(text)
+		_ = json.Unmarshal(b, &text)
 	}
-	sum := sha256.Sum256([]byte(workflowID))
+	sum := sha256.Sum256([]byte(text))
 	return hex.EncodeToString(sum[:])
 }
 
@@ -256,6 +266,8 @@ func IndexRefs(r Record) ([]Ref, error) {
 		e = new(SigningCertificate)
 	case KindDelegationRequest:
 		e = new(DelegationRequest)
+	case KindDelegationNotice:
+		e = new(DelegationNotice)
 	default:
 		return nil, nil
 	}

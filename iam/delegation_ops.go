@@ -212,7 +212,7 @@ func (s *Service) listDelegationRequests(ctx context.Context, p *warden.Principa
 // workflowPrefix is the prefix of the delegationworkflow records of the
 // requests account made with workflow ID workflow: at most one.
 func workflowPrefix(account, workflow string) string {
-	return warden.IndexKey(account, warden.WorkflowHash(workflow)) + " "
+	return warden.IndexKey(account, warden.IndexHash(workflow)) + " "
 }
 
 // maxSweep is how many long-expired requests one CreateDelegationRequest

@@ -18,6 +18,7 @@ import (
 const (
 	codeCommit   = "codecommit.amazonaws.com"
 	otherAccount = "210987654321"
+	busyTopic    = "arn:aws:sns:us-east-1:" + listAccount + ":busy"
 	lookupTmpl   = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{{Bucket}}/*"}}`
 )
 
@@ -25,7 +26,8 @@ const (
 // CodeCommit credential each (every fifth a Keyspaces one too), n virtual
 // MFA devices (every other one enabled for its user) and n
 // delegation requests: every other one claimed by the root user of
-// listAccount, the others made by another account and not claimed. Before
+// listAccount, the others made by another account and not claimed, and n
+// delegation notices waiting on a topic of listAccount. Before
 // the lookup indexes, checking a credential, listing the requests and
 // creating one read all of them.
 func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
@@ -63,6 +65,11 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 				d.OwnerAccount, d.OwnerARN, d.State = listAccount, "arn:aws:iam::"+listAccount+":root", warden.DelegationAssigned
 			}
 			if err := warden.Insert(ctx, tx, d); err != nil {
+				return err
+			}
+			n := &warden.DelegationNotice{Account: listAccount, ID: fmt.Sprintf("notice-%05d", i), Topic: busyTopic,
+				Time: expires.Add(time.Duration(i)), Subject: "waiting", Message: []byte("not sealed")}
+			if err := warden.Insert(ctx, tx, n); err != nil {
 				return err
 			}
 		}
@@ -157,6 +164,11 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listMFA)
 			return err
 		},
+		// Another topic's notices wait.
+		"ReceiveDelegationNotices": func() error {
+			_, err := svc.ReceiveDelegationNotices(ctx, root, "arn:aws:sns:us-east-1:"+listAccount+":quiet")
+			return err
+		},
 		// The report on a policy attached to one role.
 		"GenerateServiceLastAccessedDetailsPolicy": func() error {
 			_, err := svc.Invoke(ctx, root, "GenerateServiceLastAccessedDetails",
@@ -172,12 +184,14 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 // (GET /warden/service-auth), the second page of 20 of ListDelegationRequests
 // and of ListServiceSpecificCredentials with AllUsers and of
 // ListVirtualMFADevices (Assigned), CreateDelegationRequest (its workflow ID
-// check and expired-request sweep) and GenerateServiceLastAccessedDetails
-// for a policy attached to one role.
+// check and expired-request sweep), GenerateServiceLastAccessedDetails
+// for a policy attached to one role and ReceiveDelegationNotices of a topic
+// while another's notices wait.
 // records/op counts the records read from the store.
 func BenchmarkLookups(b *testing.B) {
 	for _, name := range []string{"VerifyServiceCredential", "ListDelegationRequests", "CreateDelegationRequest",
-		"ListServiceSpecificCredentialsAllUsers", "ListVirtualMFADevicesAssigned", "GenerateServiceLastAccessedDetailsPolicy"} {
+		"ListServiceSpecificCredentialsAllUsers", "ListVirtualMFADevicesAssigned", "GenerateServiceLastAccessedDetailsPolicy",
+		"ReceiveDelegationNotices"} {
 		for _, n := range []int{100, 2000} {
 			b.Run(fmt.Sprintf("%s/records=%d", name, n), func(b *testing.B) {
 				svc, _, root, reads, password := lookupService(b, n)

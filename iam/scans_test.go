@@ -2,6 +2,7 @@ package iam
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 
@@ -61,5 +62,63 @@ func TestPolicySubjects(t *testing.T) {
 	}
 	if want := []string{ids["amy"], ids["bo"]}; !slices.Equal(subjects[2].usageOf, want) {
 		t.Errorf("the group's usage of %q, want its members %q", subjects[2].usageOf, want)
+	}
+}
+
+// TestNoticesByTopic: ReceiveDelegationNotices hands out a topic's notices
+// oldest first, at most maxNotices at a time and each once, and none of
+// another topic of the account, however the topic ARNs are spelled.
+func TestNoticesByTopic(t *testing.T) {
+	ctx := context.Background()
+	s, root := newTestService(t)
+	topic := "arn:aws:sns:us-east-1:" + testAccount + ":partner"
+	other := topic + " b" // Warden checks a topic's account only
+	err := s.store.Update(ctx, func(tx warden.Tx) error {
+		for i := range 200 {
+			d := &warden.DelegationRequest{RequestorAccount: testAccount, NotificationChannel: topic}
+			if i%3 == 0 {
+				d.NotificationChannel = other
+			}
+			if err := s.notify(ctx, tx, d, fmt.Sprint(i), "message"); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	subjects := func(topic string) []string {
+		t.Helper()
+		ns, err := s.ReceiveDelegationNotices(ctx, root, topic)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []string
+		for _, n := range ns {
+			if n.TopicARN != topic || n.Message != "message" {
+				t.Errorf("notice %+v from %s", n, topic)
+			}
+			out = append(out, n.Subject)
+		}
+		return out
+	}
+	var want, wantOther []string
+	for i := range 200 {
+		if i%3 == 0 {
+			wantOther = append(wantOther, fmt.Sprint(i))
+		} else {
+			want = append(want, fmt.Sprint(i))
+		}
+	}
+	if got := subjects(other); !slices.Equal(got, wantOther) {
+		t.Errorf("notices of %q = %q, want %q", other, got, wantOther)
+	}
+	got := append(subjects(topic), subjects(topic)...)
+	if !slices.Equal(got, want) || len(want) <= maxNotices {
+		t.Errorf("notices of %q in two collections = %q, want %q", topic, got, want)
+	}
+	if again := subjects(topic); len(again) != 0 {
+		t.Errorf("a third collection: %q", again)
 	}
 }

@@ -15,7 +15,7 @@ import (
 // holds them for the life of the process, so they are registered once.
 var registerFunctions = sync.OnceValue(func() error {
 	// warden_sha256_hex(text) is the lower-case hex SHA-256 of the text's
-	// UTF-8 bytes: what warden.WorkflowHash computes in Go, for the
+	// UTF-8 bytes: what warden.IndexHash computes in Go, for the
 	// delegationworkflow index records migration 0060 builds (SQLite has no
 	// hash function of its own; PostgreSQL uses sha256()).
 	return msqlite.RegisterDeterministicScalarFunction("warden_sha256_hex", 1,

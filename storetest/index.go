@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/warden-iam/warden"
 )
@@ -14,12 +15,12 @@ import (
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
 var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
 	warden.KindAttachmentPath, warden.KindDelegationExpiry, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
-	warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser, warden.KindSigningCertFP,
-	warden.KindUserID}
+	warden.KindGroupMember, warden.KindNoticeTopic, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser,
+	warden.KindSigningCertFP, warden.KindUserID}
 
 // indexedKinds are the kinds of entity that have index records.
 var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy,
-	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest}
+	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest, warden.KindDelegationNotice}
 
 // IndexKeys returns the keys of the index records of account, as
 // "<kind>|<key>", sorted.
@@ -101,11 +102,14 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 // kind in account: users in groups, under paths, with policies attached and
 // as boundary, roles in instance profiles, customer managed policies in use
 // (attached and a boundary, attached only, a boundary only) and one not,
-// service-specific credentials, signing certificates. It returns the keys of the index records
+// service-specific credentials, signing certificates, delegation notices
+// of two topics (one with a space, which Warden does not refuse). It returns the keys of the index records
 // they must have in account (see DelegationFixture for the global ones).
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
 	aws := "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	topic := "arn:aws:sns:us-east-1:" + account + ":partner"
+	noticeTime := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	entities := []warden.Entity{
 		// P1 is attached to Admins and Alice and is Alice's boundary; the
 		// counts of the others are as if used by entities elsewhere.
@@ -128,6 +132,8 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 			ServiceUser: "BedrockAPIKey-ab12-at-" + account},
 		&warden.SigningCertificate{Account: account, ID: "CERT1", Owner: "AIDA1", Fingerprint: "0123456789abcdef0123456789abcdef"},
 		&warden.SigningCertificate{Account: account, ID: "CERT2", Owner: warden.RootOwner, Fingerprint: "fedcba98765432100123456789abcdef"},
+		&warden.DelegationNotice{Account: account, ID: "n1", Topic: topic, Time: noticeTime},
+		&warden.DelegationNotice{Account: account, ID: "n2", Topic: topic + " b", Time: noticeTime.Add(time.Nanosecond)},
 	}
 	for _, e := range entities {
 		if err := warden.Insert(ctx, tx, e); err != nil {
@@ -164,6 +170,8 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		"servicecreduser|bedrock.amazonaws.com BedrockAPIKey-ab12-at-" + account + " AIDA2/ACCA3",
 		"signingcertfp|0123456789abcdef0123456789abcdef AIDA1/CERT1",
 		"signingcertfp|fedcba98765432100123456789abcdef root/CERT2",
+		"noticetopic|" + warden.IndexHash(topic) + " 20260501T120000.000000000Z/n1",
+		"noticetopic|" + warden.IndexHash(topic+" b") + " 20260501T120000.000000001Z/n2",
 		"path|role /svc/ deploy",
 		"path|instanceprofile /svc/ web",
 		"groupmember|admins alice",
@@ -370,6 +378,12 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 					e = &warden.SigningCertificate{Account: acctA, Owner: owner, ID: id}
 				case warden.KindDelegationRequest:
 					e = &warden.DelegationRequest{ID: r.Key}
+				case warden.KindDelegationNotice:
+					n, err := warden.Load[warden.DelegationNotice](ctx, tx, acctA, r.Key)
+					if err != nil {
+						return err
+					}
+					e = n
 				}
 				// The stored version's index records go, not those of
 				// the (empty) value passed.
@@ -526,7 +540,7 @@ const (
 var DowngradeIndexSQL = []string{
 	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
 		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'signingcertfp', 'delegationowner',
-		'delegationworkflow', 'delegationexpiry')`,
+		'delegationworkflow', 'delegationexpiry', 'noticetopic')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 

@@ -42,10 +42,10 @@ func DelegationFixture(ctx context.Context, tx warden.Tx, requestor, owner strin
 	}
 	want := []string{
 		workflow(requests[0], "c263158fefdd304ee6fb29bf0aa5b8a5301b34f0d58f28ad5b4f473bd2a84e89"),
-		workflow(requests[1], warden.WorkflowHash("100% sûr")),
+		workflow(requests[1], warden.IndexHash("100% sûr")),
 		// Stored as JSON, invalid UTF-8 is U+FFFD.
 		workflow(requests[2], "83d544ccc223c057d2bf80d3f2a32982c32c3c0db8e2674820da5064783fb097"),
-		workflow(requests[3], warden.WorkflowHash(long)),
+		workflow(requests[3], warden.IndexHash(long)),
 		"delegationexpiry|2026-05-01T12:00:00 " + requests[0].ID,
 		"delegationexpiry|2026-05-01T12:00:01 " + requests[1].ID,
 		"delegationexpiry|2026-04-29T17:30:00 " + requests[2].ID,
@@ -152,7 +152,7 @@ func testLookupIndexes(t *testing.T, s warden.Store) {
 
 // LookupMigrationVersion is the migration that added the lookup index
 // records (user ID, service credential, signing certificate fingerprint,
-// delegation requests).
+// delegation requests and notices).
 const LookupMigrationVersion = 60
 
 // DowngradeLookupSQL turns a database into one written by a Warden before
@@ -160,7 +160,7 @@ const LookupMigrationVersion = 60
 // LookupMigrationVersion or later.
 var DowngradeLookupSQL = []string{
 	`DELETE FROM records WHERE kind IN ('userid', 'servicecreduser', 'signingcertfp', 'delegationowner', 'delegationworkflow',
-		'delegationexpiry')`,
+		'delegationexpiry', 'noticetopic')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, LookupMigrationVersion),
 }
 
@@ -170,7 +170,7 @@ func isLookupKey(k string) bool {
 	kind, _, _ := strings.Cut(k, "|")
 	switch warden.Kind(kind) {
 	case warden.KindUserID, warden.KindServiceCredUser, warden.KindSigningCertFP, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
-		warden.KindDelegationExpiry:
+		warden.KindDelegationExpiry, warden.KindNoticeTopic:
 		return true
 	}
 	return false

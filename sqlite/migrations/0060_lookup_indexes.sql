@@ -1,12 +1,13 @@
 -- Lookup index records (see index.go in the root package) for the records
--- stored before Warden kept them: a user by its unique ID, a
--- service-specific credential by service name and service user name, a
--- signing certificate by its fingerprint, and the
--- delegation requests (global, as are their index records) by owner
--- account once claimed, by requestor account and workflow ID hash, and by
--- expiry. From now on warden.Insert, Save and Remove keep them. The keys must
--- be exactly those IndexRefs computes in Go; warden_sha256_hex is the Go
--- function the store registers (warden.WorkflowHash).
+-- stored before Warden kept them: a user by its unique ID, a service-specific
+-- credential by service name and service user name, a signing certificate by
+-- its fingerprint, the delegation requests (global, as are their index
+-- records) by owner account once claimed, by requestor account and workflow
+-- ID hash and by expiry, and the delegation notices by topic hash. From now on
+-- warden.Insert, Save and Remove keep them. The keys must be exactly those
+-- IndexRefs computes in Go; a hash is warden.IndexHash, the hex SHA-256 of
+-- the text's UTF-8 bytes (warden_sha256_hex, a Go function the
+-- store registers: SQLite has no hash function of its own).
 INSERT OR IGNORE INTO records (kind, account, key, data)
 SELECT 'userid', account, json_extract(CAST(data AS TEXT), '$.id') || ' ' || key, X'7B7D'
 FROM records
@@ -57,3 +58,10 @@ FROM delegation_requests
 WHERE owner_account <> '' AND owner_arn <> '';
 
 DROP TABLE delegation_requests;
+
+-- Delegation notices by topic, in the account they were published to.
+INSERT OR IGNORE INTO records (kind, account, key, data)
+SELECT 'noticetopic', account,
+	warden_sha256_hex(coalesce(json_extract(CAST(data AS TEXT), '$.topic'), '')) || ' ' || key, X'7B7D'
+FROM records
+WHERE kind = 'delegationnotice' AND json_valid(CAST(data AS TEXT));
