@@ -44,6 +44,21 @@ func (s *Service) Accounts(ctx context.Context) ([]*warden.Account, error) {
 	return out, err
 }
 
+// SoleAccount returns the deployment's account when it has exactly one, and
+// nil when it has more (or none): it reads two accounts at most, however
+// many there are, for pages that every visitor may load.
+func (s *Service) SoleAccount(ctx context.Context) (*warden.Account, error) {
+	var out []*warden.Account
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		out, err = warden.LoadAll[warden.Account](ctx, tx, "", "", "", 2)
+		return err
+	})
+	if err != nil || len(out) != 1 {
+		return nil, err
+	}
+	return out[0], nil
+}
+
 type accountAliasInput struct {
 	AccountAlias string
 }
