@@ -428,8 +428,7 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 					PermissionsBoundary: boundaryOut(r.PermissionsBoundary), Tags: tagsOut(r.Tags), RoleLastUsed: lastUsedOut(r.RoleLastUsed)}
 				// The instance profiles holding the role, from the roleprofile
 				// index: a page of roles reads those, not every profile.
-				profiles, err := loadAllIndexed[warden.InstanceProfile](ctx, tx, warden.KindRoleProfile, p.Account,
-					warden.IndexKey(warden.NameKey(r.Name), ""))
+				profiles, err := profilesOf(ctx, tx, p.Account, r.Name)
 				if err != nil {
 					return err
 				}
