@@ -252,7 +252,11 @@ func sweepDelegations(ctx context.Context, tx warden.Tx, now time.Time) error {
 // the next page): one page of the delegationowner index and one GetMany,
 // however many requests there are.
 func ownedDelegations(ctx context.Context, tx warden.Tx, account, ownerARN, start string, limit int) ([]*warden.DelegationRequest, error) {
-	prefix := warden.IndexKey(account, orAccount(ownerARN, warden.DelegationOwnerAny)) + " "
+	owner := ownerARN
+	if owner == "" {
+		owner = warden.DelegationOwnerAny
+	}
+	prefix := warden.IndexKey(account, owner) + " "
 	var ids []string
 	after := ""
 	if start != "" {
