@@ -110,6 +110,9 @@ const (
 	CodeOrganizationNotFound          Code = "OrganizationNotFoundException"
 	CodeFeatureDisabled               Code = "FeatureDisabled"
 	CodeRoleTemplateDisabled          Code = "RoleTemplateDisabled"
+	// CodeNameConflict: AcquireRole's role name is taken by a role that was
+	// not made from the template.
+	CodeNameConflict Code = "NameConflict"
 )
 
 // KindAccountSettings holds one AccountSettings per account.

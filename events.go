@@ -63,8 +63,8 @@ type EventQuery struct {
 // stores implement it beside Store; it is written in batches, never inside
 // an Update.
 type EventLog interface {
-	// AppendEvents stores events; an event whose ID is stored already is
-	// skipped, so a batch can be retried.
+	// AppendEvents stores events; a batch stored already (the same events
+	// again, as the recorder retries a write that failed) is skipped.
 	AppendEvents(ctx context.Context, events []Event) error
 	// LookupEvents returns the events q selects, up to q.Limit.
 	LookupEvents(ctx context.Context, q EventQuery) ([]Event, error)

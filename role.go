@@ -42,6 +42,10 @@ type Role struct {
 	// template version AcquireRole made the role from; "" for other roles.
 	SourceTemplateARN          string `json:"template,omitempty"`
 	SourceTemplateMinorVersion int    `json:"templateMinor,omitempty"`
+	// SourceTemplateValues are the parameter values the role was made
+	// with (supplied or defaulted), so that a later AcquireRole can tell
+	// a repeat from a change, and refuse changing an Immutable parameter.
+	SourceTemplateValues map[string][]string `json:"templateValues,omitempty"`
 }
 
 func (r *Role) recordID() (Kind, string, string) { return KindRole, r.Account, NameKey(r.Name) }

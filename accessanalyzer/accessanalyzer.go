@@ -27,6 +27,7 @@ import (
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/sigv4"
+	"github.com/warden-iam/warden/trail"
 	"github.com/warden-iam/warden/validate"
 )
 
@@ -36,10 +37,12 @@ const service = "access-analyzer"
 // maxBody bounds a request body; IAM's largest policies are far smaller.
 const maxBody = 1 << 20
 
-// Authenticator verifies a request's signature and resolves the caller.
-// *awsquery.Handler is one, so every front end accepts the same keys.
+// Authenticator verifies a request's signature and resolves the caller,
+// and records the requests it refuses. *awsquery.Handler is one, so every
+// front end accepts the same keys.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error)
+	RecordFailure(r *http.Request, sig *sigv4.Signature, tc *trail.Call, err error)
 }
 
 // Authorizer decides whether a principal may make a request; *authz.Authorizer
@@ -52,7 +55,9 @@ type Authorizer interface {
 type Handler struct {
 	Auth  Authenticator
 	Authz Authorizer
-	Log   *slog.Logger
+	// Recorder, when set, receives every call in the event history.
+	Recorder *trail.Recorder
+	Log      *slog.Logger
 	// NewRequestID is replaceable for stable tests.
 	NewRequestID func() string
 }
@@ -139,7 +144,8 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !known {
 		action = "Unsupported"
 	}
-	out, err := h.serve(ctx, r, action)
+	call := &trail.Call{Time: start.UTC(), RequestID: id, Service: service, Action: action}
+	out, err := h.serve(ctx, r, action, call)
 	status, code := http.StatusOK, ""
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("x-amzn-RequestId", id)
@@ -156,9 +162,13 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("x-amzn-ErrorType", ae.code)
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(body)
+		call.ErrorCode, call.ErrorMessage = ae.code, ae.message
 	} else {
 		w.WriteHeader(status)
 		json.NewEncoder(w).Encode(out)
+	}
+	if call.Principal.Account != "" {
+		h.Recorder.API(call)
 	}
 	h.Log.InfoContext(ctx, "request", "request_id", id, "service", service, "action", action,
 		"status", status, "code", code, "duration_ms", float64(time.Since(start).Microseconds())/1000)
@@ -198,8 +208,9 @@ func (h *Handler) apiError(ctx context.Context, err error) *apiError {
 	return &apiError{http.StatusInternalServerError, "InternalServerException", "Internal server error", "", nil}
 }
 
-// serve authenticates a request, authorizes it as action and runs it.
-func (h *Handler) serve(ctx context.Context, r *http.Request, action string) (any, error) {
+// serve authenticates a request, authorizes it as action and runs it; call
+// gets the caller and the parameters, for the event history.
+func (h *Handler) serve(ctx context.Context, r *http.Request, action string, call *trail.Call) (any, error) {
 	body, err := io.ReadAll(io.LimitReader(r.Body, maxBody+1))
 	if err != nil {
 		return nil, validation("cannotParse", "Could not read the request body.")
@@ -215,10 +226,19 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, action string) (an
 		return nil, &apiError{http.StatusForbidden, "InvalidSignatureException",
 			"Credential should be scoped to correct service: '" + service + "'. ", "", nil}
 	}
+	var params map[string]any
+	if json.Unmarshal(body, &params) == nil && len(params) > 0 {
+		call.JSON = params
+	}
 	p, err := h.Auth.Authenticate(ctx, r, body, sig)
 	if err != nil {
+		failed := *call
+		ae := h.apiError(ctx, err)
+		failed.ErrorCode, failed.ErrorMessage = ae.code, ae.message
+		h.Auth.RecordFailure(r, sig, &failed, err)
 		return nil, err
 	}
+	call.Principal, call.AccessKeyID, call.Region = *p, sig.AccessKeyID, sig.Region
 	if action == "Unsupported" {
 		return nil, unsupported(r)
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/warden-iam/warden"
 	"github.com/warden-iam/warden/authz"
 	"github.com/warden-iam/warden/sigv4"
+	"github.com/warden-iam/warden/trail"
 	"github.com/warden-iam/warden/validate"
 )
 
@@ -52,6 +53,10 @@ func (keys) Authenticate(ctx context.Context, r *http.Request, body []byte, sig 
 	return &warden.Principal{Type: warden.PrincipalUser, Account: "123456789012", Name: name,
 		ARN: "arn:aws:iam::123456789012:user/" + name}, nil
 }
+
+// RecordFailure records nothing: the event history of refused requests is
+// tested end to end (TestE2EEventHistoryAuthentication).
+func (keys) RecordFailure(*http.Request, *sigv4.Signature, *trail.Call, error) {}
 
 // policies allows everything to alice and nothing to anyone else, and
 // records what it was asked.

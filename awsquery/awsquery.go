@@ -524,7 +524,8 @@ func statusOf(code string) (int, bool) {
 	// Enabling outbound web identity federation twice conflicts; disabling
 	// it twice is FeatureDisabled, 404, in the list above (the API reference).
 	case "FeatureEnabled", warden.CodeEntityAlreadyExists, warden.CodeDeleteConflict, warden.CodeLimitExceeded,
-		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable, warden.CodeDuplicateCertificate:
+		warden.CodeConcurrentModification, warden.CodeEntityTemporarilyUnmodifiable, warden.CodeDuplicateCertificate,
+		warden.CodeNameConflict:
 		return http.StatusConflict, true
 	case iam.CodeReportNotPresent, iam.CodeReportExpired:
 		return http.StatusGone, true

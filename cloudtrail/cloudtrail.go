@@ -36,10 +36,11 @@ const service = "cloudtrail"
 // maxBody bounds a request body; LookupEvents' input is small.
 const maxBody = 64 << 10
 
-// Authenticator verifies a request's signature and resolves the caller;
-// *awsquery.Handler is one.
+// Authenticator verifies a request's signature and resolves the caller,
+// and records the requests it refuses; *awsquery.Handler is one.
 type Authenticator interface {
 	Authenticate(ctx context.Context, r *http.Request, body []byte, sig *sigv4.Signature) (*warden.Principal, error)
+	RecordFailure(r *http.Request, sig *sigv4.Signature, tc *trail.Call, err error)
 }
 
 // Handler serves CloudTrail's JSON 1.1 protocol.
@@ -246,6 +247,10 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, op string, call *t
 	if len(body) > maxBody {
 		return nil, badRequest("SerializationException", fmt.Sprintf("The request body must be at most %d bytes.", maxBody))
 	}
+	var params map[string]any
+	if json.Unmarshal(body, &params) == nil && len(params) > 0 {
+		call.JSON = params
+	}
 	sig, err := sigv4.Parse(r)
 	if err != nil {
 		return nil, err
@@ -255,6 +260,12 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, op string, call *t
 	}
 	p, err := h.Auth.Authenticate(ctx, r, body, sig)
 	if err != nil {
+		// Recorded as the Query API records its failures, with the error
+		// this client gets.
+		failed := *call
+		ae := h.apiError(ctx, err)
+		failed.ErrorCode, failed.ErrorMessage = ae.code, ae.message
+		h.Auth.RecordFailure(r, sig, &failed, err)
 		return nil, err
 	}
 	call.Principal, call.AccessKeyID, call.Region = *p, sig.AccessKeyID, sig.Region
@@ -264,10 +275,6 @@ func (h *Handler) serve(ctx context.Context, r *http.Request, op string, call *t
 	lk, err := decodeLookup(body)
 	if err != nil {
 		return nil, err
-	}
-	var params map[string]any
-	if json.Unmarshal(body, &params) == nil && len(params) > 0 {
-		call.JSON = params
 	}
 	page, err := h.Trail.LookupEvents(ctx, p, lk)
 	if err != nil {

@@ -106,6 +106,9 @@ type ParameterDefinition struct {
 	IsRequired   bool
 	DefaultValue *string
 	Immutable    bool
+
+	// subType is SubType parsed when the template is checked; nil for none.
+	subType *subType
 }
 
 // ARN is the template's ARN, in AWS's format for role templates.
@@ -206,9 +209,14 @@ func checkTemplateVersion(v *RoleTemplateMinor) error {
 		default:
 			return fmt.Errorf("parameter %s: Type %q is not one of String, StringList, Number, NumberList, Arn, ArnList", d.Name, d.Type)
 		}
+		st, err := parseSubType(d)
+		if err != nil {
+			return err
+		}
+		d.subType = st
 		if d.DefaultValue != nil {
 			if err := checkValues(d, defaultValues(d)); err != nil {
-				return fmt.Errorf("DefaultValue: %v", err)
+				return fmt.Errorf("DefaultValue: %s", errMessage(err))
 			}
 		}
 		defs[d.Name] = d
@@ -303,6 +311,9 @@ func sampleValues(d *ParameterDefinition) []string {
 	if d.DefaultValue != nil {
 		return defaultValues(d)
 	}
+	if s := subTypeSample(d); s != "" {
+		return []string{s}
+	}
 	switch d.Type {
 	case paramNumber, paramNumberList:
 		return []string{"1"}
@@ -313,7 +324,9 @@ func sampleValues(d *ParameterDefinition) []string {
 }
 
 // checkValues validates the values given for parameter d: one for a
-// single-valued type, at least one for a list; numbers and ARNs in form.
+// single-valued type, at least one for a list; numbers and ARNs in form,
+// and each of the parameter's SubType. InvalidInput says which value is
+// wrong and what the parameter takes.
 func checkValues(d *ParameterDefinition, values []string) error {
 	if !listParam(d.Type) && len(values) != 1 {
 		return invalidInput("Parameter %s of type %s takes exactly one value.", d.Name, d.Type)
@@ -335,6 +348,9 @@ func checkValues(d *ParameterDefinition, values []string) error {
 			if v == "" {
 				return invalidInput("Parameter %s takes non-empty strings.", d.Name)
 			}
+		}
+		if st := d.subType; st != nil && !st.check(v) {
+			return invalidInput("Parameter %s takes %s (SubType %s); %q is not one.", d.Name, st.what, st.name, v)
 		}
 	}
 	return nil

@@ -3,6 +3,7 @@ package iam
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"sort"
@@ -204,10 +205,11 @@ func replacementValues(v *RoleTemplateMinor, in map[string]replacementValueEntry
 // iam:PutRolePermissionsBoundary where the template has tags, inline
 // policies, managed policies and a boundary, each with the key
 // iam:RoleTemplateARN. The role, its policies and attachments are written
-// in one transaction. Errors: NoSuchEntity (template, minor version or
+// in one transaction. A role of the name that exists is handled by
+// acquireExisting. Errors: NoSuchEntity (template, minor version or
 // managed policy), RoleTemplateDisabled, InvalidInput (parameters),
 // ValidationError, MalformedPolicyDocument and LimitExceeded as CreateRole,
-// PutRolePolicy and AttachRolePolicy give them, EntityAlreadyExists.
+// PutRolePolicy and AttachRolePolicy give them, and acquireExisting's.
 func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acquireRoleInput) (*roleOutput, error) {
 	keys := templateKeys(nil, in.TemplateArn)
 	if err := s.authorizeTemplate(ctx, p, "GetRoleTemplateVersion", in.TemplateArn, keys); err != nil {
@@ -263,6 +265,56 @@ func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acqu
 			return nil, err
 		}
 	}
+	a := &acquisition{template: t, version: v, values: values, rendered: rendered, role: &cin}
+	// A role of the name may already exist: made from this template (a
+	// repeat, or new values), or not (NameConflict).
+	for attempt := 0; ; attempt++ {
+		var existing *warden.Role
+		err := s.view(ctx, func(tx warden.Tx) error {
+			r, err := warden.Load[warden.Role](ctx, tx, p.Account, warden.NameKey(cin.RoleName))
+			if errors.Is(err, warden.ErrNotFound) {
+				return nil
+			}
+			existing = r
+			return err
+		})
+		if err != nil {
+			return nil, err
+		}
+		var out *roleOutput
+		if existing != nil {
+			out, err = s.acquireExisting(ctx, p, a)
+		} else {
+			out, err = s.acquireNew(ctx, p, a)
+		}
+		// Another request made the role, or deleted it, after the look:
+		// one more look answers as of then.
+		raced := errors.Is(err, errRoleGone) || (existing == nil && warden.ErrorCode(err) == warden.CodeEntityAlreadyExists)
+		if attempt == 0 && raced {
+			continue
+		}
+		if errors.Is(err, errRoleGone) {
+			return nil, warden.Errorf(warden.CodeConcurrentModification, "The role %s was created and deleted while AcquireRole made it; try again.", cin.RoleName)
+		}
+		return out, err
+	}
+}
+
+// acquisition is what an AcquireRole request makes: the template version,
+// every parameter's values, the filled-in role and CreateRole's input.
+type acquisition struct {
+	template *RoleTemplate
+	version  *RoleTemplateMinor
+	values   map[string][]string
+	rendered *renderedRole
+	role     *createRoleInput
+}
+
+// acquireNew creates the role of a: authorized as the actions it does,
+// written in one transaction with its policies and attachments.
+func (s *Service) acquireNew(ctx context.Context, p *warden.Principal, a *acquisition) (*roleOutput, error) {
+	t, v, cin, rendered := a.template, a.version, a.role, a.rendered
+	keys := templateKeys(nil, t.ARN())
 	target := arn(p.Account, "role", orDefault(cin.Path), cin.RoleName)
 	if err := s.authorize(ctx, p, "CreateRole", target, templateKeys(creationKeys(tagsIn(cin.Tags), cin.PermissionsBoundary), t.ARN())); err != nil {
 		return nil, err
@@ -288,11 +340,11 @@ func (s *Service) acquireRole(ctx context.Context, p *warden.Principal, in *acqu
 			return nil, err
 		}
 	}
-	r, err := s.newRole(p, &cin)
+	r, err := s.newRole(p, cin)
 	if err != nil {
 		return nil, err
 	}
-	r.SourceTemplateARN, r.SourceTemplateMinorVersion = t.ARN(), v.MinorVersion
+	r.SourceTemplateARN, r.SourceTemplateMinorVersion, r.SourceTemplateValues = t.ARN(), v.MinorVersion, a.values
 	for _, ip := range rendered.inline {
 		if err := putInline(r, ip.Name, ip.Document); err != nil {
 			return nil, err

@@ -31,14 +31,20 @@ const testTemplate = `{
      "AssumeRolePolicyDocumentTemplate": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]},
      "InlinePolicyTemplates": [{"PolicyName": "data", "PolicyDocument": "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"{{Verb}}\",\"Resource\":[\"{{Buckets}}\"]}]}"}],
      "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
-     "RoleTagsTemplate": [{"Key": "team", "Value": "{{Team}}"}],
+     "RoleTagsTemplate": [{"Key": "team", "Value": "{{Team}}"}, {"Key": "owner", "Value": "{{Owner}}"}],
      "MaxSessionDuration": 7200,
      "ParametersDefinition": [
        {"Name": "Team", "Type": "String", "IsRequired": true},
-       {"Name": "Buckets", "Type": "ArnList", "IsRequired": true},
-       {"Name": "Size", "Type": "Number"},
-       {"Name": "Verb", "Type": "String", "DefaultValue": "s3:GetObject"}
+       {"Name": "Buckets", "Type": "ArnList", "SubType": "s3", "IsRequired": true},
+       {"Name": "Size", "Type": "Number", "SubType": "Integer"},
+       {"Name": "Verb", "Type": "String", "DefaultValue": "s3:GetObject"},
+       {"Name": "Owner", "Type": "String", "SubType": "AccountId", "Immutable": true, "DefaultValue": "111111111111"}
      ]},
+    {"MinorVersion": 4,
+     "RoleNamePattern": "app-{{Team}}",
+     "RolePathPattern": "/apps/",
+     "AssumeRolePolicyDocumentTemplate": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]},
+     "ParametersDefinition": [{"Name": "Team", "Type": "String", "IsRequired": true}]},
     {"MinorVersion": 3,
      "RoleNamePattern": "app3-{{Team}}",
      "AssumeRolePolicyDocumentTemplate": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"ec2.amazonaws.com"},"Action":"sts:AssumeRole"}]},
@@ -100,7 +106,7 @@ func TestGetRoleTemplateVersion(t *testing.T) {
 	}
 	v := out.(*getRoleTemplateVersionOutput).RoleTemplateVersion
 	if v.MinorVersion != 1 || v.MajorVersion != 2 || !v.Enabled || !v.VersionEnabled || v.TemplateName != "AppRole" ||
-		v.ManagedByValue != "ops.example" || len(v.ParametersDefinition) != 4 || v.RoleNamePattern != "app-{{Team}}" {
+		v.ManagedByValue != "ops.example" || len(v.ParametersDefinition) != 5 || v.RoleNamePattern != "app-{{Team}}" {
 		t.Fatalf("default version: %+v", v)
 	}
 	out, err = s.Invoke(ctx, root, "GetRoleTemplateVersion", url.Values{"TemplateArn": {appTemplate}, "MinorVersion": {"2"}})
@@ -142,7 +148,7 @@ func TestAcquireRole(t *testing.T) {
 		t.Fatalf("attached %+v", att)
 	}
 	tags := invoke(t, s, root, "ListRoleTags", "RoleName", "app-blue").(*listTagsOutput)
-	if len(tags.Tags) != 1 || tags.Tags[0].Value != "blue" {
+	if len(tags.Tags) != 2 || tags.Tags[0].Key != "owner" || tags.Tags[0].Value != "111111111111" || tags.Tags[1].Value != "blue" {
 		t.Fatalf("tags %+v", tags)
 	}
 
@@ -151,7 +157,11 @@ func TestAcquireRole(t *testing.T) {
 		form url.Values
 		code string
 	}{
-		{"name taken", acquireForm(appTemplate, "Team", "blue", "Buckets", "arn:aws:s3:::a/*"), "EntityAlreadyExists"},
+		{"name taken by another minor version", func() url.Values {
+			f := acquireForm(appTemplate, "Team", "blue")
+			f.Set("TemplateMinorVersion", "4")
+			return f
+		}(), "EntityAlreadyExists"},
 		{"required missing", acquireForm(appTemplate, "Team", "red"), "InvalidInput"},
 		{"unknown parameter", acquireForm(appTemplate, "Team", "red", "Buckets", "arn:aws:s3:::a", "Color", "x"), "InvalidInput"},
 		{"not an ARN", acquireForm(appTemplate, "Team", "red", "Buckets", "bucket"), "InvalidInput"},
@@ -266,6 +276,7 @@ func TestParseRoleTemplateRefuses(t *testing.T) {
 
 func FuzzParseRoleTemplate(f *testing.F) {
 	f.Add([]byte(testTemplate))
+	f.Add([]byte(`{"TemplateName":"X","MajorVersion":1,"Versions":[{"MinorVersion":0,"RoleNamePattern":"r","AssumeRolePolicyDocumentTemplate":"{}","ParametersDefinition":[{"Name":"A","Type":"ArnList","SubType":"iam:role"},{"Name":"B","Type":"String","SubType":"Region"}]}]}`))
 	f.Add([]byte(`{"TemplateName":"X","MajorVersion":1,"Versions":[{"MinorVersion":0,"RoleNamePattern":"{{A}}","AssumeRolePolicyDocumentTemplate":"{}","ParametersDefinition":[{"Name":"A","Type":"String"}]}]}`))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		tmpl, err := ParseRoleTemplate(data)
@@ -280,7 +291,13 @@ func FuzzParseRoleTemplate(f *testing.F) {
 		}
 		values := map[string][]string{}
 		for i := range v.ParametersDefinition {
-			values[v.ParametersDefinition[i].Name] = sampleValues(&v.ParametersDefinition[i])
+			d := &v.ParametersDefinition[i]
+			values[d.Name] = sampleValues(d)
+			if d.DefaultValue == nil {
+				if err := checkValues(d, values[d.Name]); err != nil {
+					t.Fatalf("the sample of %s is not of its type: %v", d.Name, err)
+				}
+			}
 		}
 		if _, err := v.render(values); err != nil {
 			t.Fatalf("accepted template does not render its samples: %v", err)
@@ -327,7 +344,7 @@ func BenchmarkRenderRoleTemplate(b *testing.B) {
 		b.Fatal(err)
 	}
 	v := tmpl.version(nil)
-	values := map[string][]string{"Team": {"blue"}, "Buckets": {"arn:aws:s3:::a/*", "arn:aws:s3:::b/*"}, "Size": {""}, "Verb": {"s3:GetObject"}}
+	values := map[string][]string{"Team": {"blue"}, "Buckets": {"arn:aws:s3:::a/*", "arn:aws:s3:::b/*"}, "Size": {""}, "Verb": {"s3:GetObject"}, "Owner": {"111111111111"}}
 	for b.Loop() {
 		if _, err := v.render(values); err != nil {
 			b.Fatal(err)

@@ -24,6 +24,7 @@ type Rule struct {
 const (
 	RuleJSON             = "JSON"
 	RuleTrustJSON        = "TRUST_JSON"
+	RuleSessionJSON      = "SESSION_JSON"
 	RuleSyntax           = "SYNTAX"
 	RuleVersion          = "VERSION"
 	RulePrincipalInIdent = "PRINCIPAL_IN_IDENTITY"
@@ -49,6 +50,7 @@ const (
 	RuleConditionColon   = "CONDITION_COLON"
 	RuleTrustAction      = "TRUST_ACTION"
 	RuleNoResources      = "NO_RESOURCES"
+	RuleTrustStar        = "TRUST_STAR_PRINCIPAL"
 	RulePrincipal        = "INVALID_PRINCIPAL"
 	RuleVariable         = "VARIABLE"
 )
@@ -67,6 +69,8 @@ const (
 	srcLegacy     = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version); https://github.com/hashicorp/terraform/issues/17987 (a trust policy opening with blanks must name resources)"
 	srcLSPolicies = "github.com/localstack/localstack tests/aws/services/iam/test_iam_policies.snapshot.json (moto's documents recorded again from AWS 18-02-2026)"
 	srcNoPrinc    = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
+	srcSessJSN    = "https://github.com/hashicorp/vault/issues/1113 (GetFederationToken given a policy ARN) and github.com/ansible-collections/amazon.aws tests/integration/targets/sts_assume_role/tasks/main.yml (AssumeRole with the policy \"invalid policy\")"
+	srcTrustStar  = "https://github.com/aws/aws-cdk/issues/5732 (CreateRole with \"Principal\": \"*\"; aws/aws-cdk pull 5746: the IAM API rejects it, {\"AWS\": \"*\"} is accepted)"
 )
 
 var identityKinds = []Kind{Identity, Managed, Boundary, Session}
@@ -78,6 +82,7 @@ var identityKinds = []Kind{Identity, Managed, Boundary, Session}
 var Rules = []Rule{
 	{RuleJSON, msgSyntax, nil, srcMoto},
 	{RuleTrustJSON, "This policy contains invalid Json", []Kind{Trust}, srcTrustJSN},
+	{RuleSessionJSON, "The policy is not in the valid JSON format.", []Kind{Session}, srcSessJSN},
 	{RuleSyntax, msgSyntax, nil, srcMoto},
 	{RuleVersion, "Policy document must be version 2012-10-17 or greater.", []Kind{Managed}, srcMoto},
 	{RulePrincipalInIdent, "Policy document should not specify a principal.", identityKinds, srcIssue11},
@@ -103,6 +108,7 @@ var Rules = []Rule{
 	{RuleVendorInvalid, "Vendor %s is not valid", nil, srcMoto},
 	{RuleConditionColon, msgConditionColon, nil, "https://github.com/terraform-aws-modules/terraform-aws-eks/issues/1084 (CreateRole: a condition key with https://)"},
 	{RuleTrustAction, "AssumeRole policy may only specify STS AssumeRole actions.", []Kind{Trust}, srcTrustAct},
+	{RuleTrustStar, `AssumeRolepolicy contained an invalid principal: "STAR":"*".`, []Kind{Trust}, srcTrustStar},
 	{RulePrincipal, "Invalid principal in policy", []Kind{Trust, Resource}, srcPrinc + "; " + srcNoPrinc + "; https://github.com/aws-cloudformation/cfn-lint/issues/4287"},
 	{RuleVariable, "Policy variable %s is not valid.", nil, srcGrammar},
 }

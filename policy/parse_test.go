@@ -108,6 +108,15 @@ func TestParseMalformed(t *testing.T) {
 		{"duplicate sid not alphanumeric", policy.Identity, stmt(`[{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"},{"Sid":"a-b","Effect":"Allow","Action":"*","Resource":"*"}]`), "Statement IDs (SID) must be alpha-numeric. Check that your input satisfies the regular expression [0-9A-Za-z]*"},
 		{"s3 region on a bucket with an account", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"arn:aws:s3:us-west-2:123456789012:test/athena"}`), "Resource arn:aws:s3:us-west-2:123456789012:test/athena can not contain region information."},
 		{"date not a date", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"DateGreaterThan":{"aws:CurrentTime":"yesterday"}}}`), "The policy failed legacy parsing"},
+		// STS words a session policy that is not JSON its own way
+		// (hashicorp/vault#1113; ansible's sts_assume_role test).
+		{"session not json", policy.Session, `invalid policy`, "The policy is not in the valid JSON format."},
+		{"session policy arn for a document", policy.Session, `arn:aws:iam::aws:policy/ReadOnlyAccess`, "The policy is not in the valid JSON format."},
+		{"session truncated", policy.Session, `{"Version":"2012-10-17","Statement":`, "The policy is not in the valid JSON format."},
+		// A trust policy refuses the bare "*" principal (aws/aws-cdk#5732),
+		// whatever its conditions say.
+		{"trust star principal", policy.Trust, stmt(`[{"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-123"}},"Effect":"Allow","Principal":"*"}]`), `AssumeRolepolicy contained an invalid principal: "STAR":"*".`},
+		{"trust star principal after a valid one", policy.Trust, stmt(`[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole"},{"Effect":"Deny","Principal":"*","Action":"sts:AssumeRole"}]`), `AssumeRolepolicy contained an invalid principal: "STAR":"*".`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -152,6 +161,7 @@ func TestParseValid(t *testing.T) {
 			"NumericLessThanIfExists":{"aws:n":1},"DateLessThanIfExists":{"aws:t":"2020"},"BoolIfExists":{"aws:MultiFactorAuthPresent":"false"},"BinaryEqualsIfExists":{"aws:b":"AA=="},"IpAddressIfExists":{"aws:SourceIp":"::1"},"ArnLikeIfExists":{"aws:SourceArn":"*"}
 		}}`)},
 		{"condition keys", policy.Identity, stmt(`{"Effect":"Allow","Action":"*","Resource":"*","Condition":{"StringEquals":{"aws:PrincipalTag/aws:cloudformation:stack-name":"s","kms:EncryptionContext:aws:lambda:FunctionArn":"x","oidc.eks.us-east-1.amazonaws.com/id/X:sub":"y","s3:prefix":""}}}`)},
+		{"trust everyone by AWS star", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"sts:AssumeRole","Condition":{"StringEquals":{"aws:PrincipalOrgID":"o-123"}}}`)},
 		{"bucket policy", policy.Resource, stmt(`[{"Sid":"Public Read","Effect":"Allow","Principal":"*","Action":"s3:GetObject","Resource":"arn:aws:s3:::b/*"},{"Effect":"Deny","NotPrincipal":{"AWS":["arn:aws:iam::123456789012:user/alice","123456789012"]},"Action":"s3:*","Resource":"arn:aws:s3:::b"}]`)},
 		{"trust ec2", policy.Trust, stmt(`{"Effect":"Allow","Principal":{"Service":["ec2.amazonaws.com","lambda.amazonaws.com"]},"Action":"sts:AssumeRole"}`)},
 		{"trust accounts", policy.Trust, stmt(`{"Sid":"T","Effect":"Allow","Principal":{"AWS":["123456789012","arn:aws:iam::111122223333:root","arn:aws:iam::111122223333:role/path/R","arn:aws:sts::111122223333:assumed-role/R/s"]},"Action":["sts:AssumeRole","sts:TagSession"],"Condition":{"StringEquals":{"sts:ExternalId":"x"}}}`)},

@@ -95,8 +95,13 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 	}
 	root, err := readTree(doc)
 	if err != nil {
-		if kind == Trust {
+		// Each service words its own answer: IAM's trust policies, STS's
+		// session policies and IAM's identity policies differ.
+		switch kind {
+		case Trust:
 			return nil, broke(RuleTrustJSON)
+		case Session:
+			return nil, broke(RuleSessionJSON)
 		}
 		return nil, broke(RuleJSON)
 	}
@@ -159,6 +164,11 @@ func Parse(doc []byte, kind Kind) (*Policy, error) {
 				}
 				if kind == Trust && noPrincipals(pn) {
 					return nil, &Error{Rule: RulePrincipal, Message: msgNoPrincipals}
+				}
+				// A trust policy takes everyone only as {"AWS": "*"}; the
+				// bare "*" that resource policies accept is refused.
+				if kind == Trust && pn.kind == nodeString && pn.text == "*" {
+					return nil, broke(RuleTrustStar)
 				}
 				pr, err := parsePrincipals(pn)
 				if err != nil {

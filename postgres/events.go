@@ -7,122 +7,233 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
+
 	"github.com/warden-iam/warden"
 )
 
 var _ warden.EventLog = (*Store)(nil)
 
-// AppendEvents stores a batch of events with one INSERT over arrays (one
-// round trip and one statement whatever the batch's size) in one
-// transaction; events already stored (by ID) are skipped, so every node of a
-// deployment can write its own batches into the shared table.
+// AppendEvents stores a batch of events as chunks (warden.ChunkEvents) in
+// one transaction of two statements over arrays: the chunks, then the
+// postings of those the first statement stored. A chunk stored already (by
+// the ID of its first event) is skipped with its postings, so a batch can be
+// retried, and every node of a deployment writes its own batches into the
+// shared tables.
 func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 	if len(events) == 0 {
 		return nil
 	}
-	n := len(events)
-	var (
-		ids, accounts, sources, names, users, keys, rtypes, rnames = make([]string, n), make([]string, n),
-			make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n), make([]string, n)
-		times    = make([]time.Time, n)
-		readOnly = make([]bool, n)
-		records  = make([][]byte, n)
-	)
-	for i, e := range events {
-		ids[i], accounts[i], times[i], sources[i], names[i] = e.ID, e.Account, e.Time.UTC().Truncate(time.Microsecond), e.Source, e.Name
-		users[i], keys[i], readOnly[i], rtypes[i], rnames[i], records[i] = e.Username, e.AccessKeyID, e.ReadOnly,
-			e.ResourceType, e.ResourceName, []byte(e.Record)
-	}
-	_, err := s.pool.Exec(ctx, `INSERT INTO events
-		(id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record)
-		SELECT * FROM unnest($1::text[], $2::text[], $3::timestamptz[], $4::text[], $5::text[], $6::text[], $7::text[],
-			$8::boolean[], $9::text[], $10::text[], $11::bytea[])
-		ON CONFLICT (id) DO NOTHING`, ids, accounts, times, sources, names, users, keys, readOnly, rtypes, rnames, records)
+	err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) error {
+		return s.appendChunksTx(ctx, tx, warden.ChunkEvents(events))
+	})
 	if err != nil {
 		return fmt.Errorf("postgres: append events: %w", err)
 	}
 	return nil
 }
 
-// eventColumns maps LookupEvents attributes to columns.
-var eventColumns = map[warden.EventAttribute]string{
-	warden.EventAttrEventID: "id", warden.EventAttrEventName: "name", warden.EventAttrReadOnly: "read_only",
-	warden.EventAttrUsername: "username", warden.EventAttrResourceType: "resource_type",
-	warden.EventAttrResourceName: "resource_name", warden.EventAttrEventSource: "source",
-	warden.EventAttrAccessKeyID: "access_key_id",
+// appendChunksTx writes chunks and the postings of those not stored yet.
+func (s *Store) appendChunksTx(ctx context.Context, tx pgx.Tx, chunks []warden.EventChunk) error {
+	n := len(chunks)
+	firstIDs, accounts, data := make([]string, n), make([]string, n), make([][]byte, n)
+	firsts, lasts := make([]int64, n), make([]int64, n)
+	for i := range chunks {
+		c := &chunks[i]
+		b, err := c.Encode()
+		if err != nil {
+			return err
+		}
+		firstIDs[i], accounts[i], data[i] = c.FirstID, c.Account, b
+		firsts[i], lasts[i] = c.First.UnixMicro(), c.Last.UnixMicro()
+	}
+	rows, err := tx.Query(ctx, `INSERT INTO event_chunks (first_id, account, first_time, last_time, data)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bytea[])
+		ON CONFLICT (first_id) DO NOTHING RETURNING first_id, seq`, firstIDs, accounts, firsts, lasts, data)
+	if err != nil {
+		return err
+	}
+	stored := map[string]int64{}
+	for rows.Next() {
+		var id string
+		var seq int64
+		if err := rows.Scan(&id, &seq); err != nil {
+			rows.Close()
+			return err
+		}
+		stored[id] = seq
+	}
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	var tAccounts, terms []string
+	var tLasts, tSeqs, tFirsts []int64
+	for i := range chunks {
+		c := &chunks[i]
+		seq, ok := stored[c.FirstID]
+		if !ok {
+			continue // stored by an earlier try of this batch
+		}
+		for _, t := range c.Terms() {
+			tAccounts, terms = append(tAccounts, c.Account), append(terms, t)
+			tLasts, tSeqs, tFirsts = append(tLasts, lasts[i]), append(tSeqs, seq), append(tFirsts, firsts[i])
+		}
+	}
+	if len(terms) == 0 {
+		return nil
+	}
+	_, err = tx.Exec(ctx, `INSERT INTO event_terms (account, term, last_time, seq, first_time)
+		SELECT * FROM unnest($1::text[], $2::text[], $3::bigint[], $4::bigint[], $5::bigint[])`,
+		tAccounts, terms, tLasts, tSeqs, tFirsts)
+	return err
 }
 
 // LookupEvents returns the events q selects, newest first (or oldest first
 // with q.Oldest).
 func (s *Store) LookupEvents(ctx context.Context, q warden.EventQuery) ([]warden.Event, error) {
+	events, err := warden.LookupChunks(ctx, q, s.readChunks)
+	if err != nil {
+		return nil, fmt.Errorf("postgres: lookup events: %w", err)
+	}
+	return events, nil
+}
+
+// readChunks answers a warden.ChunkQuery: from the postings of q.Term when
+// it is set, else from the chunks' own indexes.
+func (s *Store) readChunks(ctx context.Context, q warden.ChunkQuery) ([]warden.StoredChunk, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if q.Account != "" {
-		where = append(where, "account = "+arg(q.Account))
+	from, col := "event_chunks c", "c."
+	if q.Term != "" {
+		from, col = "event_terms t JOIN event_chunks c ON c.seq = t.seq", "t."
+		where = append(where, "t.account = "+arg(q.Account), "t.term = "+arg(q.Term))
+	} else if q.Account != "" {
+		where = append(where, "c.account = "+arg(q.Account))
 	}
-	if !q.Start.IsZero() {
-		where = append(where, "time >= "+arg(q.Start.UTC()))
+	if !q.MinLast.IsZero() {
+		where = append(where, col+"last_time >= "+arg(q.MinLast.UnixMicro()))
 	}
-	if !q.End.IsZero() {
-		where = append(where, "time < "+arg(q.End.UTC()))
+	if !q.MaxLast.IsZero() {
+		where = append(where, col+"last_time <= "+arg(q.MaxLast.UnixMicro()))
 	}
-	if q.Attribute != "" {
-		col, ok := eventColumns[q.Attribute]
-		if !ok {
-			return nil, fmt.Errorf("postgres: lookup events: unknown attribute %q", q.Attribute)
-		}
-		var v any = q.Value
-		if q.Attribute == warden.EventAttrReadOnly {
-			v = strings.EqualFold(q.Value, "true")
-		}
-		where = append(where, col+" = "+arg(v))
+	if !q.MaxFirst.IsZero() {
+		where = append(where, col+"first_time <= "+arg(q.MaxFirst.UnixMicro()))
 	}
 	order, cmp := "DESC", "<"
-	if q.Oldest {
+	if q.Ascending {
 		order, cmp = "ASC", ">"
 	}
-	if q.AfterID != "" {
-		where = append(where, "(time, id) "+cmp+" ("+arg(q.AfterTime.UTC())+", "+arg(q.AfterID)+")")
+	if q.AfterSeq != 0 {
+		where = append(where, "("+col+"last_time, "+col+"seq) "+cmp+" ("+arg(q.AfterLast.UnixMicro())+", "+arg(q.AfterSeq)+")")
 	}
-	sqlq := `SELECT id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record FROM events`
+	sqlq := "SELECT c.account, c.seq, c.last_time, c.data FROM " + from
 	if len(where) > 0 {
 		sqlq += " WHERE " + strings.Join(where, " AND ")
 	}
-	sqlq += " ORDER BY time " + order + ", id " + order
-	if q.Limit > 0 {
-		sqlq += " LIMIT " + arg(q.Limit)
-	}
+	sqlq += " ORDER BY " + col + "last_time " + order + ", " + col + "seq " + order + " LIMIT " + arg(q.Limit)
 	rows, err := s.pool.Query(ctx, sqlq, args...)
 	if err != nil {
-		return nil, fmt.Errorf("postgres: lookup events: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []warden.Event
+	var out []warden.StoredChunk
 	for rows.Next() {
-		var e warden.Event
-		var record []byte
-		if err := rows.Scan(&e.ID, &e.Account, &e.Time, &e.Source, &e.Name, &e.Username, &e.AccessKeyID, &e.ReadOnly,
-			&e.ResourceType, &e.ResourceName, &record); err != nil {
-			return nil, fmt.Errorf("postgres: lookup events: %w", err)
+		var c warden.StoredChunk
+		var last int64
+		if err := rows.Scan(&c.Account, &c.Seq, &last, &c.Data); err != nil {
+			return nil, err
 		}
-		e.Time, e.Record = e.Time.UTC(), record
-		out = append(out, e)
+		c.Last = time.UnixMicro(last).UTC()
+		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("postgres: lookup events: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-// PruneEvents deletes the events older than before.
+// pruneChunks is how many chunks one pruning transaction removes.
+const pruneChunks = 64
+
+// PruneEvents deletes the events older than before, a few chunks per
+// transaction: a chunk wholly older goes with its postings; a chunk that
+// straddles before is stored again with only its newer events.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	tag, err := s.pool.Exec(ctx, `DELETE FROM events WHERE time < $1`, before.UTC())
-	if err != nil {
-		return 0, fmt.Errorf("postgres: prune events: %w", err)
+	var total int64
+	for {
+		var n int64
+		var more bool
+		err := pgx.BeginTxFunc(ctx, s.pool, pgx.TxOptions{IsoLevel: pgx.ReadCommitted}, func(tx pgx.Tx) (err error) {
+			n, more, err = s.pruneSome(ctx, tx, before)
+			return err
+		})
+		if err != nil {
+			return total, fmt.Errorf("postgres: prune events: %w", err)
+		}
+		total += n
+		if !more {
+			return total, nil
+		}
 	}
-	return tag.RowsAffected(), nil
+}
+
+func (s *Store) pruneSome(ctx context.Context, tx pgx.Tx, before time.Time) (pruned int64, more bool, err error) {
+	// A chunk's first event is at most MaxChunkSpan before its last (one
+	// migrated from a row per event spans nothing), so the scan of the
+	// last-time index ends there. FOR UPDATE SKIP LOCKED: two nodes pruning
+	// at once take different chunks.
+	rows, err := tx.Query(ctx, `SELECT seq, account, last_time, data FROM event_chunks
+		WHERE last_time < $1 AND first_time < $2 ORDER BY last_time, seq LIMIT $3 FOR UPDATE SKIP LOCKED`,
+		before.Add(warden.MaxChunkSpan).UnixMicro(), before.UnixMicro(), pruneChunks)
+	if err != nil {
+		return 0, false, err
+	}
+	type old struct {
+		seq, last int64
+		account   string
+		events    []warden.Event
+	}
+	var olds []old
+	for rows.Next() {
+		var o old
+		var data []byte
+		if err := rows.Scan(&o.seq, &o.account, &o.last, &data); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		if o.events, err = warden.DecodeChunk(o.account, data); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		olds = append(olds, o)
+	}
+	if err := rows.Err(); err != nil {
+		return 0, false, err
+	}
+	var keep []warden.Event
+	for _, o := range olds {
+		c := warden.EventChunk{Events: o.events}
+		if _, err := tx.Exec(ctx, `DELETE FROM event_terms WHERE account = $1 AND term = ANY($2) AND last_time = $3 AND seq = $4`,
+			o.account, c.Terms(), o.last, o.seq); err != nil {
+			return 0, false, err
+		}
+		if _, err := tx.Exec(ctx, `DELETE FROM event_chunks WHERE seq = $1`, o.seq); err != nil {
+			return 0, false, err
+		}
+		for _, e := range o.events {
+			if e.Time.Before(before) {
+				pruned++
+			} else {
+				keep = append(keep, e)
+			}
+		}
+	}
+	if len(keep) > 0 {
+		// The newer part of a straddling chunk: a chunk of its own again.
+		if err := s.appendChunksTx(ctx, tx, warden.ChunkEvents(keep)); err != nil {
+			return 0, false, err
+		}
+	}
+	return pruned, len(olds) == pruneChunks, nil
 }

@@ -1,6 +1,7 @@
 package postgres
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
@@ -92,5 +93,44 @@ func TestIndexMigration(t *testing.T) {
 				n += tag.RowsAffected()
 			}
 			return n
+		})
+}
+
+// TestEventChunksMigration checks that a database with the one-row-per-event
+// table of migration 20 has its events carried into chunks.
+func TestEventChunksMigration(t *testing.T) {
+	dsn := storetest.PostgresSchema(t)
+	storetest.RunEventChunksMigration(t,
+		func(t *testing.T) warden.Store {
+			s, err := Open(t.Context(), dsn)
+			if err != nil {
+				t.Fatalf("Open: %v", err)
+			}
+			return s
+		},
+		func(t *testing.T, events []storetest.OldEvent) {
+			conn, err := pgx.Connect(t.Context(), dsn)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer conn.Close(t.Context())
+			old, err := migrationFiles.ReadFile("migrations/0020_events.sql")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, q := range []string{`DROP TABLE event_chunks`, `DROP TABLE event_terms`,
+				fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, storetest.EventChunksMigrationVersion), string(old)} {
+				if _, err := conn.Exec(t.Context(), q); err != nil {
+					t.Fatalf("%s: %v", q, err)
+				}
+			}
+			for _, e := range events {
+				if _, err := conn.Exec(t.Context(), `INSERT INTO events (id, account, time, source, name, username,
+					access_key_id, read_only, resource_type, resource_name, record) VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11)`,
+					e.ID, e.Account, e.Time, e.Source, e.Name, e.Username, e.AccessKeyID, e.ReadOnly,
+					e.ResourceType, e.ResourceName, e.Record); err != nil {
+					t.Fatal(err)
+				}
+			}
 		})
 }

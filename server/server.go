@@ -192,7 +192,7 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 	analyzer := accessanalyzer.New(api, az, log)
 	// The billing pages' request counts, flushed every 30 s and by Close.
 	s.background(func(ctx context.Context) { iamSvc.WatchUsage(ctx, 30*time.Second) })
-	ct, err := s.history(ctx, api, con, reg)
+	ct, err := s.history(ctx, api, con, analyzer, reg)
 	if err != nil {
 		return nil, err
 	}
@@ -203,7 +203,8 @@ func New(ctx context.Context, store warden.Store, box *secrets.Box, cfg Config) 
 
 // history starts the event history's recorder and the access advisor's
 // tracker, and returns CloudTrail's front end over them.
-func (s *Server) history(ctx context.Context, api *awsquery.Handler, con *console.Console, reg *prometheus.Registry) (http.Handler, error) {
+func (s *Server) history(ctx context.Context, api *awsquery.Handler, con *console.Console, analyzer *accessanalyzer.Handler,
+	reg *prometheus.Registry) (http.Handler, error) {
 	cfg, log := s.cfg, s.cfg.Log
 	events, ok := s.raw.(warden.EventLog)
 	if !ok {
@@ -216,9 +217,11 @@ func (s *Server) history(ctx context.Context, api *awsquery.Handler, con *consol
 	rec := trail.NewRecorder(events, trail.Options{Retention: retention, ExportDir: cfg.EventExportDir, Log: log})
 	s.background(func(ctx context.Context) { rec.Run(ctx) })
 	registerTrailMetrics(reg, rec)
-	if !cfg.NoEventHistory {
-		api.Trail, con.Trail = rec, rec
+	calls := rec // what the front ends record calls in; none without an event history
+	if cfg.NoEventHistory {
+		calls = nil
 	}
+	api.Trail, con.Trail, analyzer.Recorder = calls, calls, calls
 	if !cfg.NoAccessAdvisor {
 		usage := advisor.New(authz.Untracked(s.store), log)
 		s.Authz.Observe(usage.Observe)
@@ -227,7 +230,7 @@ func (s *Server) history(ctx context.Context, api *awsquery.Handler, con *consol
 	}
 	lookup := &trail.Service{Log: events, Authz: s.Authz, Recorder: rec, Now: time.Now}
 	con.Events = lookup
-	return cloudtrail.New(api, lookup, rec, log), nil
+	return cloudtrail.New(api, lookup, calls, log), nil
 }
 
 // background runs fn until Close, which waits for it to return.

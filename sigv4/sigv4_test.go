@@ -404,6 +404,10 @@ func TestCanonicalQuery(t *testing.T) {
 		{"&&a=1&", "a=1"},
 		{"a=;b", "a=%3Bb"},
 		{"X-Amz-Signature=abc&X-Amz-Date=1", "X-Amz-Date=1&X-Amz-Signature=abc"},
+		// Reserved characters typed unencoded are encoded, hex upper-cased:
+		// curl 7.88 signs such a query as typed (curl_test.go).
+		{"TopicArn=arn:aws:sns:us-east-1:210987654321:onboarding", "TopicArn=arn%3Aaws%3Asns%3Aus-east-1%3A210987654321%3Aonboarding"},
+		{"TopicArn=arn%3aaws%3asns", "TopicArn=arn%3Aaws%3Asns"},
 		// Sorted by encoded name: '%' (0x25) sorts before '-' (0x2D).
 		{"a-=1&a:=2", "a%3A=2&a-=1"},
 	}

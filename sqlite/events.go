@@ -12,29 +12,10 @@ import (
 
 var _ warden.EventLog = (*Store)(nil)
 
-// eventChunk is how many events one INSERT statement writes (11 columns
-// each, well under SQLite's 32,766 parameters).
-const eventChunk = 64
-
-// insertEvents returns an INSERT of n events.
-func insertEvents(n int) string {
-	var b strings.Builder
-	b.WriteString(`INSERT INTO events
-		(id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record) VALUES `)
-	for i := range n {
-		if i > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString("(?,?,?,?,?,?,?,?,?,?,?)")
-	}
-	b.WriteString(" ON CONFLICT (id) DO NOTHING")
-	return b.String()
-}
-
-var insertEventChunk = insertEvents(eventChunk)
-
-// AppendEvents stores a batch of events in one transaction, eventChunk
-// rows per INSERT; events already stored (by ID) are skipped.
+// AppendEvents stores a batch of events as chunks (warden.ChunkEvents), in
+// one transaction: a row per chunk and a row per posting. A chunk stored
+// already (by the ID of its first event) is skipped with its postings, so a
+// batch can be retried.
 func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 	if len(events) == 0 {
 		return nil
@@ -44,30 +25,8 @@ func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 		return fmt.Errorf("sqlite: append events: %w", conflict(err))
 	}
 	defer tx.Rollback()
-	args := make([]any, 0, 11*min(len(events), eventChunk))
-	var chunk *sql.Stmt
-	for len(events) > 0 {
-		n := min(len(events), eventChunk)
-		args = args[:0]
-		for _, e := range events[:n] {
-			args = append(args, e.ID, e.Account, e.Time.UnixMicro(), e.Source, e.Name, e.Username,
-				e.AccessKeyID, e.ReadOnly, e.ResourceType, e.ResourceName, []byte(e.Record))
-		}
-		if n == eventChunk {
-			if chunk == nil {
-				if chunk, err = tx.PrepareContext(ctx, insertEventChunk); err != nil {
-					return fmt.Errorf("sqlite: append events: %w", err)
-				}
-				defer chunk.Close()
-			}
-			_, err = chunk.ExecContext(ctx, args...)
-		} else {
-			_, err = tx.ExecContext(ctx, insertEvents(n), args...)
-		}
-		if err != nil {
-			return fmt.Errorf("sqlite: append events: %w", conflict(err))
-		}
-		events = events[n:]
+	if err := appendChunks(ctx, tx, warden.ChunkEvents(events)); err != nil {
+		return fmt.Errorf("sqlite: append events: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return fmt.Errorf("sqlite: append events: %w", conflict(err))
@@ -75,89 +34,228 @@ func (s *Store) AppendEvents(ctx context.Context, events []warden.Event) error {
 	return nil
 }
 
-// eventColumns maps LookupEvents attributes to columns.
-var eventColumns = map[warden.EventAttribute]string{
-	warden.EventAttrEventID: "id", warden.EventAttrEventName: "name", warden.EventAttrReadOnly: "read_only",
-	warden.EventAttrUsername: "username", warden.EventAttrResourceType: "resource_type",
-	warden.EventAttrResourceName: "resource_name", warden.EventAttrEventSource: "source",
-	warden.EventAttrAccessKeyID: "access_key_id",
+// appendChunks writes chunks and their postings in tx: the chunks one by
+// one (each insert says its seq), then the postings termChunk rows per
+// INSERT, with one statement prepared for all the full ones.
+func appendChunks(ctx context.Context, tx *sql.Tx, chunks []warden.EventChunk) error {
+	insChunk, err := tx.PrepareContext(ctx, `INSERT INTO event_chunks (first_id, account, first_time, last_time, data)
+		VALUES (?, ?, ?, ?, ?) ON CONFLICT (first_id) DO NOTHING`)
+	if err != nil {
+		return err
+	}
+	defer insChunk.Close()
+	var args []any
+	for i := range chunks {
+		c := &chunks[i]
+		data, err := c.Encode()
+		if err != nil {
+			return err
+		}
+		first, last := c.First.UnixMicro(), c.Last.UnixMicro()
+		res, err := insChunk.ExecContext(ctx, c.FirstID, c.Account, first, last, data)
+		if err != nil {
+			return conflict(err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			continue // stored by an earlier try of this batch
+		}
+		seq, err := res.LastInsertId()
+		if err != nil {
+			return err
+		}
+		for _, t := range c.Terms() {
+			args = append(args, c.Account, t, last, seq, first)
+		}
+	}
+	var full *sql.Stmt
+	for len(args) > 0 {
+		n := min(len(args)/5, termChunk)
+		if n == termChunk {
+			if full == nil {
+				if full, err = tx.PrepareContext(ctx, insertTerms(termChunk)); err != nil {
+					return err
+				}
+				defer full.Close()
+			}
+			_, err = full.ExecContext(ctx, args[:5*n]...)
+		} else {
+			_, err = tx.ExecContext(ctx, insertTerms(n), args[:5*n]...)
+		}
+		if err != nil {
+			return conflict(err)
+		}
+		args = args[5*n:]
+	}
+	return nil
+}
+
+// termChunk is how many postings one INSERT writes (5 parameters each).
+const termChunk = 128
+
+// insertTerms returns an INSERT of n postings.
+func insertTerms(n int) string {
+	var b strings.Builder
+	b.WriteString(`INSERT INTO event_terms (account, term, last_time, seq, first_time) VALUES `)
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString("(?,?,?,?,?)")
+	}
+	return b.String()
 }
 
 // LookupEvents returns the events q selects, newest first (or oldest first
 // with q.Oldest).
 func (s *Store) LookupEvents(ctx context.Context, q warden.EventQuery) ([]warden.Event, error) {
+	events, err := warden.LookupChunks(ctx, q, s.readChunks)
+	if err != nil {
+		return nil, fmt.Errorf("sqlite: lookup events: %w", err)
+	}
+	return events, nil
+}
+
+// readChunks answers a warden.ChunkQuery: from the postings of q.Term when
+// it is set, else from the chunks' own indexes.
+func (s *Store) readChunks(ctx context.Context, q warden.ChunkQuery) ([]warden.StoredChunk, error) {
+	from := "event_chunks c"
 	var where []string
 	var args []any
-	if q.Account != "" {
-		where, args = append(where, "account = ?"), append(args, q.Account)
+	col := "c."
+	if q.Term != "" {
+		from = "event_terms t JOIN event_chunks c ON c.seq = t.seq"
+		col = "t."
+		where, args = append(where, "t.account = ?", "t.term = ?"), append(args, q.Account, q.Term)
+	} else if q.Account != "" {
+		where, args = append(where, "c.account = ?"), append(args, q.Account)
 	}
-	if !q.Start.IsZero() {
-		where, args = append(where, "time >= ?"), append(args, q.Start.UnixMicro())
+	if !q.MinLast.IsZero() {
+		where, args = append(where, col+"last_time >= ?"), append(args, q.MinLast.UnixMicro())
 	}
-	if !q.End.IsZero() {
-		where, args = append(where, "time < ?"), append(args, q.End.UnixMicro())
+	if !q.MaxLast.IsZero() {
+		where, args = append(where, col+"last_time <= ?"), append(args, q.MaxLast.UnixMicro())
 	}
-	if q.Attribute != "" {
-		col, ok := eventColumns[q.Attribute]
-		if !ok {
-			return nil, fmt.Errorf("sqlite: lookup events: unknown attribute %q", q.Attribute)
-		}
-		var v any = q.Value
-		if q.Attribute == warden.EventAttrReadOnly {
-			v = strings.EqualFold(q.Value, "true")
-		}
-		where, args = append(where, col+" = ?"), append(args, v)
+	if !q.MaxFirst.IsZero() {
+		where, args = append(where, col+"first_time <= ?"), append(args, q.MaxFirst.UnixMicro())
 	}
 	order, cmp := "DESC", "<"
-	if q.Oldest {
+	if q.Ascending {
 		order, cmp = "ASC", ">"
 	}
-	if q.AfterID != "" {
-		t := q.AfterTime.UnixMicro()
-		where = append(where, "(time "+cmp+" ? OR (time = ? AND id "+cmp+" ?))")
-		args = append(args, t, t, q.AfterID)
+	if q.AfterSeq != 0 {
+		where = append(where, "("+col+"last_time, "+col+"seq) "+cmp+" (?, ?)")
+		args = append(args, q.AfterLast.UnixMicro(), q.AfterSeq)
 	}
-	sqlq := `SELECT id, account, time, source, name, username, access_key_id, read_only, resource_type, resource_name, record FROM events`
+	sqlq := "SELECT c.account, c.seq, c.last_time, c.data FROM " + from
 	if len(where) > 0 {
 		sqlq += " WHERE " + strings.Join(where, " AND ")
 	}
-	sqlq += " ORDER BY time " + order + ", id " + order
-	limit := q.Limit
-	if limit <= 0 {
-		limit = -1
-	}
-	sqlq += " LIMIT ?"
-	args = append(args, limit)
+	sqlq += " ORDER BY " + col + "last_time " + order + ", " + col + "seq " + order + " LIMIT ?"
+	args = append(args, q.Limit)
 	rows, err := s.reader.QueryContext(ctx, sqlq, args...)
 	if err != nil {
-		return nil, fmt.Errorf("sqlite: lookup events: %w", err)
+		return nil, err
 	}
 	defer rows.Close()
-	var out []warden.Event
+	var out []warden.StoredChunk
 	for rows.Next() {
-		var (
-			e      warden.Event
-			micros int64
-			record []byte
-		)
-		if err := rows.Scan(&e.ID, &e.Account, &micros, &e.Source, &e.Name, &e.Username, &e.AccessKeyID, &e.ReadOnly,
-			&e.ResourceType, &e.ResourceName, &record); err != nil {
-			return nil, fmt.Errorf("sqlite: lookup events: %w", err)
+		var c warden.StoredChunk
+		var last int64
+		if err := rows.Scan(&c.Account, &c.Seq, &last, &c.Data); err != nil {
+			return nil, err
 		}
-		e.Time, e.Record = time.UnixMicro(micros).UTC(), record
-		out = append(out, e)
+		c.Last = time.UnixMicro(last).UTC()
+		out = append(out, c)
 	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("sqlite: lookup events: %w", err)
-	}
-	return out, nil
+	return out, rows.Err()
 }
 
-// PruneEvents deletes the events older than before.
+// pruneChunks is how many chunks one pruning transaction removes, so that
+// the writer is never held long.
+const pruneChunks = 64
+
+// PruneEvents deletes the events older than before, a few chunks per
+// transaction: a chunk wholly older goes with its postings; a chunk that
+// straddles before is stored again with only its newer events.
 func (s *Store) PruneEvents(ctx context.Context, before time.Time) (int64, error) {
-	res, err := s.writer.ExecContext(ctx, `DELETE FROM events WHERE time < ?`, before.UnixMicro())
-	if err != nil {
-		return 0, fmt.Errorf("sqlite: prune events: %w", conflict(err))
+	var total int64
+	for {
+		n, more, err := s.pruneSome(ctx, before)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("sqlite: prune events: %w", err)
+		}
+		if !more {
+			return total, nil
+		}
 	}
-	return res.RowsAffected()
+}
+
+func (s *Store) pruneSome(ctx context.Context, before time.Time) (pruned int64, more bool, err error) {
+	tx, err := s.writer.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, false, conflict(err)
+	}
+	defer tx.Rollback()
+	cut := before.UnixMicro()
+	// A chunk's first event is at most MaxChunkSpan before its last (one
+	// migrated from a row per event spans nothing), so the scan of the
+	// last-time index ends there.
+	rows, err := tx.QueryContext(ctx, `SELECT seq, account, last_time, data FROM event_chunks
+		WHERE last_time < ? AND first_time < ? ORDER BY last_time, seq LIMIT ?`,
+		before.Add(warden.MaxChunkSpan).UnixMicro(), cut, pruneChunks)
+	if err != nil {
+		return 0, false, err
+	}
+	type old struct {
+		seq, last int64
+		account   string
+		events    []warden.Event
+	}
+	var olds []old
+	for rows.Next() {
+		var o old
+		var data []byte
+		if err := rows.Scan(&o.seq, &o.account, &o.last, &data); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		if o.events, err = warden.DecodeChunk(o.account, data); err != nil {
+			rows.Close()
+			return 0, false, err
+		}
+		olds = append(olds, o)
+	}
+	if err := rows.Close(); err != nil {
+		return 0, false, err
+	}
+	var keep []warden.Event
+	for _, o := range olds {
+		c := warden.EventChunk{Events: o.events}
+		for _, term := range c.Terms() {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM event_terms WHERE account = ? AND term = ? AND last_time = ? AND seq = ?`,
+				o.account, term, o.last, o.seq); err != nil {
+				return 0, false, conflict(err)
+			}
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM event_chunks WHERE seq = ?`, o.seq); err != nil {
+			return 0, false, conflict(err)
+		}
+		for _, e := range o.events {
+			if e.Time.Before(before) {
+				pruned++
+			} else {
+				keep = append(keep, e)
+			}
+		}
+	}
+	// The newer part of a straddling chunk is a chunk of its own again,
+	// under its own first event's ID.
+	if err := appendChunks(ctx, tx, warden.ChunkEvents(keep)); err != nil {
+		return 0, false, err
+	}
+	if err := tx.Commit(); err != nil {
+		return 0, false, conflict(err)
+	}
+	return pruned, len(olds) == pruneChunks, nil
 }

@@ -156,12 +156,13 @@ func testLookupIndexes(t *testing.T, s warden.Store) {
 const LookupMigrationVersion = 60
 
 // DowngradeLookupSQL turns a database into one written by a Warden before
-// the lookup index records: none of them, no migration
-// LookupMigrationVersion or later.
+// the lookup index records: none of them, and no migration
+// LookupMigrationVersion, though the later ones ran (stores apply every
+// migration a database lacks, not only those after its newest).
 var DowngradeLookupSQL = []string{
 	`DELETE FROM records WHERE kind IN ('userid', 'servicecreduser', 'signingcertfp', 'delegationowner', 'delegationworkflow',
 		'delegationexpiry', 'noticetopic')`,
-	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, LookupMigrationVersion),
+	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version = %d`, LookupMigrationVersion),
 }
 
 // isLookupKey reports whether an "<kind>|<key>" of IndexKeys is one of a

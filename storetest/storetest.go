@@ -57,6 +57,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"Helpers", testHelpers},
 		{"Events", testEvents},
 		{"EventsLargeBatch", testEventsLargeBatch},
+		{"EventsAgainstModel", testEventsAgainstModel},
 		{"ConcurrentIncrement", func(t *testing.T, s warden.Store) { testConcurrentIncrement(t, []warden.Store{s}) }},
 		{"ConcurrentInsertSameKey", func(t *testing.T, s warden.Store) { testConcurrentInsertSameKey(t, []warden.Store{s}) }},
 		{"ViewDuringUpdates", func(t *testing.T, s warden.Store) { testViewDuringUpdates(t, []warden.Store{s}) }},

@@ -101,14 +101,15 @@ func BenchmarkRenderGetUser(b *testing.B) {
 
 // benchmarkWrite is the background cost of one event: rendering the record
 // and writing it in batches of 1000.
-func benchmarkWrite(b *testing.B, log warden.EventLog, c *Call) {
+func benchmarkWrite(b *testing.B, log warden.EventLog, calls ...*Call) {
 	r := NewRecorder(log, Options{Buffer: 1 << 20, Batch: 1000})
 	ctx := context.Background()
 	b.ReportAllocs()
 	cpu0 := processCPU(b)
 	n := 0
 	for b.Loop() {
-		cp := *c
+		cp := *calls[n%len(calls)]
+		cp.Time = time.Now()
 		r.API(&cp)
 		if n++; n%1000 == 0 {
 			if err := r.Flush(ctx); err != nil {
@@ -147,6 +148,30 @@ func BenchmarkWriteGetUserSQLite(b *testing.B) {
 }
 func BenchmarkWriteGetUserPostgres(b *testing.B) {
 	benchmarkWrite(b, pgLog(b), getUserCall("123456789012", time.Now()))
+}
+
+// BenchmarkWriteGetUsers* write GetUser events of 32 users taking turns, as
+// the load test makes: every batch holds each user's calls.
+func BenchmarkWriteGetUsersSQLite(b *testing.B) {
+	benchmarkWrite(b, fileLog(b), getUserCalls("123456789012", 32)...)
+}
+func BenchmarkWriteGetUsersPostgres(b *testing.B) {
+	benchmarkWrite(b, pgLog(b), getUserCalls("123456789012", 32)...)
+}
+
+// getUserCalls are the GetUser calls of n users, each as itself.
+func getUserCalls(account string, n int) []*Call {
+	out := make([]*Call, n)
+	for i := range out {
+		c := getUserCall(account, time.Now())
+		name := fmt.Sprintf("load-%d", i)
+		c.Principal.Name, c.Principal.ID = name, fmt.Sprintf("AIDAEXAMPLELOAD%05d", i)
+		c.Principal.ARN = "arn:aws:iam::" + account + ":user/" + name
+		c.AccessKeyID = fmt.Sprintf("AKIAEXAMPLELOAD%05d", i)
+		c.Params = url.Values{"Action": {"GetUser"}, "Version": {"2010-05-08"}, "UserName": {name}}
+		out[i] = c
+	}
+	return out
 }
 
 func fileLog(b *testing.B) *sqlite.Store {

@@ -2,7 +2,6 @@ package trail
 
 import (
 	"bytes"
-	"encoding/json"
 	"encoding/xml"
 	"fmt"
 	"io"
@@ -95,7 +94,7 @@ func (r *Recorder) render(v any) (warden.Event, error) {
 // readOnlyAction reports whether an action only reads, as CloudTrail's
 // readOnly says.
 func readOnlyAction(action string) bool {
-	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Simulate", "Decode"} {
+	for _, p := range []string{"Get", "List", "Describe", "Lookup", "Simulate", "Decode", "Validate", "Check"} {
 		if strings.HasPrefix(action, p) {
 			return true
 		}
@@ -168,7 +167,7 @@ func (r *Recorder) renderCall(c *Call) (warden.Event, error) {
 		}
 		rec.ResponseElements = resp
 	}
-	data, err := json.Marshal(rec)
+	data, err := rec.appendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		return warden.Event{}, err
 	}
@@ -232,7 +231,7 @@ func (r *Recorder) renderSignIn(s *SignIn) (warden.Event, error) {
 	if !s.Success {
 		rec.ErrorMessage = s.Failure
 	}
-	data, err := json.Marshal(rec)
+	data, err := rec.appendJSON(make([]byte, 0, 1024))
 	if err != nil {
 		return warden.Event{}, err
 	}

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -158,5 +159,68 @@ func TestEventHistoryExpiredToken(t *testing.T) {
 	if r["errorCode"] != "ExpiredToken" || id["type"] != "AssumedRole" || id["accessKeyId"] != *creds.AccessKeyId ||
 		!strings.HasSuffix(id["arn"].(string), ":assumed-role/Runner/nightly") {
 		t.Errorf("expired-token event = %s", raw)
+	}
+}
+
+// TestE2EEventHistoryOtherFrontEnds: Access Analyzer's calls are events of
+// access-analyzer.amazonaws.com, and requests that CloudTrail's and Access
+// Analyzer's front ends refuse for their signature are recorded as the Query
+// API records its own, with the key's identity and the error their client got.
+func TestE2EEventHistoryOtherFrontEnds(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	s := startServer(t, nil, nil)
+	root := s.root()
+	createUser(t, root, "hal")
+	key := res(root.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("hal")})).must(t).AccessKey
+	wrongSecret := "Wrong" + (*key.SecretAccessKey)[5:]
+
+	doc := `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"*"}}`
+	if status, _, body := analyzerCall(t, s, rootKeyID, rootSecret, "POST", "/policy/validation",
+		map[string]any{"policyDocument": doc, "policyType": "IDENTITY_POLICY"}); status != 200 {
+		t.Fatalf("ValidatePolicy: %d %s", status, body)
+	}
+	if status, errType, _ := analyzerCall(t, s, *key.AccessKeyId, wrongSecret, "POST", "/policy/validation",
+		map[string]any{"policyDocument": doc, "policyType": "IDENTITY_POLICY"}); status != 403 || errType != "InvalidSignatureException" {
+		t.Fatalf("ValidatePolicy with a wrong secret: %d %s", status, errType)
+	}
+	if status, out := ctCall(t, s, *key.AccessKeyId, wrongSecret, "LookupEvents", `{"MaxResults":1}`); status != 400 ||
+		out["__type"] != "InvalidSignatureException" {
+		t.Fatalf("LookupEvents with a wrong secret: %d %v", status, out)
+	}
+
+	var validated, refusedAA, refusedCT map[string]any
+	for _, e := range allEvents(t, s, "") {
+		var rec map[string]any
+		if err := json.Unmarshal([]byte(e["CloudTrailEvent"].(string)), &rec); err != nil {
+			t.Fatal(err)
+		}
+		id := rec["userIdentity"].(map[string]any)
+		switch {
+		case rec["eventSource"] == "access-analyzer.amazonaws.com" && id["type"] == "Root":
+			validated = rec
+		case rec["eventSource"] == "access-analyzer.amazonaws.com" && id["userName"] == "hal":
+			refusedAA = rec
+		case rec["eventSource"] == "cloudtrail.amazonaws.com" && id["userName"] == "hal":
+			refusedCT = rec
+		}
+	}
+	if validated == nil || validated["eventName"] != "ValidatePolicy" || validated["errorCode"] != nil ||
+		validated["requestParameters"].(map[string]any)["policyType"] != "IDENTITY_POLICY" {
+		t.Errorf("root's ValidatePolicy event = %v", validated)
+	}
+	for name, rec := range map[string]map[string]any{"Access Analyzer": refusedAA, "CloudTrail": refusedCT} {
+		if rec == nil {
+			t.Errorf("no event of the %s request with a wrong secret", name)
+			continue
+		}
+		id := rec["userIdentity"].(map[string]any)
+		if rec["errorCode"] != "InvalidSignatureException" || id["type"] != "IAMUser" || id["accessKeyId"] != *key.AccessKeyId ||
+			rec["recipientAccountId"] != testAccount || rec["sourceIPAddress"] != "127.0.0.1" {
+			t.Errorf("%s refusal event = %v", name, rec)
+		}
+		if strings.Contains(fmt.Sprint(rec), wrongSecret) || strings.Contains(fmt.Sprint(rec), *key.SecretAccessKey) {
+			t.Errorf("%s refusal event holds a secret", name)
+		}
 	}
 }

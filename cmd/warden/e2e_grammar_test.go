@@ -37,6 +37,12 @@ type grammarCase struct {
 	Op            string `json:"op,omitempty"`
 	Variant       bool   `json:"variant,omitempty"`
 	Reconstructed bool   `json:"reconstructed,omitempty"`
+	// Gap, on a recorded refusal Warden does not reproduce, says why and
+	// what Warden answers instead: "accepted", or the message it gives.
+	// The test holds Warden to that answer, so that the case is revisited
+	// when the gap closes, and does not count the case as a refusal.
+	Gap       string `json:"gap,omitempty"`
+	GapAnswer string `json:"gapAnswer,omitempty"`
 }
 
 func (c grammarCase) document() string {
@@ -64,7 +70,7 @@ func TestE2EPolicyGrammar(t *testing.T) {
 	if err := json.Unmarshal(raw, &corpus); err != nil {
 		t.Fatal(err)
 	}
-	accepted, recorded, variants, reconstructed := 0, 0, 0, 0
+	accepted, recorded, variants, reconstructed, gaps := 0, 0, 0, 0, 0
 	ids := map[string]bool{}
 	answers := map[[2]string]string{} // a recorded document and its answer -> the case's id
 	for _, c := range corpus.Cases {
@@ -76,6 +82,11 @@ func TestE2EPolicyGrammar(t *testing.T) {
 		}
 		ids[c.ID] = true
 		switch {
+		case c.Gap != "":
+			if c.Want == "" || c.Variant || c.GapAnswer == "" {
+				t.Fatalf("case %s: a gap is a recorded refusal with the answer Warden gives instead (gapAnswer)", c.ID)
+			}
+			gaps++
 		case c.Want == "":
 			accepted++
 		case c.Variant:
@@ -97,8 +108,8 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			answers[k] = c.ID
 		}
 	}
-	t.Logf("corpus: %d accepted, %d refused: %d recorded AWS responses (%d with the document reconstructed), %d variants",
-		accepted, recorded+variants, recorded, reconstructed, variants)
+	t.Logf("corpus: %d accepted, %d refused: %d recorded AWS responses (%d with the document reconstructed), %d variants; %d recorded refusals Warden does not reproduce",
+		accepted, recorded+variants, recorded, reconstructed, variants, gaps)
 	if accepted < 150 || recorded+variants < 150 {
 		t.Fatalf("corpus has %d accepted and %d rejected documents, want at least 150 of each", accepted, recorded+variants)
 	}
@@ -125,7 +136,7 @@ func TestE2EPolicyGrammar(t *testing.T) {
 	// AssumeRole needs an IAM user as the caller: root may not assume roles.
 	must(c.CreateUser(ctx, &iam.CreateUserInput{UserName: aws.String("grammar-caller")}))
 	must(c.PutUserPolicy(ctx, &iam.PutUserPolicyInput{UserName: aws.String("grammar-caller"), PolicyName: aws.String("assume"),
-		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"sts:AssumeRole","Resource":"*"}}`)}))
+		PolicyDocument: aws.String(`{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":["sts:AssumeRole","sts:GetFederationToken"],"Resource":"*"}}`)}))
 	key, err := c.CreateAccessKey(ctx, &iam.CreateAccessKeyInput{UserName: aws.String("grammar-caller")})
 	if err != nil {
 		t.Fatal(err)
@@ -197,10 +208,22 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			_, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: doc})
 			return gc.Op, err
 		case "op:UpdateAssumeRolePolicy":
-			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: aws.String("grammar-role"), PolicyDocument: doc})
+			// A document Warden takes (a gap) would replace the trust
+			// policy the AssumeRole cases rely on: it goes to a role of its own.
+			role := aws.String("grammar-role")
+			if gc.Gap != "" {
+				if _, err := c.CreateRole(ctx, &iam.CreateRoleInput{RoleName: name, AssumeRolePolicyDocument: aws.String(trustAccount)}); err != nil {
+					return gc.Op, err
+				}
+				role = name
+			}
+			_, err := c.UpdateAssumeRolePolicy(ctx, &iam.UpdateAssumeRolePolicyInput{RoleName: role, PolicyDocument: doc})
 			return gc.Op, err
 		case "op:AssumeRole":
 			_, err := st.AssumeRole(ctx, &sts.AssumeRoleInput{RoleArn: roleARN, RoleSessionName: name, Policy: doc})
+			return gc.Op, err
+		case "op:GetFederationToken":
+			_, err := st.GetFederationToken(ctx, &sts.GetFederationTokenInput{Name: name, Policy: doc})
 			return gc.Op, err
 		case "identity", "inline":
 			ops := []string{"CreatePolicy", "PutUserPolicy", "PutGroupPolicy", "PutRolePolicy", "CreatePolicyVersion"}
@@ -245,6 +268,17 @@ func TestE2EPolicyGrammar(t *testing.T) {
 			t.Run(gc.ID, func(t *testing.T) {
 				t.Parallel()
 				op, err := send(i, gc)
+				if gc.Gap != "" {
+					var ae smithy.APIError
+					switch {
+					case gc.GapAnswer == "accepted" && err == nil:
+					case gc.GapAnswer != "accepted" && errors.As(err, &ae) && ae.ErrorMessage() == gc.GapAnswer:
+					default:
+						t.Errorf("%s answered %v where the corpus records Warden's gap answer %q to a document IAM refuses with %q (%s): "+
+							"if the gap (%s) is closed, make the case an ordinary recorded one", op, err, gc.GapAnswer, gc.Want, gc.Source, gc.Gap)
+					}
+					return
+				}
 				if gc.Want == "" {
 					if err != nil {
 						t.Errorf("%s refused a document IAM accepts (%s):\n%s\n%v", op, gc.Source, gc.document(), err)

@@ -34,12 +34,13 @@ const e2eTemplate = `{
      "AssumeRolePolicyDocumentTemplate": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Principal":{"Service":"{{Principal}}"},"Action":"sts:AssumeRole"}]},
      "InlinePolicyTemplates": [{"PolicyName": "queues", "PolicyDocument": {"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"sqs:SendMessage","Resource":["{{Queues}}"]}]}}],
      "ManagedPolicyArns": ["arn:aws:iam::aws:policy/ReadOnlyAccess"],
-     "RoleTagsTemplate": [{"Key": "service", "Value": "{{Service}}"}],
+     "RoleTagsTemplate": [{"Key": "service", "Value": "{{Service}}"}, {"Key": "cost-center", "Value": "{{CostCenter}}"}],
      "MaxSessionDuration": 7200,
      "ParametersDefinition": [
        {"Name": "Service", "Type": "String", "IsRequired": true, "Description": "The service's name"},
        {"Name": "Principal", "Type": "String", "DefaultValue": "ecs-tasks.amazonaws.com"},
-       {"Name": "Queues", "Type": "ArnList", "IsRequired": true}
+       {"Name": "Queues", "Type": "ArnList", "SubType": "sqs", "IsRequired": true},
+       {"Name": "CostCenter", "Type": "Number", "SubType": "Integer", "Immutable": true, "DefaultValue": "100"}
      ]},
     {"MinorVersion": 2, "VersionEnabled": false,
      "RoleNamePattern": "svc2-{{Service}}",
@@ -105,11 +106,12 @@ func TestE2ERoleTemplates(t *testing.T) {
 	if aws.ToInt32(v.MinorVersion) != 1 || aws.ToInt32(v.MajorVersion) != 1 || aws.ToInt32(v.DefaultMinorVersion) != 1 || !v.Enabled || !v.VersionEnabled ||
 		aws.ToString(v.TemplateName) != "ServiceRole" || aws.ToString(v.TemplateArn) != e2eTemplateARN || v.ManagedByType != types.ManagedByTypeTypeService ||
 		aws.ToString(v.ManagedByValue) != "platform.example" || aws.ToString(v.RoleNamePattern) != "svc-{{Service}}" ||
-		aws.ToInt32(v.MaxSessionDuration) != 7200 || len(v.ManagedPolicyArns) != 1 || len(v.RoleTagsTemplate) != 1 {
+		aws.ToInt32(v.MaxSessionDuration) != 7200 || len(v.ManagedPolicyArns) != 1 || len(v.RoleTagsTemplate) != 2 {
 		t.Fatalf("GetRoleTemplateVersion = %+v", v)
 	}
-	if len(v.ParametersDefinition) != 3 || v.ParametersDefinition[2].Type != types.ParameterTypeTypeArnList || !v.ParametersDefinition[0].IsRequired ||
-		aws.ToString(v.ParametersDefinition[1].DefaultValue) != "ecs-tasks.amazonaws.com" {
+	if len(v.ParametersDefinition) != 4 || v.ParametersDefinition[2].Type != types.ParameterTypeTypeArnList || !v.ParametersDefinition[0].IsRequired ||
+		aws.ToString(v.ParametersDefinition[1].DefaultValue) != "ecs-tasks.amazonaws.com" || aws.ToString(v.ParametersDefinition[2].SubType) != "sqs" ||
+		!v.ParametersDefinition[3].Immutable || v.ParametersDefinition[1].Immutable {
 		t.Fatalf("ParametersDefinition = %+v", v.ParametersDefinition)
 	}
 	if len(v.InlinePolicyTemplates) != 1 {
@@ -169,7 +171,8 @@ func TestE2ERoleTemplates(t *testing.T) {
 	}
 	got := res(root.GetRole(ctx, &iam.GetRoleInput{RoleName: aws.String("svc-billing")})).must(t).Role
 	trust, _ := url.QueryUnescape(aws.ToString(got.AssumeRolePolicyDocument))
-	if !strings.Contains(trust, `"Service":"ecs-tasks.amazonaws.com"`) || got.SourceRoleTemplate == nil || len(got.Tags) != 1 || aws.ToString(got.Tags[0].Value) != "billing" {
+	if !strings.Contains(trust, `"Service":"ecs-tasks.amazonaws.com"`) || got.SourceRoleTemplate == nil || len(got.Tags) != 2 || tagValue(got.Tags, "service") != "billing" ||
+		tagValue(got.Tags, "cost-center") != "100" {
 		t.Fatalf("GetRole = %+v, trust %s", got, trust)
 	}
 	pol := res(root.GetRolePolicy(ctx, &iam.GetRolePolicyInput{RoleName: aws.String("svc-billing"), PolicyName: aws.String("queues")})).must(t)
@@ -181,13 +184,19 @@ func TestE2ERoleTemplates(t *testing.T) {
 		t.Errorf("attached = %+v", att.AttachedPolicies)
 	}
 
-	// Unhappy paths, each with AWS's code and status.
+	// Unhappy paths, each with AWS's code and status. Acquiring the role
+	// again answers it, authorized as iam:GetRole, which builder lacks.
 	_, err = builder.AcquireRole(ctx, acquireInput(e2eTemplateARN, values))
-	wantErr(t, err, "EntityAlreadyExists", 409)
+	wantErr(t, err, "AccessDenied", 403)
 	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"x"}}))
 	wantErrMessage(t, err, "InvalidInput", 400, "Queues")
 	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"x"}, "Queues": {"not-an-arn"}}))
 	wantErr(t, err, "InvalidInput", 400)
+	// Values of the wrong sub type.
+	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"x"}, "Queues": {queues[0], "arn:aws:sns:us-east-1:" + testAccount + ":jobs"}}))
+	wantErrMessage(t, err, "InvalidInput", 400, `Parameter Queues takes ARNs of the service sqs (arn:PARTITION:sqs:…) (SubType sqs); "arn:aws:sns:us-east-1:`+testAccount+`:jobs" is not one.`)
+	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"x"}, "Queues": queues, "CostCenter": {"1e3"}}))
+	wantErrMessage(t, err, "InvalidInput", 400, `Parameter CostCenter takes whole numbers (SubType Integer); "1e3" is not one.`)
 	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {"x"}, "Queues": queues, "Extra": {"1"}}))
 	wantErr(t, err, "InvalidInput", 400)
 	_, err = root.AcquireRole(ctx, acquireInput(e2eTemplateARN, map[string][]string{"Service": {strings.Repeat("n", 70)}, "Queues": queues}))

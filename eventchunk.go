@@ -1,0 +1,370 @@
+package warden
+
+import (
+	"bytes"
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// The event history is stored in chunks: the events of one account and one
+// user name from one batch, in time order, encoded together in one row.
+// Writing a row per event with an index entry per LookupEvents attribute cost
+// more CPU than the request it recorded left over (eleven b-tree inserts per
+// event, most of them in the middle of an index); a chunk is one row, and
+// each of its distinct attribute values one posting, so a busy principal's
+// hundred GetUser calls cost one row and a handful of postings, plus one
+// posting per event for its event ID.
+//
+// A posting says "chunk seq of account holds events with this term, between
+// first and last". LookupChunks walks postings (or, without an attribute,
+// chunks) newest first, decodes the chunks and filters their events; since a
+// chunk spans at most MaxChunkSpan, it knows when no chunk still unread can
+// hold a newer event than those it has.
+const (
+	// MaxChunkEvents is the most events a chunk holds.
+	MaxChunkEvents = 128
+	// MaxChunkSpan is the most time between a chunk's first and last event.
+	MaxChunkSpan = 10 * time.Second
+)
+
+// EventChunk is a chunk of events to store: one account's, sorted by time
+// then ID.
+type EventChunk struct {
+	Account     string
+	FirstID     string // the ID of its first event: a retried batch makes the same chunks
+	First, Last time.Time
+	Events      []Event
+}
+
+// StoredChunk is a chunk as a store returns it.
+type StoredChunk struct {
+	Account string
+	Seq     int64
+	Last    time.Time // the time of its last event
+	Data    []byte
+}
+
+// ChunkQuery asks a store for chunks (or, with Term, for the chunks holding
+// Term) of Account ("" for every account) whose last event is within
+// [MinLast, MaxLast] and whose first is at or before MaxFirst (each bound
+// ignored when zero), ordered by last event time then Seq, descending unless
+// Ascending, resuming after (AfterLast, AfterSeq) when AfterSeq is set.
+type ChunkQuery struct {
+	Account          string
+	Term             string
+	MinLast, MaxLast time.Time
+	MaxFirst         time.Time
+	AfterLast        time.Time
+	AfterSeq         int64
+	Ascending        bool
+	Limit            int
+}
+
+// ChunkReader reads chunks from a store.
+type ChunkReader func(ctx context.Context, q ChunkQuery) ([]StoredChunk, error)
+
+// EventTerm is the posting term of an attribute's value. ReadOnly is
+// "true" or "false" whatever the case asked.
+func EventTerm(attr EventAttribute, value string) string {
+	if attr == EventAttrReadOnly {
+		value = strconv.FormatBool(strings.EqualFold(value, "true"))
+	}
+	return string(attr) + "=" + value
+}
+
+// eventTerms calls add with the terms of e: one per attribute with a
+// value (event ID, name, read-only and source always).
+func eventTerms(e *Event, add func(EventAttribute, string)) {
+	add(EventAttrEventID, e.ID)
+	add(EventAttrEventName, e.Name)
+	add(EventAttrReadOnly, strconv.FormatBool(e.ReadOnly))
+	add(EventAttrEventSource, e.Source)
+	for _, f := range [...]struct {
+		attr  EventAttribute
+		value string
+	}{{EventAttrUsername, e.Username}, {EventAttrAccessKeyID, e.AccessKeyID},
+		{EventAttrResourceType, e.ResourceType}, {EventAttrResourceName, e.ResourceName}} {
+		if f.value != "" {
+			add(f.attr, f.value)
+		}
+	}
+}
+
+// Terms returns the distinct terms of the chunk's events, sorted. The
+// events of a chunk mostly repeat one another's values, so each value is
+// looked for among the few already seen before a term is made of it.
+func (c *EventChunk) Terms() []string {
+	type seen struct {
+		attr  EventAttribute
+		value string
+	}
+	var vals []seen
+	out := make([]string, 0, len(c.Events)+8)
+	for i := range c.Events {
+		eventTerms(&c.Events[i], func(attr EventAttribute, v string) {
+			if attr == EventAttrEventID {
+				out = append(out, EventTerm(attr, v)) // distinct: IDs are unique
+				return
+			}
+			for j := len(vals) - 1; j >= 0; j-- {
+				if vals[j].attr == attr && vals[j].value == v {
+					return
+				}
+			}
+			vals = append(vals, seen{attr, v})
+			out = append(out, EventTerm(attr, v))
+		})
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
+func eventLess(a, b *Event) int {
+	if c := a.Time.Compare(b.Time); c != 0 {
+		return c
+	}
+	return strings.Compare(a.ID, b.ID)
+}
+
+// ChunkEvents groups a batch into chunks: by account and user name, in time
+// order, at most MaxChunkEvents and MaxChunkSpan each. The same batch always
+// makes the same chunks.
+func ChunkEvents(events []Event) []EventChunk {
+	events = slices.Clone(events)
+	for i := range events {
+		events[i].Time = events[i].Time.UTC().Truncate(time.Microsecond)
+	}
+	slices.SortFunc(events, func(a, b Event) int {
+		return cmp.Or(strings.Compare(a.Account, b.Account), strings.Compare(a.Username, b.Username), eventLess(&a, &b))
+	})
+	var out []EventChunk
+	start := 0
+	for i := 1; i <= len(events); i++ {
+		if i < len(events) {
+			first, e := &events[start], &events[i]
+			if e.Account == first.Account && e.Username == first.Username && i-start < MaxChunkEvents &&
+				e.Time.Sub(first.Time) <= MaxChunkSpan {
+				continue
+			}
+		}
+		es := events[start:i:i]
+		out = append(out, EventChunk{Account: es[0].Account, FirstID: es[0].ID, First: es[0].Time, Last: es[len(es)-1].Time, Events: es})
+		start = i
+	}
+	return out
+}
+
+// The encoding of a chunk: per event a header line of tab-separated fields
+// (ID, time in Unix microseconds, source, name, user name, access key ID,
+// read-only 1 or 0, resource type, resource name), then the record on a line
+// of its own. Tabs, newlines and backslashes in fields are escaped; records
+// are compact JSON, which holds no raw newline. A line format, so that a SQL
+// migration can write it from the older one-row-per-event table.
+var fieldEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`)
+
+// Encode returns the chunk's stored form.
+func (c *EventChunk) Encode() ([]byte, error) {
+	size := 0
+	for i := range c.Events {
+		e := &c.Events[i]
+		size += len(e.Record) + len(e.ID) + len(e.Source) + len(e.Name) + len(e.Username) + len(e.AccessKeyID) +
+			len(e.ResourceType) + len(e.ResourceName) + 40
+	}
+	b := make([]byte, 0, size)
+	field := func(f string) {
+		if strings.ContainsAny(f, "\\\t\n") {
+			f = fieldEscaper.Replace(f)
+		}
+		b = append(b, f...)
+		b = append(b, '\t')
+	}
+	for i := range c.Events {
+		e := &c.Events[i]
+		if bytes.IndexByte(e.Record, '\n') >= 0 {
+			return nil, fmt.Errorf("warden: event %s: record holds a newline", e.ID)
+		}
+		field(e.ID)
+		b = strconv.AppendInt(b, e.Time.UnixMicro(), 10)
+		b = append(b, '\t')
+		field(e.Source)
+		field(e.Name)
+		field(e.Username)
+		field(e.AccessKeyID)
+		if e.ReadOnly {
+			b = append(b, '1', '\t')
+		} else {
+			b = append(b, '0', '\t')
+		}
+		field(e.ResourceType)
+		field(e.ResourceName)
+		b[len(b)-1] = '\n'
+		b = append(b, e.Record...)
+		b = append(b, '\n')
+	}
+	return b, nil
+}
+
+var errBadChunk = errors.New("warden: malformed event chunk")
+
+// DecodeChunk returns the events of a stored chunk of account. The records
+// share data.
+func DecodeChunk(account string, data []byte) ([]Event, error) {
+	var out []Event
+	var fields [9]string
+	for len(data) > 0 {
+		nl := bytes.IndexByte(data, '\n')
+		if nl < 0 {
+			return nil, errBadChunk
+		}
+		header := data[:nl]
+		data = data[nl+1:]
+		if nl = bytes.IndexByte(data, '\n'); nl < 0 {
+			return nil, errBadChunk
+		}
+		record := data[:nl:nl]
+		data = data[nl+1:]
+		for n := range fields {
+			f := header
+			if tab := bytes.IndexByte(header, '\t'); tab >= 0 {
+				f, header = header[:tab], header[tab+1:]
+			} else if n != len(fields)-1 {
+				return nil, errBadChunk
+			} else {
+				header = nil
+			}
+			fields[n] = unescapeField(f)
+		}
+		if header != nil {
+			return nil, errBadChunk // more fields than an event has
+		}
+		micros, err := strconv.ParseInt(fields[1], 10, 64)
+		if err != nil {
+			return nil, errBadChunk
+		}
+		out = append(out, Event{ID: fields[0], Account: account, Time: time.UnixMicro(micros).UTC(), Source: fields[2],
+			Name: fields[3], Username: fields[4], AccessKeyID: fields[5], ReadOnly: fields[6] == "1",
+			ResourceType: fields[7], ResourceName: fields[8], Record: record})
+	}
+	return out, nil
+}
+
+func unescapeField(f []byte) string {
+	if bytes.IndexByte(f, '\\') < 0 {
+		return string(f)
+	}
+	var b strings.Builder
+	for i := 0; i < len(f); i++ {
+		c := f[i]
+		if c == '\\' && i+1 < len(f) {
+			i++
+			switch f[i] {
+			case 't':
+				c = '\t'
+			case 'n':
+				c = '\n'
+			default:
+				c = f[i]
+			}
+		}
+		b.WriteByte(c)
+	}
+	return b.String()
+}
+
+// chunkPage is how many chunks LookupChunks asks for at a time.
+const chunkPage = 16
+
+// LookupChunks answers q from the chunks read returns: the events q
+// selects, newest first (oldest first with q.Oldest), at most q.Limit (all
+// of them when it is 0).
+func LookupChunks(ctx context.Context, q EventQuery, read ChunkReader) ([]Event, error) {
+	cq := ChunkQuery{Account: q.Account, Ascending: q.Oldest, Limit: chunkPage}
+	if q.Attribute != "" {
+		cq.Term = EventTerm(q.Attribute, q.Value)
+	}
+	after := Event{Time: q.AfterTime.UTC(), ID: q.AfterID}
+	// Bounds on the chunks that can hold a selected event: its last event
+	// is at or after the earliest selectable time, and its first at or
+	// before the latest.
+	lo, hi := q.Start, q.End
+	if q.AfterID != "" {
+		if q.Oldest && (lo.IsZero() || after.Time.After(lo)) {
+			lo = after.Time
+		}
+		if !q.Oldest && (hi.IsZero() || !after.Time.After(hi)) {
+			hi = after.Time.Add(time.Microsecond) // the cursor's own instant still holds smaller IDs
+		}
+	}
+	cq.MinLast = lo
+	if !hi.IsZero() {
+		cq.MaxFirst = hi
+		cq.MaxLast = hi.Add(MaxChunkSpan)
+	}
+	selected := func(e *Event) bool {
+		switch {
+		case q.Account != "" && e.Account != q.Account,
+			!q.Start.IsZero() && e.Time.Before(q.Start),
+			!q.End.IsZero() && !e.Time.Before(q.End):
+			return false
+		case q.AfterID != "" && q.Oldest && eventLess(e, &after) <= 0,
+			q.AfterID != "" && !q.Oldest && eventLess(e, &after) >= 0:
+			return false
+		}
+		if q.Attribute == "" {
+			return true
+		}
+		match := false
+		eventTerms(e, func(attr EventAttribute, v string) { match = match || EventTerm(attr, v) == cq.Term })
+		return match
+	}
+	order := func(a, b Event) int {
+		if q.Oldest {
+			return eventLess(&a, &b)
+		}
+		return eventLess(&b, &a)
+	}
+	var found []Event
+	for {
+		chunks, err := read(ctx, cq)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range chunks {
+			// Every event of this chunk and of those after it is at or
+			// before its last (oldest first: at or after its last minus
+			// the span); once Limit events beat that, the rest cannot win.
+			if q.Limit > 0 && len(found) >= q.Limit {
+				slices.SortFunc(found, order)
+				found = found[:q.Limit]
+				edge := found[q.Limit-1].Time
+				if last := c.Last; (!q.Oldest && last.Before(edge)) || (q.Oldest && last.Add(-MaxChunkSpan).After(edge)) {
+					return found, nil
+				}
+			}
+			events, err := DecodeChunk(c.Account, c.Data)
+			if err != nil {
+				return nil, fmt.Errorf("%w (chunk %d of %s)", err, c.Seq, c.Account)
+			}
+			for i := range events {
+				if selected(&events[i]) {
+					found = append(found, events[i])
+				}
+			}
+			cq.AfterLast, cq.AfterSeq = c.Last, c.Seq
+		}
+		if len(chunks) < cq.Limit {
+			break
+		}
+	}
+	slices.SortFunc(found, order)
+	if q.Limit > 0 && len(found) > q.Limit {
+		found = found[:q.Limit]
+	}
+	return found, nil
+}

@@ -1,0 +1,82 @@
+package warden
+
+import (
+	"slices"
+	"testing"
+	"time"
+)
+
+func TestEventChunkRoundTrip(t *testing.T) {
+	base := time.Date(2026, 1, 2, 3, 4, 5, 6000, time.UTC)
+	events := []Event{
+		{ID: "b", Account: "111111111111", Time: base.Add(time.Second), Source: "iam.amazonaws.com", Name: "CreateUser",
+			Username: "alice", AccessKeyID: "AKIA1", ResourceType: "AWS::IAM::User", ResourceName: "tab\there\\ and\nnewline",
+			Record: []byte(`{"a":"\t\\n"}`)},
+		{ID: "a", Account: "111111111111", Time: base, Source: "iam.amazonaws.com", Name: "GetUser", Username: "alice",
+			ReadOnly: true, Record: []byte(`{}`)},
+		{ID: "c", Account: "111111111111", Time: base, Source: "", Name: "", Username: "bob", Record: []byte(`{"x":1}`)},
+		{ID: "d", Account: "222222222222", Time: base, Username: "alice", Record: []byte(`{}`)},
+	}
+	chunks := ChunkEvents(events)
+	if len(chunks) != 3 {
+		t.Fatalf("%d chunks, want 3 (by account and user name)", len(chunks))
+	}
+	if events[0].ID != "b" {
+		t.Errorf("ChunkEvents reordered its argument")
+	}
+	c := chunks[0]
+	if c.Account != "111111111111" || c.FirstID != "a" || !c.First.Equal(base) || !c.Last.Equal(base.Add(time.Second)) || len(c.Events) != 2 {
+		t.Fatalf("first chunk = %+v", c)
+	}
+	data, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := DecodeChunk(c.Account, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, e := range got {
+		w := c.Events[i]
+		if e.ID != w.ID || e.Account != w.Account || !e.Time.Equal(w.Time) || e.Source != w.Source || e.Name != w.Name ||
+			e.Username != w.Username || e.AccessKeyID != w.AccessKeyID || e.ReadOnly != w.ReadOnly ||
+			e.ResourceType != w.ResourceType || e.ResourceName != w.ResourceName || string(e.Record) != string(w.Record) {
+			t.Errorf("event %d = %+v, want %+v", i, e, w)
+		}
+	}
+	wantTerms := []string{"AccessKeyId=AKIA1", "EventId=a", "EventId=b", "EventName=CreateUser", "EventName=GetUser",
+		"EventSource=iam.amazonaws.com", "ReadOnly=false", "ReadOnly=true", "ResourceName=tab\there\\ and\nnewline",
+		"ResourceType=AWS::IAM::User", "Username=alice"}
+	if terms := c.Terms(); !slices.Equal(terms, wantTerms) {
+		t.Errorf("terms = %q, want %q", terms, wantTerms)
+	}
+	if _, err := (&EventChunk{Events: []Event{{ID: "n", Record: []byte("{\n}")}}}).Encode(); err == nil {
+		t.Error("a record with a newline was encoded")
+	}
+	for _, bad := range []string{"a\t1\n", "a\t1\tb\n{}\n", "a\tx\t\t\t\t\t0\t\t\n{}\n", "a\t1\t\t\t\t\t0\t\t\t\textra\n{}\n"} {
+		if _, err := DecodeChunk("1", []byte(bad)); err == nil {
+			t.Errorf("DecodeChunk(%q) succeeded", bad)
+		}
+	}
+}
+
+// TestChunkEventsBounds: a chunk holds at most MaxChunkEvents and spans at
+// most MaxChunkSpan.
+func TestChunkEventsBounds(t *testing.T) {
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var events []Event
+	for i := range 300 {
+		events = append(events, Event{ID: string(rune('a'+i%26)) + time.Duration(i).String(), Account: "1", Username: "u",
+			Time: base.Add(time.Duration(i) * 50 * time.Millisecond), Record: []byte(`{}`)})
+	}
+	n := 0
+	for _, c := range ChunkEvents(events) {
+		n += len(c.Events)
+		if len(c.Events) > MaxChunkEvents || c.Last.Sub(c.First) > MaxChunkSpan {
+			t.Errorf("chunk of %d events over %v", len(c.Events), c.Last.Sub(c.First))
+		}
+	}
+	if n != len(events) {
+		t.Errorf("chunks hold %d events, want %d", n, len(events))
+	}
+}
