@@ -2,11 +2,15 @@ package warden
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 	"strings"
+	"time"
+	"unicode/utf8"
 )
 
 // Index records let a listing read one page by key however large the
@@ -25,6 +29,13 @@ import (
 //	attachmentpath  <policy ARN> <usage> <type> <path> <name key>
 //	attachedpolicy      <usage> <name key>                 (customer managed policy in use)
 //	attachedpolicypath  <usage> <path> <name key>
+//	userid              <unique id> <name key>             (user)
+//	servicecreduser     <service> <service user> <owned key> (service-specific credential)
+//	signingcertfp       <fingerprint> <owned key>          (signing certificate)
+//	delegationowner     <owner account> <owner ARN | "any"> <request id>
+//	delegationworkflow  <requestor account> <workflow hash> <request id>
+//	delegationexpiry    <expiry> <request id>
+//	noticetopic         <topic hash> <notice key>          (delegation notice)
 //
 // usage is "any", "policy" (attached) or "boundary" (the permissions
 // boundary); type is "group", "role" or "user". attachment lists in name
@@ -32,8 +43,25 @@ import (
 // policy has an attachedpolicy record (and an attachedpolicypath one) for
 // usage "any" while it is attached or a boundary anywhere, "policy" while
 // its AttachmentCount is above zero and "boundary" while its BoundaryCount
-// is: ListPolicies with OnlyAttached reads them. Index kinds decide
-// nothing: the entity record they come from changes in the same write.
+// is: ListPolicies with OnlyAttached reads them.
+//
+// The lookup indexes find one record by something other than its key: a
+// user by its unique ID (a user without one has none), a service-specific
+// credential by its service name and service user name (both generated
+// without spaces: an IAM user name or NewID characters and the account ID),
+// a signing certificate by its fingerprint (hex), and the delegation
+// requests, global records, by their owner account
+// (once claimed: "any" and the owner's ARN, which has no space), by the
+// requestor account and the SHA-256 (hex) of the workflow ID (free text,
+// possibly with spaces and up to 2 KiB, so hashed to a bounded field) and by
+// expiry, the wall-clock second of Expires as JSON stores it
+// ("2006-01-02T15:04:05", UTC as iam writes it), oldest first. The
+// delegation index records are global too (account ""), as their requests.
+// A delegation notice is found by the SHA-256 of its topic ARN (which
+// Warden does not check beyond its account), oldest first.
+//
+// Index kinds decide nothing: the entity record they come from changes in
+// the same write.
 const (
 	KindPathIndex      Kind = "path"
 	KindGroupMember    Kind = "groupmember"
@@ -43,7 +71,19 @@ const (
 
 	KindAttachedPolicy     Kind = "attachedpolicy"
 	KindAttachedPolicyPath Kind = "attachedpolicypath"
+
+	KindUserID             Kind = "userid"
+	KindServiceCredUser    Kind = "servicecreduser"
+	KindSigningCertFP      Kind = "signingcertfp"
+	KindDelegationOwner    Kind = "delegationowner"
+	KindDelegationWorkflow Kind = "delegationworkflow"
+	KindDelegationExpiry   Kind = "delegationexpiry"
+	KindNoticeTopic        Kind = "noticetopic"
 )
+
+// DelegationOwnerAny is the owner-ARN field of the delegationowner record
+// every claimed request has besides the one with its owner's ARN.
+const DelegationOwnerAny = "any"
 
 // The usages of an attachment index record.
 const (
@@ -59,7 +99,9 @@ var indexData = []byte("{}")
 func (k Kind) isIndex() bool {
 	switch k {
 	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath,
-		KindAttachedPolicy, KindAttachedPolicyPath:
+		KindAttachedPolicy, KindAttachedPolicyPath,
+		KindUserID, KindServiceCredUser, KindSigningCertFP, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry,
+		KindNoticeTopic:
 		return true
 	}
 	return false
@@ -105,6 +147,9 @@ func attachmentRefs(account, typ, path, name string, attached []string, boundary
 
 func (u *User) indexRefs() []Ref {
 	refs := []Ref{pathRef(KindUser, u.Account, u.Path, u.Name)}
+	if u.ID != "" {
+		refs = append(refs, Ref{Kind: KindUserID, Account: u.Account, Key: IndexKey(u.ID, NameKey(u.Name))})
+	}
 	for _, g := range u.Groups {
 		refs = append(refs, Ref{Kind: KindGroupMember, Account: u.Account, Key: IndexKey(NameKey(g), NameKey(u.Name))})
 	}
@@ -149,6 +194,56 @@ func (p *ManagedPolicy) indexRefs() []Ref {
 	return refs
 }
 
+func (c *ServiceCredential) indexRefs() []Ref {
+	return []Ref{{Kind: KindServiceCredUser, Account: c.Account,
+		Key: IndexKey(c.ServiceName, c.ServiceUser, OwnedKey(c.Owner, c.ID))}}
+}
+
+func (c *SigningCertificate) indexRefs() []Ref {
+	if c.Fingerprint == "" {
+		return nil
+	}
+	return []Ref{{Kind: KindSigningCertFP, Account: c.Account, Key: IndexKey(c.Fingerprint, OwnedKey(c.Owner, c.ID))}}
+}
+
+func (d *DelegationRequest) indexRefs() []Ref {
+	refs := []Ref{
+		{Kind: KindDelegationWorkflow, Key: IndexKey(d.RequestorAccount, IndexHash(d.WorkflowID), d.ID)},
+		{Kind: KindDelegationExpiry, Key: IndexKey(DelegationExpiryKey(d.Expires), d.ID)},
+	}
+	if d.OwnerAccount != "" && d.OwnerARN != "" {
+		refs = append(refs,
+			Ref{Kind: KindDelegationOwner, Key: IndexKey(d.OwnerAccount, DelegationOwnerAny, d.ID)},
+			Ref{Kind: KindDelegationOwner, Key: IndexKey(d.OwnerAccount, d.OwnerARN, d.ID)})
+	}
+	return refs
+}
+
+func (n *DelegationNotice) indexRefs() []Ref {
+	_, account, key := n.recordID()
+	return []Ref{{Kind: KindNoticeTopic, Account: account, Key: IndexKey(IndexHash(n.Topic), key)}}
+}
+
+// IndexHash is the field free text has in an index key (a workflow ID, a
+// topic ARN): the hex SHA-256 of the string as its JSON encoding keeps it
+// (invalid UTF-8 replaced, as json.Marshal does), so the key computed from
+// an entity in memory is the one computed from its stored record and by
+// the migrations, and a field of bounded length without spaces.
+func IndexHash(text string) string {
+	if !utf8.ValidString(text) {
+		b, _ := json.Marshal(text)
+		_ = json.Unmarshal(b, &text)
+	}
+	sum := sha256.Sum256([]byte(text))
+	return hex.EncodeToString(sum[:])
+}
+
+// DelegationExpiryKey is the field an expiry has in delegationexpiry keys:
+// its wall-clock second in the time's own zone, the first 19 characters of
+// its JSON encoding. Keys sort by time for times in one zone (iam stores
+// UTC).
+func DelegationExpiryKey(t time.Time) string { return t.Format("2006-01-02T15:04:05") }
+
 // IndexRefs returns the index records the stored record r implies, sorted
 // and without repeats; none for a kind without indexes. Stores' migrations
 // build the same records in SQL, and their tests compare against this.
@@ -165,6 +260,14 @@ func IndexRefs(r Record) ([]Ref, error) {
 		e = new(InstanceProfile)
 	case KindPolicy:
 		e = new(ManagedPolicy)
+	case KindServiceCredential:
+		e = new(ServiceCredential)
+	case KindSigningCertificate:
+		e = new(SigningCertificate)
+	case KindDelegationRequest:
+		e = new(DelegationRequest)
+	case KindDelegationNotice:
+		e = new(DelegationNotice)
 	default:
 		return nil, nil
 	}

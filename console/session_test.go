@@ -177,6 +177,11 @@ func TestSessionEndsWithItsUser(t *testing.T) {
 func TestSignInGoesToTheOnlyAccount(t *testing.T) {
 	s := newStack(t, Config{})
 	expect(t, s.browser().get("/signin/"), http.StatusSeeOther, "/signin/"+testAccount)
+	// With a second account it asks which.
+	if _, err := s.iam.CreateAccount(t.Context(), "210987654321", "second", "root@second.example", ""); err != nil {
+		t.Fatal(err)
+	}
+	expect(t, s.browser().get("/signin/"), http.StatusOK, "")
 }
 
 // TestSAMLSessionLastsItsDuration: the role session of a SAML sign-in ends

@@ -63,8 +63,8 @@ func (c *Console) chooseAccount(w http.ResponseWriter, r *http.Request) {
 	}
 	// A deployment of one account (the usual one) goes straight to its
 	// sign-in page, the address the README and the dashboard give.
-	if accounts, err := c.iam.Accounts(r.Context()); err == nil && len(accounts) == 1 {
-		http.Redirect(w, r, "/signin/"+accounts[0].ID, http.StatusSeeOther)
+	if acct, err := c.iam.SoleAccount(r.Context()); err == nil && acct != nil {
+		http.Redirect(w, r, "/signin/"+acct.ID, http.StatusSeeOther)
 		return
 	}
 	c.render(w, r, http.StatusOK, "choose.html", &view{Title: "Sign in"})

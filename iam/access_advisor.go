@@ -232,41 +232,39 @@ func (s *Service) policySubjects(ctx context.Context, tx warden.Tx, p *warden.Pr
 	}
 	arnOf := mp.ARN()
 	counts := func(pol string) bool { return pol == arnOf }
-	users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+	// The entities the attachment index names, each kind in name order: as
+	// many records as the report has subjects (and group members).
+	attached := func(typ string) string { return warden.IndexKey(arnOf, warden.UsagePolicy, typ, "") }
+	users, err := loadAllIndexed[warden.User](ctx, tx, warden.KindAttachment, p.Account, attached("user"))
 	if err != nil {
 		return nil, nil, err
 	}
 	var subjects []advisorSubject
 	for _, u := range users {
-		if slices.Contains(u.AttachedPolicies, arnOf) {
-			subjects = append(subjects, advisorSubject{info: userEntity(u), usageOf: []string{u.ID}, counts: counts})
-		}
+		subjects = append(subjects, advisorSubject{info: userEntity(u), usageOf: []string{u.ID}, counts: counts})
 	}
-	groups, err := warden.LoadAll[warden.Group](ctx, tx, p.Account, "", "", 0)
+	groups, err := loadAllIndexed[warden.Group](ctx, tx, warden.KindAttachment, p.Account, attached("group"))
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, g := range groups {
-		if !slices.Contains(g.AttachedPolicies, arnOf) {
-			continue
-		}
 		sub := advisorSubject{info: advisorEntity{ARN: g.ARN(), Name: g.Name, Type: "GROUP", ID: g.ID, Path: g.Path}, counts: counts}
-		for _, u := range users {
-			if slices.Contains(u.Groups, g.Name) {
-				sub.usageOf = append(sub.usageOf, u.ID)
-			}
+		in, err := members(ctx, tx, p.Account, g.Name)
+		if err != nil {
+			return nil, nil, err
+		}
+		for _, u := range in {
+			sub.usageOf = append(sub.usageOf, u.ID)
 		}
 		subjects = append(subjects, sub)
 	}
-	roles, err := warden.LoadAll[warden.Role](ctx, tx, p.Account, "", "", 0)
+	roles, err := loadAllIndexed[warden.Role](ctx, tx, warden.KindAttachment, p.Account, attached("role"))
 	if err != nil {
 		return nil, nil, err
 	}
 	for _, r := range roles {
-		if slices.Contains(r.AttachedPolicies, arnOf) {
-			subjects = append(subjects, advisorSubject{info: advisorEntity{ARN: r.ARN(), Name: r.Name, Type: "ROLE", ID: r.ID, Path: r.Path},
-				usageOf: []string{r.ID}, counts: counts})
-		}
+		subjects = append(subjects, advisorSubject{info: advisorEntity{ARN: r.ARN(), Name: r.Name, Type: "ROLE", ID: r.ID, Path: r.Path},
+			usageOf: []string{r.ID}, counts: counts})
 	}
 	return subjects, policies, nil
 }

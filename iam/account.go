@@ -44,6 +44,21 @@ func (s *Service) Accounts(ctx context.Context) ([]*warden.Account, error) {
 	return out, err
 }
 
+// SoleAccount returns the deployment's account when it has exactly one, and
+// nil when it has more (or none): it reads two accounts at most, however
+// many there are, for pages that every visitor may load.
+func (s *Service) SoleAccount(ctx context.Context) (*warden.Account, error) {
+	var out []*warden.Account
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		out, err = warden.LoadAll[warden.Account](ctx, tx, "", "", "", 2)
+		return err
+	})
+	if err != nil || len(out) != 1 {
+		return nil, err
+	}
+	return out[0], nil
+}
+
 type accountAliasInput struct {
 	AccountAlias string
 }
@@ -391,14 +406,6 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 			if err != nil {
 				return err
 			}
-			var profiles []*warden.InstanceProfile
-			if len(roles) > 0 {
-				// Instance profiles are few (a quota of 1,000); a page of roles
-				// needs those holding its roles.
-				if profiles, err = warden.LoadAll[warden.InstanceProfile](ctx, tx, p.Account, "", "", 0); err != nil {
-					return err
-				}
-			}
 			held := map[string]*warden.Role{}
 			roleNamed := func(name string) (*warden.Role, error) {
 				if r, ok := held[warden.NameKey(name)]; ok {
@@ -419,6 +426,12 @@ func (s *Service) getAccountAuthorizationDetails(ctx context.Context, p *warden.
 					AssumeRolePolicyDocument: encodeDocument(r.AssumeRolePolicyDocument), InstanceProfileList: list[wInstanceProfile]{},
 					RolePolicyList: inlineDetails(r.InlinePolicies), AttachedManagedPolicies: attachedDetails(r.AttachedPolicies),
 					PermissionsBoundary: boundaryOut(r.PermissionsBoundary), Tags: tagsOut(r.Tags), RoleLastUsed: lastUsedOut(r.RoleLastUsed)}
+				// The instance profiles holding the role, from the roleprofile
+				// index: a page of roles reads those, not every profile.
+				profiles, err := profilesOf(ctx, tx, p.Account, r.Name)
+				if err != nil {
+					return err
+				}
 				for _, ip := range profiles {
 					if holdsRole(ip, r.Name) < 0 {
 						continue

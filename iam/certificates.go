@@ -51,20 +51,21 @@ func (s *Service) uploadSigningCertificate(ctx context.Context, p *warden.Princi
 			return perr
 		}
 		fp := certFingerprint(cert)
-		all, err := warden.LoadAll[warden.SigningCertificate](ctx, tx, p.Account, "", "", 0)
+		// The fingerprint index finds a duplicate anywhere in the account;
+		// the owner's own certificates are at most a quota's few.
+		dup, err := tx.List(ctx, warden.KindSigningCertFP, p.Account, fp+" ", "", 1)
 		if err != nil {
 			return err
 		}
-		owner, mine := ownerID(u), 0
-		for _, c := range all {
-			if c.Fingerprint == fp {
-				return warden.Errorf(warden.CodeDuplicateCertificate, "The request was rejected because the same certificate is associated with an IAM user in the account.")
-			}
-			if c.Owner == owner {
-				mine++
-			}
+		if len(dup) > 0 {
+			return warden.Errorf(warden.CodeDuplicateCertificate, "The request was rejected because the same certificate is associated with an IAM user in the account.")
 		}
-		if mine >= maxSigningCertificates {
+		owner := ownerID(u)
+		mine, err := tx.List(ctx, warden.KindSigningCertificate, p.Account, owner+"/", "", maxSigningCertificates)
+		if err != nil {
+			return err
+		}
+		if len(mine) >= maxSigningCertificates {
 			return limitExceeded("Cannot exceed quota for CertificatesPerUser: %d", maxSigningCertificates)
 		}
 		c := &warden.SigningCertificate{Account: p.Account, ID: s.NewID("", 32), Owner: owner, Body: in.CertificateBody,

@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -334,29 +335,33 @@ func (s *Service) ReceiveDelegationNotices(ctx context.Context, p *warden.Princi
 	var out []Notice
 	err := s.store.Update(ctx, func(tx warden.Tx) error {
 		out = out[:0]
-		after := ""
-		for len(out) < maxNotices {
-			page, err := warden.LoadAll[warden.DelegationNotice](ctx, tx, p.Account, "", after, 200)
+		// The topic's own notices, oldest first, from the noticetopic
+		// index: those of other topics waiting in the account are not read.
+		prefix := warden.IndexKey(warden.IndexHash(topic), "")
+		rs, err := tx.List(ctx, warden.KindNoticeTopic, p.Account, prefix, "", maxNotices)
+		if err != nil {
+			return err
+		}
+		keys := make([]string, len(rs))
+		for i, r := range rs {
+			keys[i] = warden.IndexTarget(r.Key)
+		}
+		notices, err := warden.LoadMany[warden.DelegationNotice](ctx, tx, p.Account, keys)
+		if err != nil {
+			return fmt.Errorf("notice topic index: %w", err)
+		}
+		for _, n := range notices {
+			if n.Topic != topic {
+				continue
+			}
+			msg, err := s.box.Open(n.Message, n.ID)
 			if err != nil {
 				return err
 			}
-			for _, n := range page {
-				if n.Topic != topic || len(out) >= maxNotices {
-					continue
-				}
-				msg, err := s.box.Open(n.Message, n.ID)
-				if err != nil {
-					return err
-				}
-				out = append(out, Notice{MessageID: n.ID, TopicARN: n.Topic, Subject: n.Subject, Message: string(msg), Timestamp: n.Time})
-				if err := warden.Remove(ctx, tx, n); err != nil {
-					return err
-				}
+			out = append(out, Notice{MessageID: n.ID, TopicARN: n.Topic, Subject: n.Subject, Message: string(msg), Timestamp: n.Time})
+			if err := warden.Remove(ctx, tx, n); err != nil {
+				return err
 			}
-			if len(page) < 200 {
-				break
-			}
-			_, _, after = page[len(page)-1].RecordKey()
 		}
 		return nil
 	})

@@ -3,7 +3,8 @@ package iam
 import (
 	"context"
 	"crypto/subtle"
-	"sort"
+	"encoding/base64"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -106,22 +107,15 @@ func (s *Service) createDelegationRequest(ctx context.Context, p *warden.Princip
 			return err
 		}
 		d.RequestorName = orAccount(acct.Alias, acct.ID)
-		all, err := warden.LoadAll[warden.DelegationRequest](ctx, tx, "", "", "", 0)
+		taken, err := tx.List(ctx, warden.KindDelegationWorkflow, "", workflowPrefix(p.Account, d.WorkflowID), "", 1)
 		if err != nil {
 			return err
 		}
-		swept := 0
-		for _, o := range all {
-			if o.RequestorAccount == p.Account && o.WorkflowID == d.WorkflowID {
-				return warden.Errorf(warden.CodeEntityAlreadyExists, "A delegation request with workflow ID %s already exists.", d.WorkflowID)
-			}
-			// Sweep a few requests long expired, so they do not pile up.
-			if swept < 8 && now.Sub(o.Expires) > keepExpiredDelegation {
-				if err := warden.Remove(ctx, tx, o); err != nil {
-					return err
-				}
-				swept++
-			}
+		if len(taken) > 0 {
+			return warden.Errorf(warden.CodeEntityAlreadyExists, "A delegation request with workflow ID %s already exists.", d.WorkflowID)
+		}
+		if err := sweepDelegations(ctx, tx, now); err != nil {
+			return err
 		}
 		if err := warden.Insert(ctx, tx, d); err != nil {
 			return err
@@ -182,35 +176,116 @@ func (s *Service) listDelegationRequests(ctx context.Context, p *warden.Principa
 	if err := s.authorize(ctx, p, "ListDelegationRequests", "*", nil); err != nil {
 		return nil, err
 	}
+	out := &listDelegationRequestsOutput{DelegationRequests: list[wDelegationRequest]{}}
+	if in.OwnerId == warden.DelegationOwnerAny {
+		return out, nil // no ARN: the field of the records of every owner
+	}
+	start := ""
+	if in.Marker != "" {
+		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
+		if err != nil {
+			return nil, invalidMarker()
+		}
+		start = string(k)
+	}
+	size := pageSize(in.MaxItems)
 	now := s.now()
 	var mine []*warden.DelegationRequest
-	err := s.view(ctx, func(tx warden.Tx) error {
-		all, err := warden.LoadAll[warden.DelegationRequest](ctx, tx, "", "", "", 0)
-		if err != nil {
-			return err
-		}
-		mine = mine[:0]
-		for _, d := range all {
-			if d.OwnerAccount == p.Account && d.OwnerARN != "" && (in.OwnerId == "" || in.OwnerId == d.OwnerARN) {
-				expire(d, now)
-				mine = append(mine, d)
-			}
-		}
-		return nil
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		mine, err = ownedDelegations(ctx, tx, p.Account, in.OwnerId, start, size+1)
+		return err
 	})
 	if err != nil {
 		return nil, err
 	}
-	sort.Slice(mine, func(i, j int) bool { return mine[i].ID < mine[j].ID })
-	items, pg, err := paginate(mine, func(d *warden.DelegationRequest) string { return d.ID }, in.Marker, in.MaxItems)
-	if err != nil {
-		return nil, err
+	if len(mine) > size {
+		out.IsTruncated, out.Marker = true, base64.RawURLEncoding.EncodeToString([]byte(mine[size].ID))
+		mine = mine[:size]
 	}
-	out := &listDelegationRequestsOutput{DelegationRequests: list[wDelegationRequest]{}, IsTruncated: pg.IsTruncated, Marker: pg.Marker}
-	for _, d := range items {
+	for _, d := range mine {
+		expire(d, now)
 		out.DelegationRequests = append(out.DelegationRequests, delegationOut(d))
 	}
 	return out, nil
+}
+
+// workflowPrefix is the prefix of the delegationworkflow records of the
+// requests account made with workflow ID workflow: at most one.
+func workflowPrefix(account, workflow string) string {
+	return warden.IndexKey(account, warden.IndexHash(workflow)) + " "
+}
+
+// maxSweep is how many long-expired requests one CreateDelegationRequest
+// removes.
+const maxSweep = 8
+
+// sweepDelegations removes up to maxSweep requests that expired more than
+// keepExpiredDelegation ago, so they do not pile up: the first records of
+// the expiry index, oldest first, and no more.
+func sweepDelegations(ctx context.Context, tx warden.Tx, now time.Time) error {
+	rs, err := tx.List(ctx, warden.KindDelegationExpiry, "", "", "", maxSweep)
+	if err != nil {
+		return err
+	}
+	ids := make([]string, len(rs))
+	for i, r := range rs {
+		ids[i] = warden.IndexTarget(r.Key)
+	}
+	old, err := warden.LoadMany[warden.DelegationRequest](ctx, tx, "", ids)
+	if err != nil {
+		return fmt.Errorf("delegation expiry index: %w", err)
+	}
+	for _, o := range old {
+		if now.Sub(o.Expires) <= keepExpiredDelegation {
+			continue // another zone's wall clock may sort it early; go on
+		}
+		if err := warden.Remove(ctx, tx, o); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ownedDelegations reads up to limit of the claimed requests owned in
+// account (by ownerARN, when not ""), in ID order from the ID start on
+// (start itself included, as a marker of paginate names the first item of
+// the next page): one page of the delegationowner index and one GetMany,
+// however many requests there are.
+func ownedDelegations(ctx context.Context, tx warden.Tx, account, ownerARN, start string, limit int) ([]*warden.DelegationRequest, error) {
+	owner := ownerARN
+	if owner == "" {
+		owner = warden.DelegationOwnerAny
+	}
+	prefix := warden.IndexKey(account, owner) + " "
+	var ids []string
+	after := ""
+	if start != "" {
+		after = prefix + start
+		switch _, err := tx.Get(ctx, warden.KindDelegationOwner, "", after); {
+		case err == nil:
+			ids = append(ids, start)
+		case !warden.IsNotFound(err):
+			return nil, err
+		}
+	}
+	rs, err := tx.List(ctx, warden.KindDelegationOwner, "", prefix, after, limit-len(ids))
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		ids = append(ids, warden.IndexTarget(r.Key))
+	}
+	ds, err := warden.LoadMany[warden.DelegationRequest](ctx, tx, "", ids)
+	if err != nil {
+		return nil, fmt.Errorf("delegation owner index under %q: %w", prefix, err)
+	}
+	mine := ds[:0]
+	for _, d := range ds {
+		if d.OwnerAccount == account && d.OwnerARN != "" && (ownerARN == "" || ownerARN == d.OwnerARN) {
+			mine = append(mine, d)
+		}
+	}
+	return mine, nil
 }
 
 type wPolicyParameter struct {

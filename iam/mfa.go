@@ -4,6 +4,7 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -406,36 +407,16 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 	if err := s.authorize(ctx, p, "ListVirtualMFADevices", arn(p.Account, "mfa", "/", ""), nil); err != nil {
 		return nil, err
 	}
-	var (
-		acct    *warden.Account
-		devices []*warden.MFADevice
-		owners  = map[string]*warden.User{} // serial number -> user it is enabled for
-	)
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
-		if acct, err = s.loadAccount(ctx, tx, p.Account); err != nil {
-			return err
-		}
-		if devices, err = warden.LoadAll[warden.MFADevice](ctx, tx, p.Account, "", "", 0); err != nil {
-			return err
-		}
-		if !slices.ContainsFunc(devices, func(d *warden.MFADevice) bool { return d.Assigned() && d.UserName != warden.RootMFAUser }) {
-			return nil
-		}
-		users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
+	start := ""
+	if in.Marker != "" {
+		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
 		if err != nil {
-			return err
+			return nil, invalidMarker()
 		}
-		for _, u := range users {
-			for _, sn := range u.MFADevices {
-				owners[sn] = u
-			}
-		}
-		return nil
-	})
-	if err != nil {
-		return nil, err
+		start = string(k)
 	}
-	devices = filter(devices, func(d *warden.MFADevice) bool {
+	size := pageSize(in.MaxItems)
+	keep := func(d *warden.MFADevice) bool {
 		switch in.AssignmentStatus {
 		case "Assigned":
 			return d.Assigned()
@@ -443,11 +424,49 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 			return !d.Assigned()
 		}
 		return true
+	}
+	var (
+		acct    *warden.Account
+		devices []*warden.MFADevice
+		owners  map[string]*warden.User // serial number -> user it is enabled for
+	)
+	// One page of devices in key order from the one the marker names (the
+	// base64 of the first key of the page, as paginate makes them), and the
+	// users of those assigned: MaxItems+1 devices at a time (reading on
+	// while AssignmentStatus leaves some out) and one GetMany of users,
+	// however many the account holds.
+	err := s.view(ctx, func(tx warden.Tx) (err error) {
+		if acct, err = s.loadAccount(ctx, tx, p.Account); err != nil {
+			return err
+		}
+		devices = devices[:0]
+		after := ""
+		if start != "" {
+			switch d, err := warden.Load[warden.MFADevice](ctx, tx, p.Account, start); {
+			case err == nil && keep(d):
+				devices = append(devices, d)
+			case err != nil && !warden.IsNotFound(err):
+				return err
+			}
+			after = start
+		}
+		more, _, _, err := scan[warden.MFADevice](ctx, tx, p.Account, after, size+1-len(devices), keep)
+		if err != nil {
+			return err
+		}
+		devices = append(devices, more...)
+		owners, err = deviceOwners(ctx, tx, p.Account, devices[:min(len(devices), size)])
+		return err
 	})
-	window, pg, err := paginate(devices, deviceKey, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
+	var pg page
+	if len(devices) > size {
+		pg = page{IsTruncated: true, Marker: base64.RawURLEncoding.EncodeToString([]byte(deviceKey(devices[size])))}
+		devices = devices[:size]
+	}
+	window := devices
 	out := &listVirtualMFADevicesOutput{VirtualMFADevices: list[wVirtualMFADevice]{}, page: pg}
 	for _, d := range window {
 		w := wVirtualMFADevice{SerialNumber: d.SerialNumber}
@@ -465,6 +484,36 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 		out.VirtualMFADevices = append(out.VirtualMFADevices, w)
 	}
 	return out, nil
+}
+
+// deviceOwners maps the serial numbers of those of devices enabled for an
+// IAM user to the user, read with one GetMany by the devices' user names
+// (kept through renames); a user no longer holding the device is left out.
+func deviceOwners(ctx context.Context, tx warden.Tx, account string, devices []*warden.MFADevice) (map[string]*warden.User, error) {
+	owners := map[string]*warden.User{}
+	var keys []string
+	for _, d := range devices {
+		if d.Assigned() && d.UserName != warden.RootMFAUser && !slices.Contains(keys, warden.NameKey(d.UserName)) {
+			keys = append(keys, warden.NameKey(d.UserName))
+		}
+	}
+	if len(keys) == 0 {
+		return owners, nil
+	}
+	rs, err := tx.GetMany(ctx, warden.KindUser, account, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		u := new(warden.User)
+		if err := json.Unmarshal(r.Data, u); err != nil {
+			return nil, fmt.Errorf("decode %s %q: %w", r.Kind, r.Key, err)
+		}
+		for _, sn := range u.MFADevices {
+			owners[sn] = u
+		}
+	}
+	return owners, nil
 }
 
 type getMFADeviceInput struct {

@@ -4,6 +4,8 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
+	"encoding/json"
+	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -193,41 +195,28 @@ func (s *Service) listServiceSpecificCredentials(ctx context.Context, p *warden.
 			return nil, notSupportedService(in.ServiceName)
 		}
 	}
-	type row struct {
-		user string
-		c    *warden.ServiceCredential
+	if in.AllUsers {
+		return s.listAllServiceCredentials(ctx, p, in)
 	}
-	var rows []row
+	var (
+		userName string
+		creds    []*warden.ServiceCredential
+	)
 	err := s.view(ctx, func(tx warden.Tx) error {
-		names := map[string]string{}
-		var creds []*warden.ServiceCredential
-		if in.AllUsers {
-			if err := s.authorize(ctx, p, "ListServiceSpecificCredentials", arn(p.Account, "user", "/", "*"), nil); err != nil {
-				return err
-			}
-			users, err := warden.LoadAll[warden.User](ctx, tx, p.Account, "", "", 0)
-			if err != nil {
-				return err
-			}
-			for _, u := range users {
-				names[u.ID] = u.Name
-			}
-			if creds, err = warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, "", "", 0); err != nil {
-				return err
-			}
-		} else {
-			u, err := s.serviceCredOwner(ctx, tx, p, "ListServiceSpecificCredentials", in.UserName)
-			if err != nil {
-				return err
-			}
-			names[u.ID] = u.Name
-			if creds, err = warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, u.ID+"/", "", 0); err != nil {
-				return err
-			}
+		u, err := s.serviceCredOwner(ctx, tx, p, "ListServiceSpecificCredentials", in.UserName)
+		if err != nil {
+			return err
 		}
-		for _, c := range creds {
+		userName = u.Name
+		// At most maxServiceCredentials per service: a handful.
+		all, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, p.Account, u.ID+"/", "", 0)
+		if err != nil {
+			return err
+		}
+		creds = creds[:0]
+		for _, c := range all {
 			if in.ServiceName == "" || c.ServiceName == in.ServiceName {
-				rows = append(rows, row{names[c.Owner], c})
+				creds = append(creds, c)
 			}
 		}
 		return nil
@@ -235,15 +224,113 @@ func (s *Service) listServiceSpecificCredentials(ctx context.Context, p *warden.
 	if err != nil {
 		return nil, err
 	}
-	window, pg, err := paginate(rows, func(r row) string { return warden.OwnedKey(r.c.Owner, r.c.ID) }, in.Marker, in.MaxItems)
+	window, pg, err := paginate(creds, func(c *warden.ServiceCredential) string { return warden.OwnedKey(c.Owner, c.ID) }, in.Marker, in.MaxItems)
 	if err != nil {
 		return nil, err
 	}
 	out := &listServiceSpecificCredentialsOutput{ServiceSpecificCredentials: list[wServiceCredential]{}, page: pg}
-	for _, r := range window {
-		out.ServiceSpecificCredentials = append(out.ServiceSpecificCredentials, serviceCredOut(r.user, r.c, ""))
+	for _, c := range window {
+		out.ServiceSpecificCredentials = append(out.ServiceSpecificCredentials, serviceCredOut(userName, c, ""))
 	}
 	return out, nil
+}
+
+// listAllServiceCredentials is ListServiceSpecificCredentials with
+// AllUsers: one page of the account's credentials in key order (owner ID,
+// credential ID) from the one the marker names (the base64 of the first
+// key of the page, as paginate makes them), with their owners' names. A
+// page reads MaxItems+1 credentials at a time, plus one userid record per
+// owner on it and one GetMany of the owners, however many users the account
+// holds; with a ServiceName it reads on until the page is full.
+func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Principal, in *listServiceSpecificCredentialsInput) (*listServiceSpecificCredentialsOutput, error) {
+	if err := s.authorize(ctx, p, "ListServiceSpecificCredentials", arn(p.Account, "user", "/", "*"), nil); err != nil {
+		return nil, err
+	}
+	start := ""
+	if in.Marker != "" {
+		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
+		if err != nil {
+			return nil, invalidMarker()
+		}
+		start = string(k)
+	}
+	size := pageSize(in.MaxItems)
+	keep := func(c *warden.ServiceCredential) bool { return in.ServiceName == "" || c.ServiceName == in.ServiceName }
+	var (
+		creds []*warden.ServiceCredential
+		names map[string]string
+	)
+	err := s.view(ctx, func(tx warden.Tx) error {
+		creds = creds[:0]
+		after := ""
+		if start != "" {
+			// The marker's own credential opens the page when it is still there.
+			switch c, err := warden.Load[warden.ServiceCredential](ctx, tx, p.Account, start); {
+			case err == nil && keep(c):
+				creds = append(creds, c)
+			case err != nil && !warden.IsNotFound(err):
+				return err
+			}
+			after = start
+		}
+		// size+1 in all: the one after the page makes the marker.
+		more, _, _, err := scan[warden.ServiceCredential](ctx, tx, p.Account, after, size+1-len(creds), keep)
+		if err != nil {
+			return err
+		}
+		creds = append(creds, more...)
+		names, err = userNames(ctx, tx, p.Account, creds[:min(len(creds), size)])
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &listServiceSpecificCredentialsOutput{ServiceSpecificCredentials: list[wServiceCredential]{}}
+	if len(creds) > size {
+		next := creds[size]
+		out.page = page{IsTruncated: true, Marker: base64.RawURLEncoding.EncodeToString([]byte(warden.OwnedKey(next.Owner, next.ID)))}
+		creds = creds[:size]
+	}
+	for _, c := range creds {
+		out.ServiceSpecificCredentials = append(out.ServiceSpecificCredentials, serviceCredOut(names[c.Owner], c, ""))
+	}
+	return out, nil
+}
+
+// userNames maps the owners of creds (user IDs) to their names, leaving
+// out those no longer there: a userid record per owner and one GetMany.
+func userNames(ctx context.Context, tx warden.Tx, account string, creds []*warden.ServiceCredential) (map[string]string, error) {
+	var keys []string
+	seen := map[string]bool{}
+	for _, c := range creds {
+		if seen[c.Owner] || c.Owner == "" {
+			continue
+		}
+		seen[c.Owner] = true
+		rs, err := tx.List(ctx, warden.KindUserID, account, c.Owner+" ", "", 1)
+		if err != nil {
+			return nil, err
+		}
+		if len(rs) > 0 {
+			keys = append(keys, warden.IndexTarget(rs[0].Key))
+		}
+	}
+	names := map[string]string{}
+	if len(keys) == 0 {
+		return names, nil
+	}
+	rs, err := tx.GetMany(ctx, warden.KindUser, account, keys)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range rs {
+		var u warden.User
+		if err := json.Unmarshal(r.Data, &u); err != nil {
+			return nil, fmt.Errorf("decode %s %q: %w", r.Kind, r.Key, err)
+		}
+		names[u.ID] = u.Name
+	}
+	return names, nil
 }
 
 type serviceCredentialIDInput struct {
@@ -331,19 +418,16 @@ func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceN
 		var found *warden.ServiceCredential
 		want := []byte(dummyServicePassword)
 		if account != "" {
-			creds, err := warden.LoadAll[warden.ServiceCredential](ctx, tx, account, "", "", 0)
+			c, err := serviceCredByUser(ctx, tx, account, serviceName, serviceUser)
 			if err != nil {
 				return err
 			}
-			for _, c := range creds {
-				if c.ServiceName == serviceName && c.ServiceUser == serviceUser {
-					secret, err := s.box.Open(c.Secret, c.ID)
-					if err != nil {
-						return err
-					}
-					found, want = c, secret
-					break
+			if c != nil {
+				secret, err := s.box.Open(c.Secret, c.ID)
+				if err != nil {
+					return err
 				}
+				found, want = c, secret
 			}
 		}
 		match := subtle.ConstantTimeCompare(want, []byte(password)) == 1
@@ -383,16 +467,47 @@ func (s *Service) VerifyServiceCredential(ctx context.Context, account, serviceN
 // not exist, as long as a real one, so a miss costs a full comparison.
 const dummyServicePassword = "wardenDummyServicePasswordForMisses0123456789="
 
-// userByID finds the user with unique ID id in account, or ErrNotFound.
+// serviceCredByUser finds the credential of service serviceName whose
+// service user name is serviceUser in account, or nil: one read of the
+// servicecreduser index and one of the credential, however many the account
+// holds. Should two credentials share the name (a user deleted and another
+// made with its name), the first in key order is the one, as it always was.
+func serviceCredByUser(ctx context.Context, tx warden.Tx, account, serviceName, serviceUser string) (*warden.ServiceCredential, error) {
+	rs, err := tx.List(ctx, warden.KindServiceCredUser, account, warden.IndexKey(serviceName, serviceUser)+" ", "", 1)
+	if err != nil || len(rs) == 0 {
+		return nil, err
+	}
+	c, err := warden.Load[warden.ServiceCredential](ctx, tx, account, warden.IndexTarget(rs[0].Key))
+	if err != nil {
+		return nil, fmt.Errorf("index %s %q: %w", rs[0].Kind, rs[0].Key, err)
+	}
+	// Neither name has a space, so a prefix of names given with one cannot
+	// reach another credential's record; the check says so again.
+	if c.ServiceName != serviceName || c.ServiceUser != serviceUser {
+		return nil, nil
+	}
+	return c, nil
+}
+
+// userByID finds the user with unique ID id in account, or ErrNotFound:
+// one read of the userid index and one of the user.
 func (s *Service) userByID(ctx context.Context, tx warden.Tx, account, id string) (*warden.User, error) {
-	users, err := warden.LoadAll[warden.User](ctx, tx, account, "", "", 0)
+	if id == "" {
+		return nil, warden.ErrNotFound
+	}
+	rs, err := tx.List(ctx, warden.KindUserID, account, id+" ", "", 1)
 	if err != nil {
 		return nil, err
 	}
-	for _, u := range users {
-		if u.ID == id {
-			return u, nil
-		}
+	if len(rs) == 0 {
+		return nil, warden.ErrNotFound
 	}
-	return nil, warden.ErrNotFound
+	u, err := warden.Load[warden.User](ctx, tx, account, warden.IndexTarget(rs[0].Key))
+	if err != nil {
+		return nil, fmt.Errorf("index %s %q: %w", rs[0].Kind, rs[0].Key, err)
+	}
+	if u.ID != id {
+		return nil, warden.ErrNotFound
+	}
+	return u, nil
 }

@@ -51,8 +51,15 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, lock int64) error {
 	if latest := ms[len(ms)-1].Version; current > latest {
 		return fmt.Errorf("postgres: migrate: database schema version %d is newer than this Warden knows (%d)", current, latest)
 	}
+	applied, err := appliedVersions(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("postgres: migrate: %w", err)
+	}
+	// Every migration the database lacks, also one numbered below its newest:
+	// branches take numbers in advance and may land in another order, and a
+	// database migrated by a Warden without migration N must still get it.
 	for _, m := range ms {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if _, err := tx.Exec(ctx, m.SQL); err != nil {
@@ -66,4 +73,23 @@ func migrate(ctx context.Context, pool *pgxpool.Pool, lock int64) error {
 		return fmt.Errorf("postgres: migrate: %w", err)
 	}
 	return nil
+}
+
+// appliedVersions returns the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, tx pgx.Tx) (map[int]bool, error) {
+	rows, err := tx.Query(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		applied[v] = true
+	}
+	rows.Close()
+	return applied, rows.Err()
 }

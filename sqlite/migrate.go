@@ -46,8 +46,15 @@ func migrate(ctx context.Context, db *sql.DB) error {
 	if latest := ms[len(ms)-1].Version; current > latest {
 		return fmt.Errorf("sqlite: migrate: database schema version %d is newer than this Warden knows (%d)", current, latest)
 	}
+	applied, err := appliedVersions(ctx, tx)
+	if err != nil {
+		return fmt.Errorf("sqlite: migrate: %w", err)
+	}
+	// Every migration the database lacks, also one numbered below its newest:
+	// branches take numbers in advance and may land in another order, and a
+	// database migrated by a Warden without migration N must still get it.
 	for _, m := range ms {
-		if m.Version <= current {
+		if applied[m.Version] {
 			continue
 		}
 		if _, err := tx.ExecContext(ctx, m.SQL); err != nil {
@@ -62,4 +69,22 @@ func migrate(ctx context.Context, db *sql.DB) error {
 		return fmt.Errorf("sqlite: migrate: %w", conflict(err))
 	}
 	return nil
+}
+
+// appliedVersions returns the versions recorded in schema_migrations.
+func appliedVersions(ctx context.Context, tx *sql.Tx) (map[int]bool, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT version FROM schema_migrations`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	applied := map[int]bool{}
+	for rows.Next() {
+		var v int
+		if err := rows.Scan(&v); err != nil {
+			return nil, err
+		}
+		applied[v] = true
+	}
+	return applied, rows.Err()
 }

@@ -89,6 +89,9 @@ func open(ctx context.Context, path string) (*Store, error) {
 		return nil, err
 	}
 
+	if err := registerFunctions(); err != nil {
+		return nil, fmt.Errorf("sqlite: open %s: %w", path, err)
+	}
 	if path != Memory {
 		if err := privateFiles(name); err != nil {
 			return nil, err

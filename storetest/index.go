@@ -7,16 +7,20 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/warden-iam/warden"
 )
 
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
 var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
-	warden.KindAttachmentPath, warden.KindGroupMember, warden.KindPathIndex, warden.KindRoleProfile}
+	warden.KindAttachmentPath, warden.KindDelegationExpiry, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
+	warden.KindGroupMember, warden.KindNoticeTopic, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser,
+	warden.KindSigningCertFP, warden.KindUserID}
 
 // indexedKinds are the kinds of entity that have index records.
-var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy}
+var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy,
+	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest, warden.KindDelegationNotice}
 
 // IndexKeys returns the keys of the index records of account, as
 // "<kind>|<key>", sorted.
@@ -97,11 +101,15 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 // IndexFixture stores, through warden.Insert, entities of every indexed
 // kind in account: users in groups, under paths, with policies attached and
 // as boundary, roles in instance profiles, customer managed policies in use
-// (attached and a boundary, attached only, a boundary only) and one not. It
-// returns the keys of the index records they must have.
+// (attached and a boundary, attached only, a boundary only) and one not,
+// service-specific credentials, signing certificates, delegation notices
+// of two topics (one with a space, which Warden does not refuse). It returns the keys of the index records
+// they must have in account (see DelegationFixture for the global ones).
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
 	aws := "arn:aws:iam::aws:policy/ReadOnlyAccess"
+	topic := "arn:aws:sns:us-east-1:" + account + ":partner"
+	noticeTime := time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 	entities := []warden.Entity{
 		// P1 is attached to Admins and Alice and is Alice's boundary; the
 		// counts of the others are as if used by entities elsewhere.
@@ -116,6 +124,16 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		&warden.User{Account: account, ID: "AIDA2", Name: "bob", Path: "/", Groups: []string{"dev"}},
 		&warden.Role{Account: account, ID: "AROA1", Name: "Deploy", Path: "/svc/", PermissionsBoundary: aws},
 		&warden.InstanceProfile{Account: account, ID: "AIPA1", Name: "Web", Path: "/svc/", Roles: []string{"Deploy"}},
+		&warden.ServiceCredential{Account: account, ID: "ACCA1", Owner: "AIDA1", ServiceName: "codecommit.amazonaws.com",
+			ServiceUser: "Alice-at-" + account},
+		&warden.ServiceCredential{Account: account, ID: "ACCA2", Owner: "AIDA1", ServiceName: "codecommit.amazonaws.com",
+			ServiceUser: "Alice+1-at-" + account},
+		&warden.ServiceCredential{Account: account, ID: "ACCA3", Owner: "AIDA2", ServiceName: "bedrock.amazonaws.com",
+			ServiceUser: "BedrockAPIKey-ab12-at-" + account},
+		&warden.SigningCertificate{Account: account, ID: "CERT1", Owner: "AIDA1", Fingerprint: "0123456789abcdef0123456789abcdef"},
+		&warden.SigningCertificate{Account: account, ID: "CERT2", Owner: warden.RootOwner, Fingerprint: "fedcba98765432100123456789abcdef"},
+		&warden.DelegationNotice{Account: account, ID: "n1", Topic: topic, Time: noticeTime},
+		&warden.DelegationNotice{Account: account, ID: "n2", Topic: topic + " b", Time: noticeTime.Add(time.Nanosecond)},
 	}
 	for _, e := range entities {
 		if err := warden.Insert(ctx, tx, e); err != nil {
@@ -145,6 +163,15 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		"path|group /eng/ dev",
 		"path|user /eng/a/ alice",
 		"path|user / bob",
+		"userid|AIDA1 alice",
+		"userid|AIDA2 bob",
+		"servicecreduser|codecommit.amazonaws.com Alice-at-" + account + " AIDA1/ACCA1",
+		"servicecreduser|codecommit.amazonaws.com Alice+1-at-" + account + " AIDA1/ACCA2",
+		"servicecreduser|bedrock.amazonaws.com BedrockAPIKey-ab12-at-" + account + " AIDA2/ACCA3",
+		"signingcertfp|0123456789abcdef0123456789abcdef AIDA1/CERT1",
+		"signingcertfp|fedcba98765432100123456789abcdef root/CERT2",
+		"noticetopic|" + warden.IndexHash(topic) + " 20260501T120000.000000000Z/n1",
+		"noticetopic|" + warden.IndexHash(topic+" b") + " 20260501T120000.000000001Z/n2",
 		"path|role /svc/ deploy",
 		"path|instanceprofile /svc/ web",
 		"groupmember|admins alice",
@@ -343,6 +370,20 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 					e = &warden.InstanceProfile{Account: acctA, Name: r.Key}
 				case warden.KindPolicy:
 					e = &warden.ManagedPolicy{Account: acctA, Name: r.Key}
+				case warden.KindServiceCredential:
+					owner, id, _ := strings.Cut(r.Key, "/")
+					e = &warden.ServiceCredential{Account: acctA, Owner: owner, ID: id}
+				case warden.KindSigningCertificate:
+					owner, id, _ := strings.Cut(r.Key, "/")
+					e = &warden.SigningCertificate{Account: acctA, Owner: owner, ID: id}
+				case warden.KindDelegationRequest:
+					e = &warden.DelegationRequest{ID: r.Key}
+				case warden.KindDelegationNotice:
+					n, err := warden.Load[warden.DelegationNotice](ctx, tx, acctA, r.Key)
+					if err != nil {
+						return err
+					}
+					e = n
 				}
 				// The stored version's index records go, not those of
 				// the (empty) value passed.
@@ -495,7 +536,8 @@ const (
 
 // laterMigrations are the migrations from IndexMigrationVersion on, which
 // the index migration tests replay (each must run again harmlessly).
-var laterMigrations = []int{IndexMigrationVersion, AttachedPolicyMigrationVersion, EventChunksMigrationVersion}
+var laterMigrations = []int{IndexMigrationVersion, AttachedPolicyMigrationVersion, LookupMigrationVersion,
+	EventChunksMigrationVersion}
 
 // migrationsSince returns the later migrations from version on.
 func migrationsSince(version int) []int {
@@ -513,14 +555,17 @@ func migrationsSince(version int) []int {
 // later. The records table is unchanged by that migration.
 var DowngradeIndexSQL = []string{
 	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
-		'attachedpolicy', 'attachedpolicypath')`,
+		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'signingcertfp', 'delegationowner',
+		'delegationworkflow', 'delegationexpiry', 'noticetopic')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 
-// RunIndexMigration checks that the migration builds the index records of
+// RunIndexMigration checks that the migrations build the index records of
 // a database written before them: open opens a store on one database (the
 // test closes it), exec runs statements on that database while no store is
-// open and returns how many rows they changed. The records the migration builds must be exactly those Insert wrote.
+// open and returns how many rows they changed. The records the migrations
+// build must be exactly those Insert wrote: from scratch (before migration
+// 40), before migration 50 and before migration 60.
 func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec func(t *testing.T, stmts []string) int64) {
 	ctx := t.Context()
 	s := open(t)
@@ -530,7 +575,14 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 				return err
 			}
 		}
-		// Many members and attachments, some with upper-case names.
+		if _, err := DelegationFixture(ctx, tx, acctA, acctB); err != nil {
+			return err
+		}
+		if _, err := DelegationFixture(ctx, tx, acctB, acctA); err != nil {
+			return err
+		}
+		// Many members and attachments, some with upper-case names, with
+		// service-specific credentials and signing certificates.
 		for i := range 120 {
 			u := &warden.User{Account: acctA, ID: fmt.Sprintf("AIDAM%03d", i), Name: fmt.Sprintf("Member-%03d", i),
 				Path: fmt.Sprintf("/p%d/", i%4), Groups: []string{"Admins"}}
@@ -539,6 +591,20 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
 				return err
+			}
+			if i%4 == 0 {
+				c := &warden.SigningCertificate{Account: acctA, ID: fmt.Sprintf("CERTM%03d", i), Owner: u.ID,
+					Fingerprint: fmt.Sprintf("%032x", i*7919)}
+				if err := warden.Insert(ctx, tx, c); err != nil {
+					return err
+				}
+			}
+			if i%3 == 0 {
+				c := &warden.ServiceCredential{Account: acctA, ID: fmt.Sprintf("ACCAM%03d", i), Owner: u.ID,
+					ServiceName: "cassandra.amazonaws.com", ServiceUser: u.Name + "-at-" + acctA}
+				if err := warden.Insert(ctx, tx, c); err != nil {
+					return err
+				}
 			}
 		}
 		// Customer managed policies attached, a boundary, both and neither.
@@ -554,22 +620,28 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := map[string][]string{acctA: IndexKeys(t, s, acctA), acctB: IndexKeys(t, s, acctB)}
+	want := map[string][]string{acctA: IndexKeys(t, s, acctA), acctB: IndexKeys(t, s, acctB), global: IndexKeys(t, s, global)}
 	if len(want[acctA]) < 300 {
 		t.Fatalf("only %d index records written", len(want[acctA]))
 	}
 	s.Close()
 
-	attached := 0
+	attached, lookup := 0, 0
 	for _, keys := range want {
 		for _, k := range keys {
 			if strings.HasPrefix(k, string(warden.KindAttachedPolicy)) {
 				attached++
 			}
+			if isLookupKey(k) {
+				lookup++
+			}
 		}
 	}
 	if attached < 60 {
 		t.Fatalf("only %d attached-policy records written", attached)
+	}
+	if lookup < 190 {
+		t.Fatalf("only %d lookup records written", lookup)
 	}
 	check := func(when string) {
 		t.Helper()
@@ -577,7 +649,7 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 		defer s.Close()
 		for acct, keys := range want {
 			if got := IndexKeys(t, s, acct); !slices.Equal(got, keys) {
-				t.Errorf("%s after %s: %d index records, want %d; missing %q, left over %q",
+				t.Errorf("%q after %s: %d index records, want %d; missing %q, left over %q",
 					acct, when, len(got), len(keys), first(diff(keys, got)), first(diff(got, keys)))
 			}
 			CheckIndexes(t, s, acct)
@@ -585,20 +657,29 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	}
 
 	// exec reports the rows the statements changed: the index records and
-	// the rows of migrations 40 and 50 must really go.
-	total := len(want[acctA]) + len(want[acctB])
+	// the rows of migrations 40 on must really go.
+	total := len(want[acctA]) + len(want[acctB]) + len(want[global])
 	if n := exec(t, DowngradeIndexSQL); n != int64(total+len(migrationsSince(IndexMigrationVersion))) {
 		t.Fatalf("downgrade changed %d rows, want %d", n, total+len(migrationsSince(IndexMigrationVersion)))
 	}
 	check("the migrations from scratch")
 
 	// A database that has the index records of migration 40 but not the
-	// attached-policy ones: migration 50 alone builds those.
+	// attached-policy ones: migration 50 builds those (the later ones run
+	// again harmlessly).
 	if n := exec(t, DowngradeAttachedPolicySQL); n != int64(attached+len(migrationsSince(AttachedPolicyMigrationVersion))) {
 		t.Fatalf("downgrade to before attached-policy records changed %d rows, want %d", n,
 			attached+len(migrationsSince(AttachedPolicyMigrationVersion)))
 	}
 	check("migration 50")
+
+	// One that has all but the lookup records and migration 60, though a
+	// later one ran (a database of a Warden built before 60 was merged, with
+	// 70): migration 60 alone builds those.
+	if n := exec(t, DowngradeLookupSQL); n != int64(lookup+1) {
+		t.Fatalf("downgrade to before lookup records changed %d rows, want %d", n, lookup+1)
+	}
+	check("migration 60")
 }
 
 // DowngradeAttachedPolicySQL turns a database into one written by a Warden

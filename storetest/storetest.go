@@ -64,6 +64,7 @@ func RunTests(t *testing.T, newStore func(t *testing.T) warden.Store) {
 		{"GetMany", testGetMany},
 		{"IndexMaintenance", testIndexMaintenance},
 		{"IndexesDecideNothing", testIndexesDecideNothing},
+		{"LookupIndexes", testLookupIndexes},
 		{"ConcurrentMembership", func(t *testing.T, s warden.Store) { testConcurrentMembership(t, []warden.Store{s}) }},
 	}
 	for _, tt := range tests {

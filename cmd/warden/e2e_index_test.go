@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/http"
 	"path/filepath"
 	"slices"
 	"sync"
@@ -322,17 +323,37 @@ func TestE2EIndexMigration(t *testing.T) {
 // indexMigration fills an account on a first server, stops it, makes the
 // database an old one with downgrade, and checks the listings on a second.
 func indexMigration(t *testing.T, start func(t *testing.T) *server, downgrade func(t *testing.T)) {
-	var p string
+	var (
+		p    string
+		cred *types.ServiceSpecificCredential
+	)
 	t.Run("old", func(t *testing.T) {
-		p = indexedAccount(t, start(t).root())
+		root := start(t).root()
+		p = indexedAccount(t, root)
+		cred = res(root.CreateServiceSpecificCredential(context.Background(), &iam.CreateServiceSpecificCredentialInput{
+			UserName: aws.String("u03"), ServiceName: aws.String("codecommit.amazonaws.com")})).must(t).ServiceSpecificCredential
 	}) // the server stops with the subtest
 	if t.Failed() {
 		return
 	}
 	downgrade(t)
 	t.Run("new", func(t *testing.T) {
-		root := start(t).root()
+		srv := start(t)
+		root := srv.root()
 		checkIndexedAccount(t, root, p)
+		// The credential is found by its service user name and its owner
+		// by ID, through the lookup records migration 0060 built.
+		resp := serviceAuth(t, srv, "codecommit", basic(*cred.ServiceUserName, *cred.ServicePassword))
+		if want := "arn:aws:iam::" + testAccount + ":user/u03"; resp.StatusCode != http.StatusOK ||
+			resp.Header.Get("X-Warden-Principal-Arn") != want {
+			t.Errorf("service auth after the migration: %d as %q, want 200 as %s", resp.StatusCode,
+				resp.Header.Get("X-Warden-Principal-Arn"), want)
+		}
+		all := res(root.ListServiceSpecificCredentials(context.Background(), &iam.ListServiceSpecificCredentialsInput{
+			AllUsers: aws.Bool(true)})).must(t).ServiceSpecificCredentials
+		if len(all) != 1 || aws.ToString(all[0].UserName) != "u03" {
+			t.Errorf("AllUsers after the migration = %+v, want u03's credential", all)
+		}
 		// And the indexes are kept from there on.
 		addToGroup(t, root, "team", "u01")
 		if got := groupMembers(t, root, "team", 100); !slices.Contains(got, "u01") {
