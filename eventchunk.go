@@ -96,6 +96,51 @@ func eventTerms(e *Event, add func(EventAttribute, string)) {
 	}
 }
 
+// idImplied reports whether e's ID is found from its time: a version 7
+// UUID made at the event's millisecond, as the recorder makes them. Such an
+// event has no EventId posting; LookupChunks finds it among the chunks of
+// that millisecond.
+func idImplied(e *Event) bool {
+	t, ok := EventIDTime(e.ID)
+	return ok && t.UnixMilli() == e.Time.UnixMilli()
+}
+
+// EventIDTime returns the time a version 7 UUID carries (its first 48 bits,
+// Unix milliseconds), and whether id is one.
+func EventIDTime(id string) (time.Time, bool) {
+	if len(id) != 36 || id[8] != '-' || id[13] != '-' || id[14] != '7' || id[18] != '-' || id[23] != '-' {
+		return time.Time{}, false
+	}
+	var ms int64
+	for _, c := range id[:8] + id[9:13] {
+		var d int64
+		switch {
+		case c >= '0' && c <= '9':
+			d = int64(c - '0')
+		case c >= 'a' && c <= 'f':
+			d = int64(c-'a') + 10
+		default:
+			return time.Time{}, false
+		}
+		ms = ms<<4 | d
+	}
+	return time.UnixMilli(ms).UTC(), true
+}
+
+// PruneTerms returns the postings a store deletes with the chunk: its terms
+// and the EventId term of every event, which an event migrated from an
+// older store has whether or not its ID is implied.
+func (c *EventChunk) PruneTerms() []string {
+	out := c.Terms()
+	for i := range c.Events {
+		if idImplied(&c.Events[i]) {
+			out = append(out, EventTerm(EventAttrEventID, c.Events[i].ID))
+		}
+	}
+	slices.Sort(out)
+	return slices.Compact(out)
+}
+
 // Terms returns the distinct terms of the chunk's events, sorted. The
 // events of a chunk mostly repeat one another's values, so each value is
 // looked for among the few already seen before a term is made of it.
@@ -109,7 +154,9 @@ func (c *EventChunk) Terms() []string {
 	for i := range c.Events {
 		eventTerms(&c.Events[i], func(attr EventAttribute, v string) {
 			if attr == EventAttrEventID {
-				out = append(out, EventTerm(attr, v)) // distinct: IDs are unique
+				if !idImplied(&c.Events[i]) {
+					out = append(out, EventTerm(attr, v)) // distinct: IDs are unique
+				}
 				return
 			}
 			for j := len(vals) - 1; j >= 0; j-- {
@@ -282,12 +329,51 @@ const chunkPage = 16
 
 // LookupChunks answers q from the chunks read returns: the events q
 // selects, newest first (oldest first with q.Oldest), at most q.Limit (all
-// of them when it is 0).
+// of them when it is 0). An event ID is looked for among its postings and,
+// when it is a version 7 UUID, among the chunks of its millisecond.
 func LookupChunks(ctx context.Context, q EventQuery, read ChunkReader) ([]Event, error) {
-	cq := ChunkQuery{Account: q.Account, Ascending: q.Oldest, Limit: chunkPage}
-	if q.Attribute != "" {
-		cq.Term = EventTerm(q.Attribute, q.Value)
+	if q.Attribute != EventAttrEventID {
+		return lookupChunks(ctx, q, "", read)
 	}
+	found, err := lookupChunks(ctx, q, EventTerm(EventAttrEventID, q.Value), read)
+	if err != nil {
+		return nil, err
+	}
+	if t, ok := EventIDTime(q.Value); ok {
+		// The chunks holding that millisecond: the time range narrowed to it.
+		at := q
+		from, to := t, t.Add(time.Millisecond)
+		if at.Start.IsZero() || at.Start.Before(from) {
+			at.Start = from
+		}
+		if at.End.IsZero() || at.End.After(to) {
+			at.End = to
+		}
+		more, err := lookupChunks(ctx, at, "", read)
+		if err != nil {
+			return nil, err
+		}
+		for _, e := range more {
+			if !slices.ContainsFunc(found, func(f Event) bool { return f.ID == e.ID && f.Account == e.Account }) {
+				found = append(found, e)
+			}
+		}
+		slices.SortFunc(found, func(a, b Event) int {
+			if q.Oldest {
+				return eventLess(&a, &b)
+			}
+			return eventLess(&b, &a)
+		})
+		if q.Limit > 0 && len(found) > q.Limit {
+			found = found[:q.Limit]
+		}
+	}
+	return found, nil
+}
+
+// lookupChunks answers q from the postings of term ("": from the chunks).
+func lookupChunks(ctx context.Context, q EventQuery, term string, read ChunkReader) ([]Event, error) {
+	cq := ChunkQuery{Account: q.Account, Ascending: q.Oldest, Limit: chunkPage, Term: term}
 	after := Event{Time: q.AfterTime.UTC(), ID: q.AfterID}
 	// Bounds on the chunks that can hold a selected event: its last event
 	// is at or after the earliest selectable time, and its first at or
@@ -319,8 +405,9 @@ func LookupChunks(ctx context.Context, q EventQuery, read ChunkReader) ([]Event,
 		if q.Attribute == "" {
 			return true
 		}
+		want := EventTerm(q.Attribute, q.Value)
 		match := false
-		eventTerms(e, func(attr EventAttribute, v string) { match = match || EventTerm(attr, v) == cq.Term })
+		eventTerms(e, func(attr EventAttribute, v string) { match = match || EventTerm(attr, v) == want })
 		return match
 	}
 	order := func(a, b Event) int {

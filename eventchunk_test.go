@@ -1,6 +1,7 @@
 package warden
 
 import (
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -78,5 +79,33 @@ func TestChunkEventsBounds(t *testing.T) {
 	}
 	if n != len(events) {
 		t.Errorf("chunks hold %d events, want %d", n, len(events))
+	}
+}
+
+// TestEventIDTime: the time of a version 7 UUID, and which IDs are implied
+// by their event's time (no EventId posting).
+func TestEventIDTime(t *testing.T) {
+	at := time.Date(2026, 12, 4, 20, 30, 1, 234_567_000, time.UTC)
+	id := "019aeb27-1a72-7abc-8def-0123456789ab"
+	got, ok := EventIDTime(id)
+	if !ok || got.UnixMilli() != 0x019aeb271a72 {
+		t.Fatalf("EventIDTime(%s) = %v, %v", id, got, ok)
+	}
+	for _, bad := range []string{"", "ev-1", "019aeb27-1a72-4abc-8def-0123456789ab", "019aeb27x1a72-7abc-8def-0123456789ab",
+		"019AEB27-1a72-7abc-8def-0123456789ab", "019aeb27-1a72-7abc-8def-0123456789a"} {
+		if _, ok := EventIDTime(bad); ok {
+			t.Errorf("EventIDTime(%q) accepted", bad)
+		}
+	}
+	ms := at.UnixMilli()
+	own := fmt.Sprintf("%08x-%04x-7000-8000-000000000001", ms>>16, ms&0xffff)
+	other := fmt.Sprintf("%08x-%04x-7000-8000-000000000002", (ms-1)>>16, (ms-1)&0xffff)
+	c := EventChunk{Events: []Event{{ID: own, Time: at}, {ID: other, Time: at}, {ID: "plain", Time: at}}}
+	terms := c.Terms()
+	if slices.Contains(terms, "EventId="+own) || !slices.Contains(terms, "EventId="+other) || !slices.Contains(terms, "EventId=plain") {
+		t.Errorf("terms = %q: want the postings of the IDs not made at their event's millisecond only", terms)
+	}
+	if prune := c.PruneTerms(); !slices.Contains(prune, "EventId="+own) || len(prune) != len(terms)+1 {
+		t.Errorf("prune terms = %q", prune)
 	}
 }

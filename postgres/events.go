@@ -215,7 +215,7 @@ func (s *Store) pruneSome(ctx context.Context, tx pgx.Tx, before time.Time) (pru
 	for _, o := range olds {
 		c := warden.EventChunk{Events: o.events}
 		if _, err := tx.Exec(ctx, `DELETE FROM event_terms WHERE account = $1 AND term = ANY($2) AND last_time = $3 AND seq = $4`,
-			o.account, c.Terms(), o.last, o.seq); err != nil {
+			o.account, c.PruneTerms(), o.last, o.seq); err != nil {
 			return 0, false, err
 		}
 		if _, err := tx.Exec(ctx, `DELETE FROM event_chunks WHERE seq = $1`, o.seq); err != nil {

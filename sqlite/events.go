@@ -232,7 +232,7 @@ func (s *Store) pruneSome(ctx context.Context, before time.Time) (pruned int64, 
 	var keep []warden.Event
 	for _, o := range olds {
 		c := warden.EventChunk{Events: o.events}
-		for _, term := range c.Terms() {
+		for _, term := range c.PruneTerms() {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM event_terms WHERE account = ? AND term = ? AND last_time = ? AND seq = ?`,
 				o.account, term, o.last, o.seq); err != nil {
 				return 0, false, conflict(err)

@@ -13,6 +13,12 @@ import (
 	"github.com/warden-iam/warden"
 )
 
+// v7ID is a version 7 UUID of the millisecond of t, made unique by n.
+func v7ID(t time.Time, n int) string {
+	ms := t.UnixMilli()
+	return fmt.Sprintf("%08x-%04x-7%03x-8000-%012x", ms>>16, ms&0xffff, n&0xfff, n)
+}
+
 // modelQuery is what LookupEvents must answer for q over events: a filter
 // and a sort of them all.
 func modelQuery(events []warden.Event, q warden.EventQuery) []string {
@@ -90,7 +96,14 @@ func testEventsAgainstModel(t *testing.T, s warden.Store) {
 			if i%11 == 0 {
 				acct = acctB
 			}
-			e := warden.Event{ID: fmt.Sprintf("m-%02d-%04d", b, rng.IntN(10000)) + strconv.Itoa(i), Account: acct, Time: at,
+			id := fmt.Sprintf("m-%02d-%04d", b, rng.IntN(10000)) + strconv.Itoa(i)
+			switch i % 3 {
+			case 1: // as the recorder makes them: found from the time
+				id = v7ID(at, b*1000+i)
+			case 2: // a version 7 ID of another instant, as a migrated event has
+				id = v7ID(at.Add(-1500*time.Millisecond), b*1000+i)
+			}
+			e := warden.Event{ID: id, Account: acct, Time: at,
 				Source: "iam.amazonaws.com", Name: "GetUser", Username: u, AccessKeyID: "AKIA" + strings.ToUpper(u),
 				ReadOnly: true, Record: []byte(fmt.Sprintf(`{"n":%d,"tab":"\t"}`, i))}
 			if i%5 == 0 {
@@ -116,6 +129,9 @@ func testEventsAgainstModel(t *testing.T, s warden.Store) {
 		{Account: acctA, Attribute: warden.EventAttrEventSource, Value: "sts.amazonaws.com"},
 		{Account: acctA, Attribute: warden.EventAttrResourceName, Value: "u\tx\\3"},
 		{Account: acctA, Attribute: warden.EventAttrEventID, Value: all[1234].ID},
+		{Account: acctA, Attribute: warden.EventAttrEventID, Value: all[1235].ID},
+		{Account: acctA, Attribute: warden.EventAttrEventID, Value: all[1236].ID},
+		{Account: acctA, Attribute: warden.EventAttrEventID, Value: all[1237].ID, Start: all[1237].Time.Add(time.Millisecond)},
 		{Account: acctA, Attribute: warden.EventAttrAccessKeyID, Value: "AKIADAVE", Start: base.Add(40 * time.Second), End: base.Add(130 * time.Second)},
 		{Account: acctA, Start: base.Add(61 * time.Second), End: base.Add(62 * time.Second)},
 		{Start: base.Add(100 * time.Second), End: base.Add(105 * time.Second), Oldest: true},

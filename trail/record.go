@@ -149,7 +149,7 @@ func (r *Recorder) renderCall(c *Call) (warden.Event, error) {
 	rec := record{EventVersion: "1.08", UserIdentity: ident, EventTime: c.Time.UTC().Format(timeFormat),
 		EventSource: c.Service + ".amazonaws.com", EventName: c.Action, AWSRegion: orRegion(c.Region, r.opts.Region),
 		SourceIPAddress: c.Principal.SourceIP, UserAgent: c.Principal.UserAgent, ErrorCode: c.ErrorCode,
-		ErrorMessage: c.ErrorMessage, RequestID: c.RequestID, EventID: r.NewID(), ReadOnly: readOnly,
+		ErrorMessage: c.ErrorMessage, RequestID: c.RequestID, EventID: r.NewID(c.Time), ReadOnly: readOnly,
 		EventType: "AwsApiCall", ManagementEvent: true, RecipientAccountID: c.Principal.Account, EventCategory: "Management"}
 	var params map[string]any
 	if c.JSON != nil {
@@ -224,7 +224,7 @@ func (r *Recorder) renderSignIn(s *SignIn) (warden.Event, error) {
 	}
 	rec := record{EventVersion: "1.08", UserIdentity: ident, EventTime: s.Time.UTC().Format(timeFormat),
 		EventSource: "signin.amazonaws.com", EventName: "ConsoleLogin", AWSRegion: r.opts.Region,
-		SourceIPAddress: s.SourceIP, UserAgent: s.UserAgent, RequestID: s.RequestID, EventID: r.NewID(),
+		SourceIPAddress: s.SourceIP, UserAgent: s.UserAgent, RequestID: s.RequestID, EventID: r.NewID(s.Time),
 		ResponseElements:    map[string]any{"ConsoleLogin": outcome},
 		AdditionalEventData: map[string]any{"LoginTo": "/console/", "MobileVersion": "No", "MFAUsed": mfa},
 		EventType:           "AwsConsoleSignIn", ManagementEvent: true, RecipientAccountID: s.Account, EventCategory: "Management"}

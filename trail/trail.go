@@ -109,9 +109,10 @@ type Recorder struct {
 	signIns    []SignIn // the drained sign-ins
 	eventsBuf  []warden.Event
 
-	// Now and NewID are replaceable for tests.
+	// Now and NewID are replaceable for tests. NewID makes the ID of an
+	// event at the given time.
 	Now   func() time.Time
-	NewID func() string
+	NewID func(time.Time) string
 }
 
 // shard is one lock's worth of the buffer, padded to its own cache lines.
@@ -146,15 +147,15 @@ func NewRecorder(log warden.EventLog, opts Options) *Recorder {
 		Now: time.Now, NewID: newUUID}
 }
 
-// newUUID returns a version 7 UUID: the time in milliseconds, then random
-// bits. Event IDs made this way grow with time, so each batch appends to the
-// end of the store's primary key instead of touching pages all over it.
-func newUUID() string {
+// newUUID returns a version 7 UUID for an event at t: t in milliseconds,
+// then random bits. The store finds an event by such an ID from its time
+// (warden.EventChunk.Terms), so it keeps no posting of the ID.
+func newUUID(t time.Time) string {
 	var b [16]byte
 	if _, err := rand.Read(b[6:]); err != nil {
 		panic("trail: no randomness: " + err.Error())
 	}
-	ms := uint64(time.Now().UnixMilli())
+	ms := uint64(t.UnixMilli())
 	for i := range 6 {
 		b[i] = byte(ms >> (40 - 8*i))
 	}

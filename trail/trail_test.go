@@ -75,7 +75,7 @@ func secretCall(account string, at time.Time) *Call {
 
 func TestRenderCall(t *testing.T) {
 	r := NewRecorder(nil, Options{})
-	r.NewID = func() string { return "event-1" }
+	r.NewID = func(time.Time) string { return "event-1" }
 	at := time.Date(2026, 3, 4, 5, 6, 7, 0, time.UTC)
 	e, err := r.render(secretCall("123456789012", at))
 	if err != nil {
