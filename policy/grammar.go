@@ -375,13 +375,37 @@ func splitARN(s string) []string {
 }
 
 // legacyARN is the legacy parser's view of a Resource: an "arn:" of a known
-// partition has a service and either three sections or all six.
+// partition has a service and either three sections or all six, or four or
+// five whose last is "*", a wildcard that stands for the sections left out
+// (garnaat/kappa#111: IAM took arn:aws:codebuild:* and answered for the
+// statement's actions; arn:aws:s3::example_bucket and
+// arn:aws:iam:791234567834:user/dave fail). A region it reads has no empty
+// part between its hyphens (the us-west--2 of
+// aws-solutions/cognito-user-profiles-export-reference-architecture#2 fails).
 func legacyARN(r string) bool {
 	secs := splitARN(r)
 	if secs[0] != "arn" || len(secs) < 3 || !partitions[secs[1]] {
 		return true
 	}
-	return secs[2] != "" && len(secs) != 4 && len(secs) != 5
+	if secs[2] == "" || (len(secs) == 4 || len(secs) == 5) && secs[len(secs)-1] != "*" {
+		return false
+	}
+	return len(secs) < 4 || legacyRegion(secs[3])
+}
+
+// legacyRegion reports whether the legacy parser reads an ARN's region
+// section: empty, left open by a wildcard or variable, or words joined by
+// single hyphens.
+func legacyRegion(region string) bool {
+	if region == "" || strings.ContainsAny(region, "*?") || strings.Contains(region, "${") {
+		return true
+	}
+	for _, part := range strings.Split(region, "-") {
+		if part == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // checkResource validates a Resource or NotResource entry the way IAM does.
