@@ -66,7 +66,7 @@ const (
 	srcTrustAct   = "github.com/localstack/localstack tests/aws/services/iam/test_iam_roles.snapshot.json (UpdateAssumeRolePolicy with sts:InvalidAction, recorded from AWS)"
 	srcWildVend   = "github.com/theserverlessway/aws-baseline issue 1 (CreateRole's inline policy: Action vendors ... must not contain wildcards.)"
 	srcSidAlnum   = "https://github.com/aws-cloudformation/cfn-lint/issues/1376 and https://github.com/Wolox/carthage_cache/issues/22"
-	srcLegacy     = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version); https://github.com/hashicorp/terraform/issues/17987 (a trust policy opening with blanks must name resources)"
+	srcLegacy     = "https://github.com/hashicorp/terraform/issues/14652 and https://github.com/99designs/iamy/issues/65 (white space before the brace; a statement object before Version); https://github.com/hashicorp/terraform/issues/17987 (a trust policy opening with blanks must name resources); https://github.com/garnaat/kappa/issues/111 (a short ARN ending in \"*\" passes); https://github.com/aws-solutions/cognito-user-profiles-export-reference-architecture/issues/2 (the region us-west--2 fails)"
 	srcLSPolicies = "github.com/localstack/localstack tests/aws/services/iam/test_iam_policies.snapshot.json (moto's documents recorded again from AWS 18-02-2026)"
 	srcNoPrinc    = "https://github.com/terraform-aws-modules/terraform-aws-iam/issues/47 (CreateRole with an empty principal list)"
 	srcSessJSN    = "https://github.com/hashicorp/vault/issues/1113 (GetFederationToken given a policy ARN) and github.com/ansible-collections/amazon.aws tests/integration/targets/sts_assume_role/tasks/main.yml (AssumeRole with the policy \"invalid policy\")"
@@ -375,13 +375,37 @@ func splitARN(s string) []string {
 }
 
 // legacyARN is the legacy parser's view of a Resource: an "arn:" of a known
-// partition has a service and either three sections or all six.
+// partition has a service and either three sections or all six, or four or
+// five whose last is "*", a wildcard that stands for the sections left out
+// (garnaat/kappa#111: IAM took arn:aws:codebuild:* and answered for the
+// statement's actions; arn:aws:s3::example_bucket and
+// arn:aws:iam:791234567834:user/dave fail). A region it reads has no empty
+// part between its hyphens (the us-west--2 of
+// aws-solutions/cognito-user-profiles-export-reference-architecture#2 fails).
 func legacyARN(r string) bool {
 	secs := splitARN(r)
 	if secs[0] != "arn" || len(secs) < 3 || !partitions[secs[1]] {
 		return true
 	}
-	return secs[2] != "" && len(secs) != 4 && len(secs) != 5
+	if secs[2] == "" || (len(secs) == 4 || len(secs) == 5) && secs[len(secs)-1] != "*" {
+		return false
+	}
+	return len(secs) < 4 || legacyRegion(secs[3])
+}
+
+// legacyRegion reports whether the legacy parser reads an ARN's region
+// section: empty, left open by a wildcard or variable, or words joined by
+// single hyphens.
+func legacyRegion(region string) bool {
+	if region == "" || strings.ContainsAny(region, "*?") || strings.Contains(region, "${") {
+		return true
+	}
+	for _, part := range strings.Split(region, "-") {
+		if part == "" {
+			return false
+		}
+	}
+	return true
 }
 
 // checkResource validates a Resource or NotResource entry the way IAM does.
