@@ -17,6 +17,7 @@ import (
 
 const (
 	codeCommit   = "codecommit.amazonaws.com"
+	bedrock      = "bedrock.amazonaws.com"
 	otherAccount = "210987654321"
 	busyTopic    = "arn:aws:sns:us-east-1:" + listAccount + ":busy"
 	lookupTmpl   = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{{Bucket}}/*"}}`
@@ -24,7 +25,8 @@ const (
 
 // seedLookups stores directly, in one transaction, n users with a
 // CodeCommit credential each (every fifth a Keyspaces one too), n virtual
-// MFA devices (every other one enabled for its user) and n
+// MFA devices (each enabled for its user but three: the first, the middle
+// and the last one) and n
 // delegation requests: every other one claimed by the root user of
 // listAccount, the others made by another account and not claimed, and n
 // delegation notices waiting on a topic of listAccount. Before
@@ -38,7 +40,7 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 			u := &warden.User{Account: listAccount, ID: fmt.Sprintf("AIDA%016d", i), Name: fmt.Sprintf("user-%05d", i), Path: "/"}
 			dev := &warden.MFADevice{Account: listAccount, Path: "/", Name: fmt.Sprintf("dev-%05d", i)}
 			dev.SerialNumber = warden.MFASerialNumber(listAccount, dev.Path, dev.Name)
-			if i%2 == 0 {
+			if i != 0 && i != n/2 && i != n-1 {
 				dev.UserName, dev.EnableDate, u.MFADevices = u.Name, expires, []string{dev.SerialNumber}
 			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
@@ -80,13 +82,36 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 	}
 }
 
+// seedFew gives three of the n seeded users (the first, the middle and the
+// last) a Bedrock API key each: a service few credentials are for.
+func seedFew(tb testing.TB, store warden.Store, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	err := store.Update(ctx, func(tx warden.Tx) error {
+		for _, i := range []int{0, n / 2, n - 1} {
+			c := &warden.ServiceCredential{Account: listAccount, ID: fmt.Sprintf("ACCA%016d9", i), Owner: fmt.Sprintf("AIDA%016d", i),
+				ServiceName: bedrock, ServiceUser: fmt.Sprintf("BedrockAPIKey-%04d-at-%s", i, listAccount), Secret: []byte("not sealed"),
+				Status: warden.KeyActive}
+			if err := warden.Insert(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // lookupService is a counting service with n seeded users, credentials and
-// delegation requests, a credential of user "coder" made through the API
-// (its password returned) and a policy template for delegation requests.
+// delegation requests (and seedFew's), a credential of user "coder" made
+// through the API (its password returned) and a policy template for
+// delegation requests.
 func lookupService(tb testing.TB, n int) (svc *iam.Service, store warden.Store, root *warden.Principal, reads *atomic.Int64, password string) {
 	tb.Helper()
 	svc, store, root, reads = newCountingService(tb)
 	seedLookups(tb, store, n, time.Now().Add(24*time.Hour))
+	seedFew(tb, store, n)
 	invoke(tb, svc, root, "CreateUser", url.Values{"UserName": {"coder"}})
 	res, err := svc.Invoke(context.Background(), root, "CreateServiceSpecificCredential",
 		url.Values{"UserName": {"coder"}, "ServiceName": {codeCommit}})
@@ -141,6 +166,11 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 	listReqs := secondPage("ListDelegationRequests", url.Values{"MaxItems": {"20"}}, "DelegationRequests")
 	listCreds := secondPage("ListServiceSpecificCredentials", url.Values{"AllUsers": {"true"}, "MaxItems": {"20"}}, "")
 	listMFA := secondPage("ListVirtualMFADevices", url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"20"}}, "")
+	// Few match: three credentials, three devices; pages of one, the
+	// second the middle one.
+	listBedrock := secondPage("ListServiceSpecificCredentials", url.Values{"AllUsers": {"true"}, "ServiceName": {bedrock},
+		"MaxItems": {"1"}}, "")
+	listUnassigned := secondPage("ListVirtualMFADevices", url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"1"}}, "")
 	created := 0
 	return map[string]func() error{
 		"VerifyServiceCredential": func() error {
@@ -160,8 +190,16 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 			_, err := svc.Invoke(ctx, root, "ListServiceSpecificCredentials", listCreds)
 			return err
 		},
+		"ListServiceSpecificCredentialsAllUsersBedrock": func() error {
+			_, err := svc.Invoke(ctx, root, "ListServiceSpecificCredentials", listBedrock)
+			return err
+		},
 		"ListVirtualMFADevicesAssigned": func() error {
 			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listMFA)
+			return err
+		},
+		"ListVirtualMFADevicesUnassigned": func() error {
+			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listUnassigned)
 			return err
 		},
 		// Another topic's notices wait.
@@ -183,15 +221,17 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 // delegation requests: checking a service-specific credential
 // (GET /warden/service-auth), the second page of 20 of ListDelegationRequests
 // and of ListServiceSpecificCredentials with AllUsers and of
-// ListVirtualMFADevices (Assigned), CreateDelegationRequest (its workflow ID
+// ListVirtualMFADevices (Assigned), the second page of 1 of those where few
+// match (AllUsers with the ServiceName of three credentials, Unassigned
+// among three unassigned devices), CreateDelegationRequest (its workflow ID
 // check and expired-request sweep), GenerateServiceLastAccessedDetails
 // for a policy attached to one role and ReceiveDelegationNotices of a topic
 // while another's notices wait.
 // records/op counts the records read from the store.
 func BenchmarkLookups(b *testing.B) {
 	for _, name := range []string{"VerifyServiceCredential", "ListDelegationRequests", "CreateDelegationRequest",
-		"ListServiceSpecificCredentialsAllUsers", "ListVirtualMFADevicesAssigned", "GenerateServiceLastAccessedDetailsPolicy",
-		"ReceiveDelegationNotices"} {
+		"ListServiceSpecificCredentialsAllUsers", "ListServiceSpecificCredentialsAllUsersBedrock", "ListVirtualMFADevicesAssigned",
+		"ListVirtualMFADevicesUnassigned", "GenerateServiceLastAccessedDetailsPolicy", "ReceiveDelegationNotices"} {
 		for _, n := range []int{100, 2000} {
 			b.Run(fmt.Sprintf("%s/records=%d", name, n), func(b *testing.B) {
 				svc, _, root, reads, password := lookupService(b, n)
