@@ -2,6 +2,7 @@ package iam_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -346,6 +347,21 @@ func TestServiceCredentialsAllUsers(t *testing.T) {
 	if got := all(codeCommit, 4); !slices.Equal(got, wantCC) {
 		t.Errorf("AllUsers of CodeCommit = %v, want %v", got, wantCC)
 	}
+	// Every fifth user has a Keyspaces credential; nobody a Bedrock key.
+	var wantKS []cred
+	for _, c := range want {
+		if c.Service == "cassandra.amazonaws.com" {
+			wantKS = append(wantKS, c)
+		}
+	}
+	for _, size := range []int{1, 2, 100} {
+		if got := all("cassandra.amazonaws.com", size); !slices.Equal(got, wantKS) {
+			t.Errorf("AllUsers of Keyspaces in pages of %d = %v, want %v", size, got, wantKS)
+		}
+	}
+	if got := all(bedrock, 10); len(got) != 0 {
+		t.Errorf("AllUsers of Bedrock = %v, want none", got)
+	}
 
 	// The credential a marker names is deleted: the next page starts where
 	// it was. A marker that is not base64 is Invalid Marker.
@@ -412,5 +428,107 @@ func TestDelegationLookups(t *testing.T) {
 	}
 	if err := xml.Unmarshal(raw, &v); err != nil || len(v.IDs) != 0 {
 		t.Errorf("OwnerId with a space lists %q, %v; want none", v.IDs, err)
+	}
+}
+
+// TestVirtualMFADevicesByStatus pages through ListVirtualMFADevices with
+// each AssignmentStatus: in key order, the devices of that status only,
+// with the users of those enabled, and resuming at its place after the
+// device a marker names is deactivated or deleted.
+func TestVirtualMFADevicesByStatus(t *testing.T) {
+	ctx := context.Background()
+	svc, store, root := newListService(t)
+	const n = 30
+	seedLookups(t, store, n, time.Now().Add(time.Hour))
+	type device struct {
+		Serial string `xml:"SerialNumber"`
+		User   string `xml:"User>UserName"`
+	}
+	page := func(form url.Values) ([]device, string) {
+		t.Helper()
+		res, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := xml.Marshal(res)
+		var v struct {
+			Devices []device `xml:"VirtualMFADevices>member"`
+			Marker  string   `xml:"Marker"`
+		}
+		if err := xml.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Devices, v.Marker
+	}
+	all := func(status string, size int) []device {
+		t.Helper()
+		var out []device
+		marker := ""
+		for range 100 {
+			form := url.Values{"MaxItems": {fmt.Sprint(size)}}
+			if status != "" {
+				form.Set("AssignmentStatus", status)
+			}
+			if marker != "" {
+				form.Set("Marker", marker)
+			}
+			got, m := page(form)
+			if len(got) > size || (m != "" && len(got) != size) {
+				t.Fatalf("page of %d with marker %q, MaxItems %d", len(got), m, size)
+			}
+			out = append(out, got...)
+			if marker = m; m == "" {
+				return out
+			}
+		}
+		t.Fatal("the listing does not end")
+		return nil
+	}
+	serial := func(i int) string { return warden.MFASerialNumber(listAccount, "/", fmt.Sprintf("dev-%05d", i)) }
+	var every, assigned, unassigned []device
+	for i := range n {
+		if i == 0 || i == n/2 || i == n-1 {
+			d := device{Serial: serial(i)}
+			every, unassigned = append(every, d), append(unassigned, d)
+			continue
+		}
+		d := device{Serial: serial(i), User: fmt.Sprintf("user-%05d", i)}
+		every, assigned = append(every, d), append(assigned, d)
+	}
+	for _, size := range []int{1, 4, 100} {
+		for status, want := range map[string][]device{"": every, "Any": every, "Assigned": assigned, "Unassigned": unassigned} {
+			if got := all(status, size); !slices.Equal(got, want) {
+				t.Errorf("%q in pages of %d = %v, want %v", status, size, got, want)
+			}
+		}
+	}
+
+	// The device the marker names is deactivated (or deleted): the next
+	// page of its old status starts after its place.
+	_, marker := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"3"}})
+	if want := base64.RawURLEncoding.EncodeToString([]byte(warden.MFADeviceKey("/", "dev-00004"))); marker != want {
+		t.Fatalf("marker %q, want %q (the fourth assigned device's key)", marker, want)
+	}
+	err := store.Update(ctx, func(tx warden.Tx) error {
+		d, err := warden.Load[warden.MFADevice](ctx, tx, listAccount, warden.MFADeviceKey("/", "dev-00004"))
+		if err != nil {
+			return err
+		}
+		d.UserName, d.EnableDate = "", time.Time{}
+		return warden.Save(ctx, tx, d)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"2"}, "Marker": {marker}}); !slices.Equal(got, assigned[4:6]) {
+		t.Errorf("after the marker's device was deactivated: %v, want %v", got, assigned[4:6])
+	}
+	if got, _ := page(url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"2"}, "Marker": {marker}}); !slices.Equal(got,
+		[]device{{Serial: serial(4)}, unassigned[1]}) {
+		t.Errorf("Unassigned from the marker: %v, want the deactivated one, then %v", got, unassigned[1])
+	}
+	invoke(t, svc, root, "DeleteVirtualMFADevice", url.Values{"SerialNumber": {serial(4)}})
+	if got, _ := page(url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"1"}, "Marker": {marker}}); !slices.Equal(got, unassigned[1:2]) {
+		t.Errorf("after the marker's device was deleted: %v, want %v", got, unassigned[1:2])
 	}
 }
