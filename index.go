@@ -31,11 +31,13 @@ import (
 //	attachedpolicypath  <usage> <path> <name key>
 //	userid              <unique id> <name key>             (user)
 //	servicecreduser     <service> <service user> <owned key> (service-specific credential)
+//	servicecredservice  <service> <owned key>              (service-specific credential)
 //	signingcertfp       <fingerprint> <owned key>          (signing certificate)
 //	delegationowner     <owner account> <owner ARN | "any"> <request id>
 //	delegationworkflow  <requestor account> <workflow hash> <request id>
 //	delegationexpiry    <expiry> <request id>
 //	noticetopic         <topic hash> <notice key>          (delegation notice)
+//	mfaassignment       <"Assigned" | "Unassigned"> <device key> (virtual MFA device)
 //
 // usage is "any", "policy" (attached) or "boundary" (the permissions
 // boundary); type is "group", "role" or "user". attachment lists in name
@@ -60,6 +62,15 @@ import (
 // A delegation notice is found by the SHA-256 of its topic ARN (which
 // Warden does not check beyond its account), oldest first.
 //
+// Two filters of listings have records of their own, so that a filter few
+// records match reads a page of those and not the account:
+// ListServiceSpecificCredentials with AllUsers and a ServiceName reads
+// servicecredservice, in owned-key order as the credentials are stored;
+// ListVirtualMFADevices with an AssignmentStatus reads mfaassignment, in
+// device-key order as the devices are stored (neither an MFA path nor a
+// device name has a space), so a page and its marker are those of the
+// unfiltered order.
+//
 // Index kinds decide nothing: the entity record they come from changes in
 // the same write.
 const (
@@ -79,6 +90,16 @@ const (
 	KindDelegationWorkflow Kind = "delegationworkflow"
 	KindDelegationExpiry   Kind = "delegationexpiry"
 	KindNoticeTopic        Kind = "noticetopic"
+
+	KindServiceCredService Kind = "servicecredservice"
+	KindMFAAssignment      Kind = "mfaassignment"
+)
+
+// The assignment fields of mfaassignment keys: the AssignmentStatus values
+// of ListVirtualMFADevices that filter.
+const (
+	MFAAssigned   = "Assigned"
+	MFAUnassigned = "Unassigned"
 )
 
 // DelegationOwnerAny is the owner-ARN field of the delegationowner record
@@ -101,7 +122,7 @@ func (k Kind) isIndex() bool {
 	case KindPathIndex, KindGroupMember, KindRoleProfile, KindAttachment, KindAttachmentPath,
 		KindAttachedPolicy, KindAttachedPolicyPath,
 		KindUserID, KindServiceCredUser, KindSigningCertFP, KindDelegationOwner, KindDelegationWorkflow, KindDelegationExpiry,
-		KindNoticeTopic:
+		KindNoticeTopic, KindServiceCredService, KindMFAAssignment:
 		return true
 	}
 	return false
@@ -195,8 +216,25 @@ func (p *ManagedPolicy) indexRefs() []Ref {
 }
 
 func (c *ServiceCredential) indexRefs() []Ref {
-	return []Ref{{Kind: KindServiceCredUser, Account: c.Account,
-		Key: IndexKey(c.ServiceName, c.ServiceUser, OwnedKey(c.Owner, c.ID))}}
+	key := OwnedKey(c.Owner, c.ID)
+	return []Ref{
+		{Kind: KindServiceCredUser, Account: c.Account, Key: IndexKey(c.ServiceName, c.ServiceUser, key)},
+		{Kind: KindServiceCredService, Account: c.Account, Key: IndexKey(c.ServiceName, key)},
+	}
+}
+
+func (d *MFADevice) indexRefs() []Ref {
+	_, account, key := d.recordID()
+	return []Ref{{Kind: KindMFAAssignment, Account: account, Key: IndexKey(MFAAssignment(d), key)}}
+}
+
+// MFAAssignment is the assignment field of d's mfaassignment key:
+// MFAAssigned while it is enabled for a user or the root user.
+func MFAAssignment(d *MFADevice) string {
+	if d.Assigned() {
+		return MFAAssigned
+	}
+	return MFAUnassigned
 }
 
 func (c *SigningCertificate) indexRefs() []Ref {
@@ -268,6 +306,8 @@ func IndexRefs(r Record) ([]Ref, error) {
 		e = new(DelegationRequest)
 	case KindDelegationNotice:
 		e = new(DelegationNotice)
+	case KindMFADevice:
+		e = new(MFADevice)
 	default:
 		return nil, nil
 	}

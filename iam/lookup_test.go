@@ -2,6 +2,7 @@ package iam_test
 
 import (
 	"context"
+	"encoding/base64"
 	"encoding/xml"
 	"errors"
 	"fmt"
@@ -17,6 +18,7 @@ import (
 
 const (
 	codeCommit   = "codecommit.amazonaws.com"
+	bedrock      = "bedrock.amazonaws.com"
 	otherAccount = "210987654321"
 	busyTopic    = "arn:aws:sns:us-east-1:" + listAccount + ":busy"
 	lookupTmpl   = `{"Version":"2012-10-17","Statement":{"Effect":"Allow","Action":"s3:GetObject","Resource":"arn:aws:s3:::{{Bucket}}/*"}}`
@@ -24,7 +26,8 @@ const (
 
 // seedLookups stores directly, in one transaction, n users with a
 // CodeCommit credential each (every fifth a Keyspaces one too), n virtual
-// MFA devices (every other one enabled for its user) and n
+// MFA devices (each enabled for its user but three: the first, the middle
+// and the last one) and n
 // delegation requests: every other one claimed by the root user of
 // listAccount, the others made by another account and not claimed, and n
 // delegation notices waiting on a topic of listAccount. Before
@@ -38,7 +41,7 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 			u := &warden.User{Account: listAccount, ID: fmt.Sprintf("AIDA%016d", i), Name: fmt.Sprintf("user-%05d", i), Path: "/"}
 			dev := &warden.MFADevice{Account: listAccount, Path: "/", Name: fmt.Sprintf("dev-%05d", i)}
 			dev.SerialNumber = warden.MFASerialNumber(listAccount, dev.Path, dev.Name)
-			if i%2 == 0 {
+			if i != 0 && i != n/2 && i != n-1 {
 				dev.UserName, dev.EnableDate, u.MFADevices = u.Name, expires, []string{dev.SerialNumber}
 			}
 			if err := warden.Insert(ctx, tx, u); err != nil {
@@ -80,13 +83,36 @@ func seedLookups(tb testing.TB, store warden.Store, n int, expires time.Time) {
 	}
 }
 
+// seedFew gives three of the n seeded users (the first, the middle and the
+// last) a Bedrock API key each: a service few credentials are for.
+func seedFew(tb testing.TB, store warden.Store, n int) {
+	tb.Helper()
+	ctx := context.Background()
+	err := store.Update(ctx, func(tx warden.Tx) error {
+		for _, i := range []int{0, n / 2, n - 1} {
+			c := &warden.ServiceCredential{Account: listAccount, ID: fmt.Sprintf("ACCA%016d9", i), Owner: fmt.Sprintf("AIDA%016d", i),
+				ServiceName: bedrock, ServiceUser: fmt.Sprintf("BedrockAPIKey-%04d-at-%s", i, listAccount), Secret: []byte("not sealed"),
+				Status: warden.KeyActive}
+			if err := warden.Insert(ctx, tx, c); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+}
+
 // lookupService is a counting service with n seeded users, credentials and
-// delegation requests, a credential of user "coder" made through the API
-// (its password returned) and a policy template for delegation requests.
+// delegation requests (and seedFew's), a credential of user "coder" made
+// through the API (its password returned) and a policy template for
+// delegation requests.
 func lookupService(tb testing.TB, n int) (svc *iam.Service, store warden.Store, root *warden.Principal, reads *atomic.Int64, password string) {
 	tb.Helper()
 	svc, store, root, reads = newCountingService(tb)
 	seedLookups(tb, store, n, time.Now().Add(24*time.Hour))
+	seedFew(tb, store, n)
 	invoke(tb, svc, root, "CreateUser", url.Values{"UserName": {"coder"}})
 	res, err := svc.Invoke(context.Background(), root, "CreateServiceSpecificCredential",
 		url.Values{"UserName": {"coder"}, "ServiceName": {codeCommit}})
@@ -141,6 +167,11 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 	listReqs := secondPage("ListDelegationRequests", url.Values{"MaxItems": {"20"}}, "DelegationRequests")
 	listCreds := secondPage("ListServiceSpecificCredentials", url.Values{"AllUsers": {"true"}, "MaxItems": {"20"}}, "")
 	listMFA := secondPage("ListVirtualMFADevices", url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"20"}}, "")
+	// Few match: three credentials, three devices; pages of one, the
+	// second the middle one.
+	listBedrock := secondPage("ListServiceSpecificCredentials", url.Values{"AllUsers": {"true"}, "ServiceName": {bedrock},
+		"MaxItems": {"1"}}, "")
+	listUnassigned := secondPage("ListVirtualMFADevices", url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"1"}}, "")
 	created := 0
 	return map[string]func() error{
 		"VerifyServiceCredential": func() error {
@@ -160,8 +191,16 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 			_, err := svc.Invoke(ctx, root, "ListServiceSpecificCredentials", listCreds)
 			return err
 		},
+		"ListServiceSpecificCredentialsAllUsersBedrock": func() error {
+			_, err := svc.Invoke(ctx, root, "ListServiceSpecificCredentials", listBedrock)
+			return err
+		},
 		"ListVirtualMFADevicesAssigned": func() error {
 			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listMFA)
+			return err
+		},
+		"ListVirtualMFADevicesUnassigned": func() error {
+			_, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", listUnassigned)
 			return err
 		},
 		// Another topic's notices wait.
@@ -183,15 +222,17 @@ func lookupRequests(tb testing.TB, svc *iam.Service, root *warden.Principal, pas
 // delegation requests: checking a service-specific credential
 // (GET /warden/service-auth), the second page of 20 of ListDelegationRequests
 // and of ListServiceSpecificCredentials with AllUsers and of
-// ListVirtualMFADevices (Assigned), CreateDelegationRequest (its workflow ID
+// ListVirtualMFADevices (Assigned), the second page of 1 of those where few
+// match (AllUsers with the ServiceName of three credentials, Unassigned
+// among three unassigned devices), CreateDelegationRequest (its workflow ID
 // check and expired-request sweep), GenerateServiceLastAccessedDetails
 // for a policy attached to one role and ReceiveDelegationNotices of a topic
 // while another's notices wait.
 // records/op counts the records read from the store.
 func BenchmarkLookups(b *testing.B) {
 	for _, name := range []string{"VerifyServiceCredential", "ListDelegationRequests", "CreateDelegationRequest",
-		"ListServiceSpecificCredentialsAllUsers", "ListVirtualMFADevicesAssigned", "GenerateServiceLastAccessedDetailsPolicy",
-		"ReceiveDelegationNotices"} {
+		"ListServiceSpecificCredentialsAllUsers", "ListServiceSpecificCredentialsAllUsersBedrock", "ListVirtualMFADevicesAssigned",
+		"ListVirtualMFADevicesUnassigned", "GenerateServiceLastAccessedDetailsPolicy", "ReceiveDelegationNotices"} {
 		for _, n := range []int{100, 2000} {
 			b.Run(fmt.Sprintf("%s/records=%d", name, n), func(b *testing.B) {
 				svc, _, root, reads, password := lookupService(b, n)
@@ -306,6 +347,21 @@ func TestServiceCredentialsAllUsers(t *testing.T) {
 	if got := all(codeCommit, 4); !slices.Equal(got, wantCC) {
 		t.Errorf("AllUsers of CodeCommit = %v, want %v", got, wantCC)
 	}
+	// Every fifth user has a Keyspaces credential; nobody a Bedrock key.
+	var wantKS []cred
+	for _, c := range want {
+		if c.Service == "cassandra.amazonaws.com" {
+			wantKS = append(wantKS, c)
+		}
+	}
+	for _, size := range []int{1, 2, 100} {
+		if got := all("cassandra.amazonaws.com", size); !slices.Equal(got, wantKS) {
+			t.Errorf("AllUsers of Keyspaces in pages of %d = %v, want %v", size, got, wantKS)
+		}
+	}
+	if got := all(bedrock, 10); len(got) != 0 {
+		t.Errorf("AllUsers of Bedrock = %v, want none", got)
+	}
 
 	// The credential a marker names is deleted: the next page starts where
 	// it was. A marker that is not base64 is Invalid Marker.
@@ -372,5 +428,107 @@ func TestDelegationLookups(t *testing.T) {
 	}
 	if err := xml.Unmarshal(raw, &v); err != nil || len(v.IDs) != 0 {
 		t.Errorf("OwnerId with a space lists %q, %v; want none", v.IDs, err)
+	}
+}
+
+// TestVirtualMFADevicesByStatus pages through ListVirtualMFADevices with
+// each AssignmentStatus: in key order, the devices of that status only,
+// with the users of those enabled, and resuming at its place after the
+// device a marker names is deactivated or deleted.
+func TestVirtualMFADevicesByStatus(t *testing.T) {
+	ctx := context.Background()
+	svc, store, root := newListService(t)
+	const n = 30
+	seedLookups(t, store, n, time.Now().Add(time.Hour))
+	type device struct {
+		Serial string `xml:"SerialNumber"`
+		User   string `xml:"User>UserName"`
+	}
+	page := func(form url.Values) ([]device, string) {
+		t.Helper()
+		res, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := xml.Marshal(res)
+		var v struct {
+			Devices []device `xml:"VirtualMFADevices>member"`
+			Marker  string   `xml:"Marker"`
+		}
+		if err := xml.Unmarshal(raw, &v); err != nil {
+			t.Fatal(err)
+		}
+		return v.Devices, v.Marker
+	}
+	all := func(status string, size int) []device {
+		t.Helper()
+		var out []device
+		marker := ""
+		for range 100 {
+			form := url.Values{"MaxItems": {fmt.Sprint(size)}}
+			if status != "" {
+				form.Set("AssignmentStatus", status)
+			}
+			if marker != "" {
+				form.Set("Marker", marker)
+			}
+			got, m := page(form)
+			if len(got) > size || (m != "" && len(got) != size) {
+				t.Fatalf("page of %d with marker %q, MaxItems %d", len(got), m, size)
+			}
+			out = append(out, got...)
+			if marker = m; m == "" {
+				return out
+			}
+		}
+		t.Fatal("the listing does not end")
+		return nil
+	}
+	serial := func(i int) string { return warden.MFASerialNumber(listAccount, "/", fmt.Sprintf("dev-%05d", i)) }
+	var every, assigned, unassigned []device
+	for i := range n {
+		if i == 0 || i == n/2 || i == n-1 {
+			d := device{Serial: serial(i)}
+			every, unassigned = append(every, d), append(unassigned, d)
+			continue
+		}
+		d := device{Serial: serial(i), User: fmt.Sprintf("user-%05d", i)}
+		every, assigned = append(every, d), append(assigned, d)
+	}
+	for _, size := range []int{1, 4, 100} {
+		for status, want := range map[string][]device{"": every, "Any": every, "Assigned": assigned, "Unassigned": unassigned} {
+			if got := all(status, size); !slices.Equal(got, want) {
+				t.Errorf("%q in pages of %d = %v, want %v", status, size, got, want)
+			}
+		}
+	}
+
+	// The device the marker names is deactivated (or deleted): the next
+	// page of its old status starts after its place.
+	_, marker := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"3"}})
+	if want := base64.RawURLEncoding.EncodeToString([]byte(warden.MFADeviceKey("/", "dev-00004"))); marker != want {
+		t.Fatalf("marker %q, want %q (the fourth assigned device's key)", marker, want)
+	}
+	err := store.Update(ctx, func(tx warden.Tx) error {
+		d, err := warden.Load[warden.MFADevice](ctx, tx, listAccount, warden.MFADeviceKey("/", "dev-00004"))
+		if err != nil {
+			return err
+		}
+		d.UserName, d.EnableDate = "", time.Time{}
+		return warden.Save(ctx, tx, d)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"2"}, "Marker": {marker}}); !slices.Equal(got, assigned[4:6]) {
+		t.Errorf("after the marker's device was deactivated: %v, want %v", got, assigned[4:6])
+	}
+	if got, _ := page(url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"2"}, "Marker": {marker}}); !slices.Equal(got,
+		[]device{{Serial: serial(4)}, unassigned[1]}) {
+		t.Errorf("Unassigned from the marker: %v, want the deactivated one, then %v", got, unassigned[1])
+	}
+	invoke(t, svc, root, "DeleteVirtualMFADevice", url.Values{"SerialNumber": {serial(4)}})
+	if got, _ := page(url.Values{"AssignmentStatus": {"Unassigned"}, "MaxItems": {"1"}, "Marker": {marker}}); !slices.Equal(got, unassigned[1:2]) {
+		t.Errorf("after the marker's device was deleted: %v, want %v", got, unassigned[1:2])
 	}
 }

@@ -418,9 +418,9 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 	size := pageSize(in.MaxItems)
 	keep := func(d *warden.MFADevice) bool {
 		switch in.AssignmentStatus {
-		case "Assigned":
+		case warden.MFAAssigned:
 			return d.Assigned()
-		case "Unassigned":
+		case warden.MFAUnassigned:
 			return !d.Assigned()
 		}
 		return true
@@ -432,9 +432,11 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 	)
 	// One page of devices in key order from the one the marker names (the
 	// base64 of the first key of the page, as paginate makes them), and the
-	// users of those assigned: MaxItems+1 devices at a time (reading on
-	// while AssignmentStatus leaves some out) and one GetMany of users,
-	// however many the account holds.
+	// users of those assigned: MaxItems+1 devices and one GetMany of users,
+	// however many the account holds. An AssignmentStatus of Assigned or
+	// Unassigned reads that status's mfaassignment records (MaxItems+2) and
+	// one GetMany of the devices instead, in the same order, so a status
+	// few devices have reads no device of the other.
 	err := s.view(ctx, func(tx warden.Tx) (err error) {
 		if acct, err = s.loadAccount(ctx, tx, p.Account); err != nil {
 			return err
@@ -450,7 +452,17 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 			}
 			after = start
 		}
-		more, _, _, err := scan[warden.MFADevice](ctx, tx, p.Account, after, size+1-len(devices), keep)
+		var more []*warden.MFADevice
+		switch in.AssignmentStatus {
+		case warden.MFAAssigned, warden.MFAUnassigned:
+			prefix := warden.IndexKey(in.AssignmentStatus, "")
+			if after != "" {
+				after = prefix + after
+			}
+			more, _, _, err = scanIndex[warden.MFADevice](ctx, tx, warden.KindMFAAssignment, p.Account, prefix, after, size+1-len(devices), nil)
+		default:
+			more, _, _, err = scan[warden.MFADevice](ctx, tx, p.Account, after, size+1-len(devices), keep)
+		}
 		if err != nil {
 			return err
 		}

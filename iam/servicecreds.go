@@ -241,7 +241,10 @@ func (s *Service) listServiceSpecificCredentials(ctx context.Context, p *warden.
 // key of the page, as paginate makes them), with their owners' names. A
 // page reads MaxItems+1 credentials at a time, plus one userid record per
 // owner on it and one GetMany of the owners, however many users the account
-// holds; with a ServiceName it reads on until the page is full.
+// holds. With a ServiceName the page comes from that service's
+// servicecredservice records (MaxItems+2 of them and one GetMany of the
+// credentials), in the same order, so it reads no credential of another
+// service however few match.
 func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Principal, in *listServiceSpecificCredentialsInput) (*listServiceSpecificCredentialsOutput, error) {
 	if err := s.authorize(ctx, p, "ListServiceSpecificCredentials", arn(p.Account, "user", "/", "*"), nil); err != nil {
 		return nil, err
@@ -274,7 +277,13 @@ func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Princ
 			after = start
 		}
 		// size+1 in all: the one after the page makes the marker.
-		more, _, _, err := scan[warden.ServiceCredential](ctx, tx, p.Account, after, size+1-len(creds), keep)
+		var more []*warden.ServiceCredential
+		var err error
+		if in.ServiceName == "" {
+			more, _, _, err = scan[warden.ServiceCredential](ctx, tx, p.Account, after, size+1-len(creds), keep)
+		} else {
+			more, err = serviceCredsOf(ctx, tx, p.Account, in.ServiceName, after, size+1-len(creds))
+		}
 		if err != nil {
 			return err
 		}
@@ -295,6 +304,18 @@ func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Princ
 		out.ServiceSpecificCredentials = append(out.ServiceSpecificCredentials, serviceCredOut(names[c.Owner], c, ""))
 	}
 	return out, nil
+}
+
+// serviceCredsOf returns up to n credentials of service in account, in key
+// order after the key after (any, when ""): n+1 servicecredservice records,
+// of which the first n name the credentials, and one GetMany of those.
+func serviceCredsOf(ctx context.Context, tx warden.Tx, account, service, after string, n int) ([]*warden.ServiceCredential, error) {
+	prefix := warden.IndexKey(service, "")
+	if after != "" {
+		after = prefix + after
+	}
+	creds, _, _, err := scanIndex[warden.ServiceCredential](ctx, tx, warden.KindServiceCredService, account, prefix, after, n, nil)
+	return creds, err
 }
 
 // userNames maps the owners of creds (user IDs) to their names, leaving

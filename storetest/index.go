@@ -15,12 +15,13 @@ import (
 // indexKinds are the kinds of index record (see warden.KindPathIndex).
 var indexKinds = []warden.Kind{warden.KindAttachedPolicy, warden.KindAttachedPolicyPath, warden.KindAttachment,
 	warden.KindAttachmentPath, warden.KindDelegationExpiry, warden.KindDelegationOwner, warden.KindDelegationWorkflow,
-	warden.KindGroupMember, warden.KindNoticeTopic, warden.KindPathIndex, warden.KindRoleProfile, warden.KindServiceCredUser,
-	warden.KindSigningCertFP, warden.KindUserID}
+	warden.KindGroupMember, warden.KindMFAAssignment, warden.KindNoticeTopic, warden.KindPathIndex, warden.KindRoleProfile,
+	warden.KindServiceCredService, warden.KindServiceCredUser, warden.KindSigningCertFP, warden.KindUserID}
 
 // indexedKinds are the kinds of entity that have index records.
 var indexedKinds = []warden.Kind{warden.KindUser, warden.KindGroup, warden.KindRole, warden.KindInstanceProfile, warden.KindPolicy,
-	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest, warden.KindDelegationNotice}
+	warden.KindServiceCredential, warden.KindSigningCertificate, warden.KindDelegationRequest, warden.KindDelegationNotice,
+	warden.KindMFADevice}
 
 // IndexKeys returns the keys of the index records of account, as
 // "<kind>|<key>", sorted.
@@ -103,8 +104,9 @@ func first(s []string) []string { return s[:min(5, len(s))] }
 // as boundary, roles in instance profiles, customer managed policies in use
 // (attached and a boundary, attached only, a boundary only) and one not,
 // service-specific credentials, signing certificates, delegation notices
-// of two topics (one with a space, which Warden does not refuse). It returns the keys of the index records
-// they must have in account (see DelegationFixture for the global ones).
+// of two topics (one with a space, which Warden does not refuse), virtual
+// MFA devices enabled for a user, for the root user and for no one. It
+// returns the keys of the index records they must have in account (see DelegationFixture for the global ones).
 func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, error) {
 	p1 := "arn:aws:iam::" + account + ":policy/team/p1"
 	aws := "arn:aws:iam::aws:policy/ReadOnlyAccess"
@@ -134,6 +136,11 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		&warden.SigningCertificate{Account: account, ID: "CERT2", Owner: warden.RootOwner, Fingerprint: "fedcba98765432100123456789abcdef"},
 		&warden.DelegationNotice{Account: account, ID: "n1", Topic: topic, Time: noticeTime},
 		&warden.DelegationNotice{Account: account, ID: "n2", Topic: topic + " b", Time: noticeTime.Add(time.Nanosecond)},
+		&warden.MFADevice{Account: account, SerialNumber: warden.MFASerialNumber(account, "/", "Alice-Phone"), Path: "/",
+			Name: "Alice-Phone", UserName: "Alice", EnableDate: noticeTime},
+		&warden.MFADevice{Account: account, SerialNumber: warden.MFASerialNumber(account, "/ops/", "root"), Path: "/ops/",
+			Name: "root", UserName: warden.RootMFAUser, EnableDate: noticeTime},
+		&warden.MFADevice{Account: account, SerialNumber: warden.MFASerialNumber(account, "/", "spare"), Path: "/", Name: "spare"},
 	}
 	for _, e := range entities {
 		if err := warden.Insert(ctx, tx, e); err != nil {
@@ -168,6 +175,12 @@ func IndexFixture(ctx context.Context, tx warden.Tx, account string) ([]string, 
 		"servicecreduser|codecommit.amazonaws.com Alice-at-" + account + " AIDA1/ACCA1",
 		"servicecreduser|codecommit.amazonaws.com Alice+1-at-" + account + " AIDA1/ACCA2",
 		"servicecreduser|bedrock.amazonaws.com BedrockAPIKey-ab12-at-" + account + " AIDA2/ACCA3",
+		"servicecredservice|codecommit.amazonaws.com AIDA1/ACCA1",
+		"servicecredservice|codecommit.amazonaws.com AIDA1/ACCA2",
+		"servicecredservice|bedrock.amazonaws.com AIDA2/ACCA3",
+		"mfaassignment|Assigned /alice-phone",
+		"mfaassignment|Assigned /ops/root",
+		"mfaassignment|Unassigned /spare",
 		"signingcertfp|0123456789abcdef0123456789abcdef AIDA1/CERT1",
 		"signingcertfp|fedcba98765432100123456789abcdef root/CERT2",
 		"noticetopic|" + warden.IndexHash(topic) + " 20260501T120000.000000000Z/n1",
@@ -378,6 +391,8 @@ func testIndexMaintenance(t *testing.T, s warden.Store) {
 					e = &warden.SigningCertificate{Account: acctA, Owner: owner, ID: id}
 				case warden.KindDelegationRequest:
 					e = &warden.DelegationRequest{ID: r.Key}
+				case warden.KindMFADevice:
+					e = &warden.MFADevice{Account: acctA, Name: r.Key}
 				case warden.KindDelegationNotice:
 					n, err := warden.Load[warden.DelegationNotice](ctx, tx, acctA, r.Key)
 					if err != nil {
@@ -537,7 +552,7 @@ const (
 // laterMigrations are the migrations from IndexMigrationVersion on, which
 // the index migration tests replay (each must run again harmlessly).
 var laterMigrations = []int{IndexMigrationVersion, AttachedPolicyMigrationVersion, LookupMigrationVersion,
-	EventChunksMigrationVersion}
+	EventChunksMigrationVersion, FilterMigrationVersion}
 
 // migrationsSince returns the later migrations from version on.
 func migrationsSince(version int) []int {
@@ -556,7 +571,7 @@ func migrationsSince(version int) []int {
 var DowngradeIndexSQL = []string{
 	`DELETE FROM records WHERE kind IN ('path', 'groupmember', 'roleprofile', 'attachment', 'attachmentpath',
 		'attachedpolicy', 'attachedpolicypath', 'userid', 'servicecreduser', 'signingcertfp', 'delegationowner',
-		'delegationworkflow', 'delegationexpiry', 'noticetopic')`,
+		'delegationworkflow', 'delegationexpiry', 'noticetopic', 'servicecredservice', 'mfaassignment')`,
 	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version >= %d`, IndexMigrationVersion),
 }
 
@@ -565,7 +580,7 @@ var DowngradeIndexSQL = []string{
 // test closes it), exec runs statements on that database while no store is
 // open and returns how many rows they changed. The records the migrations
 // build must be exactly those Insert wrote: from scratch (before migration
-// 40), before migration 50 and before migration 60.
+// 40), before migration 50, before migration 60 and before migration 80.
 func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec func(t *testing.T, stmts []string) int64) {
 	ctx := t.Context()
 	s := open(t)
@@ -606,6 +621,20 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 					return err
 				}
 			}
+			// Virtual MFA devices, upper-case names under two paths, every
+			// third enabled, some tagged with free text that has a NUL and
+			// the text of its JSON escape.
+			path := []string{"/", "/Team/"}[i%2]
+			d := &warden.MFADevice{Account: acctA, SerialNumber: warden.MFASerialNumber(acctA, path, u.Name), Path: path, Name: u.Name}
+			if i%3 == 0 {
+				d.UserName, d.EnableDate = u.Name, time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
+			}
+			if i%5 == 0 {
+				d.Tags = []warden.Tag{{Key: "note", Value: "a\x00b \\u0000"}}
+			}
+			if err := warden.Insert(ctx, tx, d); err != nil {
+				return err
+			}
 		}
 		// Customer managed policies attached, a boundary, both and neither.
 		for i := range 40 {
@@ -626,9 +655,12 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	}
 	s.Close()
 
-	attached, lookup := 0, 0
+	attached, lookup, filter := 0, 0, 0
 	for _, keys := range want {
 		for _, k := range keys {
+			if isFilterKey(k) {
+				filter++
+			}
 			if strings.HasPrefix(k, string(warden.KindAttachedPolicy)) {
 				attached++
 			}
@@ -642,6 +674,9 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 	}
 	if lookup < 190 {
 		t.Fatalf("only %d lookup records written", lookup)
+	}
+	if filter < 160 {
+		t.Fatalf("only %d filter records written", filter)
 	}
 	check := func(when string) {
 		t.Helper()
@@ -680,6 +715,13 @@ func RunIndexMigration(t *testing.T, open func(t *testing.T) warden.Store, exec 
 		t.Fatalf("downgrade to before lookup records changed %d rows, want %d", n, lookup+1)
 	}
 	check("migration 60")
+
+	// One that has all but the filter records and migration 80: migration
+	// 80 builds those.
+	if n := exec(t, DowngradeFilterSQL); n != int64(filter+1) {
+		t.Fatalf("downgrade to before filter records changed %d rows, want %d", n, filter+1)
+	}
+	check("migration 80")
 }
 
 // DowngradeAttachedPolicySQL turns a database into one written by a Warden

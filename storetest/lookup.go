@@ -62,7 +62,8 @@ func DelegationFixture(ctx context.Context, tx warden.Tx, requestor, owner strin
 // testLookupIndexes checks that the lookup index records follow their
 // delegation requests and service-specific credentials through the changes
 // iam makes: a claim, a new state's expiry, a workflow's request deleted, a
-// credential deleted.
+// credential deleted, and those of virtual MFA devices through enabling,
+// deactivating and deleting.
 func testLookupIndexes(t *testing.T, s warden.Store) {
 	ctx := t.Context()
 	var want []string
@@ -140,9 +141,35 @@ func testLookupIndexes(t *testing.T, s warden.Store) {
 	update(t, s, func(tx warden.Tx) error {
 		return warden.Remove(ctx, tx, &warden.ServiceCredential{Account: acctA, Owner: "AIDA1", ID: "ACCA2"})
 	})
-	hasNot(acctA, "servicecreduser|codecommit.amazonaws.com Alice+1-at-"+acctA+" AIDA1/ACCA2")
-	has(acctA, "servicecreduser|codecommit.amazonaws.com Alice-at-"+acctA+" AIDA1/ACCA1")
+	hasNot(acctA, "servicecreduser|codecommit.amazonaws.com Alice+1-at-"+acctA+" AIDA1/ACCA2",
+		"servicecredservice|codecommit.amazonaws.com AIDA1/ACCA2")
+	has(acctA, "servicecreduser|codecommit.amazonaws.com Alice-at-"+acctA+" AIDA1/ACCA1",
+		"servicecredservice|codecommit.amazonaws.com AIDA1/ACCA1")
 	CheckIndexes(t, s, acctA)
+
+	// A device enabled moves to Assigned and one deactivated to
+	// Unassigned; a device removed has no record left.
+	saveDevice := func(key string, fn func(*warden.MFADevice)) {
+		t.Helper()
+		update(t, s, func(tx warden.Tx) error {
+			d, err := warden.Load[warden.MFADevice](ctx, tx, acctA, key)
+			if err != nil {
+				return err
+			}
+			fn(d)
+			return warden.Save(ctx, tx, d)
+		})
+	}
+	saveDevice("/spare", func(d *warden.MFADevice) { d.UserName, d.EnableDate = "bob", time.Now().UTC() })
+	saveDevice("/alice-phone", func(d *warden.MFADevice) { d.UserName, d.EnableDate = "", time.Time{} })
+	has(acctA, "mfaassignment|Assigned /spare", "mfaassignment|Unassigned /alice-phone", "mfaassignment|Assigned /ops/root")
+	hasNot(acctA, "mfaassignment|Unassigned /spare", "mfaassignment|Assigned /alice-phone")
+	update(t, s, func(tx warden.Tx) error {
+		return warden.Remove(ctx, tx, &warden.MFADevice{Account: acctA, Path: "/ops/", Name: "Root"})
+	})
+	hasNot(acctA, "mfaassignment|Assigned /ops/root")
+	CheckIndexes(t, s, acctA)
+	CheckIndexes(t, s, acctB)
 	if got, _ := DelegationFixture(ctx, nopTx{}, acctB, acctA); len(got) != 12 {
 		t.Errorf("fixture of %s has %d records, want 12", acctB, len(got))
 	} else {
@@ -175,4 +202,23 @@ func isLookupKey(k string) bool {
 		return true
 	}
 	return false
+}
+
+// FilterMigrationVersion is the migration that added the index records of
+// listing filters (servicecredservice, mfaassignment).
+const FilterMigrationVersion = 80
+
+// DowngradeFilterSQL turns a database into one written by a Warden before
+// the filter index records: none of them, and no migration
+// FilterMigrationVersion.
+var DowngradeFilterSQL = []string{
+	`DELETE FROM records WHERE kind IN ('servicecredservice', 'mfaassignment')`,
+	fmt.Sprintf(`DELETE FROM schema_migrations WHERE version = %d`, FilterMigrationVersion),
+}
+
+// isFilterKey reports whether an "<kind>|<key>" of IndexKeys is one of a
+// filter index record.
+func isFilterKey(k string) bool {
+	kind, _, _ := strings.Cut(k, "|")
+	return warden.Kind(kind) == warden.KindServiceCredService || warden.Kind(kind) == warden.KindMFAAssignment
 }

@@ -326,12 +326,18 @@ func indexMigration(t *testing.T, start func(t *testing.T) *server, downgrade fu
 	var (
 		p    string
 		cred *types.ServiceSpecificCredential
+		devs []mfaDevice
 	)
 	t.Run("old", func(t *testing.T) {
 		root := start(t).root()
 		p = indexedAccount(t, root)
 		cred = res(root.CreateServiceSpecificCredential(context.Background(), &iam.CreateServiceSpecificCredentialInput{
 			UserName: aws.String("u03"), ServiceName: aws.String("codecommit.amazonaws.com")})).must(t).ServiceSpecificCredential
+		// Three virtual MFA devices, the one under /team/ enabled for u03.
+		devs = []mfaDevice{mfaCreate(t, root, "", "m-a"), mfaCreate(t, root, "/team/", "m-b"), mfaCreate(t, root, "", "m-c")}
+		if err := mfaEnable(t, root, "u03", devs[1]); err != nil {
+			t.Fatalf("EnableMFADevice: %v", err)
+		}
 	}) // the server stops with the subtest
 	if t.Failed() {
 		return
@@ -354,10 +360,36 @@ func indexMigration(t *testing.T, start func(t *testing.T) *server, downgrade fu
 		if len(all) != 1 || aws.ToString(all[0].UserName) != "u03" {
 			t.Errorf("AllUsers after the migration = %+v, want u03's credential", all)
 		}
+		// The filters read the records migration 0080 built.
+		for svc, want := range map[string]int{"codecommit.amazonaws.com": 1, "cassandra.amazonaws.com": 0} {
+			got := res(root.ListServiceSpecificCredentials(context.Background(), &iam.ListServiceSpecificCredentialsInput{
+				AllUsers: aws.Bool(true), ServiceName: aws.String(svc)})).must(t).ServiceSpecificCredentials
+			if len(got) != want || (want == 1 && aws.ToString(got[0].ServiceSpecificCredentialId) != aws.ToString(cred.ServiceSpecificCredentialId)) {
+				t.Errorf("AllUsers of %s after the migration = %+v, want %d", svc, got, want)
+			}
+		}
+		assigned, unassigned := types.AssignmentStatusTypeAssigned, types.AssignmentStatusTypeUnassigned
+		if got := virtualSerials(t, root, assigned); !slices.Equal(got, []string{devs[1].serial}) {
+			t.Errorf("Assigned devices after the migration = %q, want %s", got, devs[1].serial)
+		}
+		// In key order: /m-a, /m-c, /team/m-b.
+		if got, want := virtualSerials(t, root, unassigned), []string{devs[0].serial, devs[2].serial}; !slices.Equal(got, want) {
+			t.Errorf("Unassigned devices after the migration = %q, want %q", got, want)
+		}
 		// And the indexes are kept from there on.
 		addToGroup(t, root, "team", "u01")
 		if got := groupMembers(t, root, "team", 100); !slices.Contains(got, "u01") {
 			t.Errorf("members after AddUserToGroup = %q, want u01 among them", got)
+		}
+		if _, err := root.DeactivateMFADevice(context.Background(), &iam.DeactivateMFADeviceInput{UserName: aws.String("u03"),
+			SerialNumber: aws.String(devs[1].serial)}); err != nil {
+			t.Fatal(err)
+		}
+		if got := virtualSerials(t, root, assigned); len(got) != 0 {
+			t.Errorf("Assigned devices after DeactivateMFADevice = %q, want none", got)
+		}
+		if got, want := virtualSerials(t, root, unassigned), []string{devs[0].serial, devs[2].serial, devs[1].serial}; !slices.Equal(got, want) {
+			t.Errorf("Unassigned devices after DeactivateMFADevice = %q, want %q", got, want)
 		}
 	})
 }
