@@ -109,3 +109,38 @@ func TestEventIDTime(t *testing.T) {
 		t.Errorf("prune terms = %q", prune)
 	}
 }
+
+// TestEventChunkCompressed: a chunk over compressAbove is stored deflated
+// and reads back the same; a damaged one is an error, not a panic.
+func TestEventChunkCompressed(t *testing.T) {
+	base := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var events []Event
+	for i := range 40 {
+		events = append(events, Event{ID: fmt.Sprintf("id-%03d", i), Account: "1", Time: base.Add(time.Duration(i) * time.Millisecond),
+			Source: "iam.amazonaws.com", Name: "GetUser", Username: "u", ReadOnly: true,
+			Record: []byte(fmt.Sprintf(`{"eventName":"GetUser","n":%d,"userAgent":"aws-sdk-go-v2/1.39.2 os/linux lang/go#1.26"}`, i))})
+	}
+	c := ChunkEvents(events)[0]
+	data, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	text, _ := c.encodeText()
+	if data[0] != 0 || len(data) >= len(text)/3 {
+		t.Fatalf("stored %d bytes of %d of text, first byte %#x: want it deflated", len(data), len(text), data[0])
+	}
+	got, err := DecodeChunk("1", data)
+	if err != nil || len(got) != len(events) {
+		t.Fatalf("decoded %d events, %v", len(got), err)
+	}
+	for i := range got {
+		if got[i].ID != events[i].ID || string(got[i].Record) != string(events[i].Record) || !got[i].Time.Equal(events[i].Time) {
+			t.Fatalf("event %d = %+v", i, got[i])
+		}
+	}
+	for _, bad := range [][]byte{{0}, {0, 1, 2, 3}, append([]byte{0}, data[1:len(data)/2]...)} {
+		if _, err := DecodeChunk("1", bad); err == nil {
+			t.Errorf("a damaged chunk of %d bytes decoded", len(bad))
+		}
+	}
+}
