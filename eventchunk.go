@@ -218,12 +218,13 @@ func ChunkEvents(events []Event) []EventChunk {
 // migration can write it from the older one-row-per-event table.
 var fieldEscaper = strings.NewReplacer(`\`, `\\`, "\t", `\t`, "\n", `\n`)
 
-// A chunk of more than compressAbove bytes is stored compressed: a zero
-// byte (no text chunk starts with one), then the text as raw DEFLATE at
-// flate.BestSpeed. The events of a chunk repeat one another (same user, same
-// calls), so a busy chunk shrinks tenfold and more, for about a microsecond
-// an event; it is the bytes written to the WAL and copied by checkpoints
-// that the store saves.
+// A chunk can be stored compressed (EncodeDeflated): a zero byte (no text
+// chunk starts with one), then the text as raw DEFLATE at flate.BestSpeed.
+// The events of a chunk repeat one another (same user, same calls), so a busy
+// chunk shrinks tenfold and more, for about a microsecond and a half an
+// event. PostgreSQL takes it: the bytes it is spared (sent, TOASTed, logged)
+// cost more than that. SQLite does not: its WAL writes cost less than the
+// compression (measured under the GetUser load, docs/performance.md).
 const compressAbove = 1024
 
 // maxChunkText bounds the text a compressed chunk may inflate to.
@@ -237,9 +238,13 @@ var (
 	inflaters = sync.Pool{New: func() any { return flate.NewReader(bytes.NewReader(nil)) }}
 )
 
-// Encode returns the chunk's stored form.
-func (c *EventChunk) Encode() ([]byte, error) {
-	text, err := c.encodeText()
+// Encode returns the chunk's stored form, as text.
+func (c *EventChunk) Encode() ([]byte, error) { return c.AppendText(nil) }
+
+// EncodeDeflated returns the chunk's stored form, compressed when it is
+// over compressAbove bytes.
+func (c *EventChunk) EncodeDeflated() ([]byte, error) {
+	text, err := c.AppendText(nil)
 	if err != nil || len(text) <= compressAbove {
 		return text, err
 	}
@@ -258,15 +263,16 @@ func (c *EventChunk) Encode() ([]byte, error) {
 	return out.Bytes(), nil
 }
 
-// encodeText returns the chunk's text form.
-func (c *EventChunk) encodeText() ([]byte, error) {
+// AppendText appends the chunk's text form to dst (a store reuses one
+// buffer for the chunks of a batch).
+func (c *EventChunk) AppendText(dst []byte) ([]byte, error) {
 	size := 0
 	for i := range c.Events {
 		e := &c.Events[i]
 		size += len(e.Record) + len(e.ID) + len(e.Source) + len(e.Name) + len(e.Username) + len(e.AccessKeyID) +
 			len(e.ResourceType) + len(e.ResourceName) + 40
 	}
-	b := make([]byte, 0, size)
+	b := slices.Grow(dst, size)
 	field := func(f string) {
 		if strings.ContainsAny(f, "\\\t\n") {
 			f = fieldEscaper.Replace(f)

@@ -121,11 +121,11 @@ func TestEventChunkCompressed(t *testing.T) {
 			Record: []byte(fmt.Sprintf(`{"eventName":"GetUser","n":%d,"userAgent":"aws-sdk-go-v2/1.39.2 os/linux lang/go#1.26"}`, i))})
 	}
 	c := ChunkEvents(events)[0]
-	data, err := c.Encode()
+	data, err := c.EncodeDeflated()
 	if err != nil {
 		t.Fatal(err)
 	}
-	text, _ := c.encodeText()
+	text, _ := c.AppendText(nil)
 	if data[0] != 0 || len(data) >= len(text)/3 {
 		t.Fatalf("stored %d bytes of %d of text, first byte %#x: want it deflated", len(data), len(text), data[0])
 	}

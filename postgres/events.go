@@ -40,7 +40,7 @@ func (s *Store) appendChunksTx(ctx context.Context, tx pgx.Tx, chunks []warden.E
 	firsts, lasts := make([]int64, n), make([]int64, n)
 	for i := range chunks {
 		c := &chunks[i]
-		b, err := c.Encode()
+		b, err := c.EncodeDeflated()
 		if err != nil {
 			return err
 		}

@@ -45,10 +45,10 @@ func appendChunks(ctx context.Context, tx *sql.Tx, chunks []warden.EventChunk) e
 	}
 	defer insChunk.Close()
 	var args []any
+	var data []byte // reused: the driver copies what it binds
 	for i := range chunks {
 		c := &chunks[i]
-		data, err := c.Encode()
-		if err != nil {
+		if data, err = c.AppendText(data[:0]); err != nil {
 			return err
 		}
 		first, last := c.First.UnixMicro(), c.Last.UnixMicro()

@@ -138,7 +138,12 @@ func userIdentity(p *warden.Principal, accessKeyID string) (identity, string) {
 // maxEventName bounds the eventName of a call, whatever Action a client sent.
 const maxEventName = 128
 
-func (r *Recorder) renderCall(c *Call) (warden.Event, error) {
+func (r *Recorder) renderCall(c *Call) (warden.Event, error) { return r.renderCallInto(c, nil) }
+
+// renderCallInto renders c, appending its record to *arena when arena is
+// set (Flush renders a whole batch into one buffer it reuses, instead of a
+// buffer per event for the collector to sweep).
+func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) {
 	if len(c.Action) > maxEventName {
 		cp := *c
 		cp.Action = cp.Action[:maxEventName]
@@ -167,9 +172,20 @@ func (r *Recorder) renderCall(c *Call) (warden.Event, error) {
 		}
 		rec.ResponseElements = resp
 	}
-	data, err := rec.appendJSON(make([]byte, 0, 1024))
+	var buf []byte
+	if arena != nil {
+		buf = *arena
+	} else {
+		buf = make([]byte, 0, 1024)
+	}
+	start := len(buf)
+	buf, err := rec.appendJSON(buf)
 	if err != nil {
 		return warden.Event{}, err
+	}
+	data := buf[start:len(buf):len(buf)]
+	if arena != nil {
+		*arena = buf
 	}
 	e := warden.Event{ID: rec.EventID, Account: c.Principal.Account, Time: c.Time.UTC(), Source: rec.EventSource,
 		Name: c.Action, Username: username, AccessKeyID: c.AccessKeyID, ReadOnly: readOnly, Record: data}

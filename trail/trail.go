@@ -81,6 +81,9 @@ type Options struct {
 	Log    *slog.Logger
 }
 
+// maxArena is the largest record buffer a Recorder keeps between batches.
+const maxArena = 4 << 20
+
 // Recorder buffers events in memory and writes them in batches.
 //
 // The buffer is sharded: a request appends its Call by value to the slice of
@@ -108,6 +111,7 @@ type Recorder struct {
 	calls      []Call   // the drained calls, reused batch after batch
 	signIns    []SignIn // the drained sign-ins
 	eventsBuf  []warden.Event
+	arena      []byte // the records of the batch being written, reused
 
 	// Now and NewID are replaceable for tests. NewID makes the ID of an
 	// event at the given time.
@@ -185,6 +189,11 @@ func (r *Recorder) API(c *Call) {
 	s := &r.shards[mrand.IntN(len(r.shards))]
 	s.mu.Lock()
 	s.calls = append(s.calls, *c)
+	if readOnlyAction(c.Action) {
+		// A read's result is not in its record: let it go now rather
+		// than when the batch is written.
+		s.calls[len(s.calls)-1].Result = nil
+	}
 	s.mu.Unlock()
 }
 
@@ -320,13 +329,18 @@ func (r *Recorder) Flush(ctx context.Context) error {
 			write()
 		}
 	}
+	arena := r.arena[:0]
 	for i := range calls {
-		add(r.renderCall(&calls[i]))
+		add(r.renderCallInto(&calls[i], &arena))
 	}
 	for i := range signIns {
 		add(r.renderSignIn(&signIns[i]))
 	}
 	write()
+	if cap(arena) > maxArena {
+		arena = nil // a burst's buffer is not kept
+	}
+	r.arena = arena[:0]
 	clear(calls)
 	clear(signIns)
 	r.calls, r.signIns, r.eventsBuf = calls[:0], signIns[:0], batch[:0]

@@ -6,6 +6,7 @@ import (
 	"os"
 	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 )
@@ -58,7 +59,9 @@ func TestLoadTrackingCost(t *testing.T) {
 		}
 		rounds = n
 	}
-	on, off := storeKinds(t), storeKinds(t, "--event-history=false", "--access-advisor=false")
+	// WARDEN_LOAD_ON_ARGS adds serve flags to the tracking server (e.g.
+	// --access-advisor=false, to measure the event history alone).
+	on, off := storeKinds(t, strings.Fields(os.Getenv("WARDEN_LOAD_ON_ARGS"))...), storeKinds(t, "--event-history=false", "--access-advisor=false")
 	for name := range on {
 		t.Run(name, func(t *testing.T) {
 			sOn, sOff := on[name](t), off[name](t)
