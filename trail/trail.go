@@ -67,7 +67,8 @@ type SignIn struct {
 type Options struct {
 	// Buffer bounds the events waiting to be written (default 65536).
 	Buffer int
-	// Batch is the most events written at once (default 1000).
+	// Batch is the most events written at once, in one transaction
+	// (default 1000, so that the store's writer is never held long).
 	Batch int
 	// FlushEvery is how often buffered events are written (default 1s).
 	FlushEvery time.Duration
