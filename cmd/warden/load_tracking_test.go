@@ -3,10 +3,10 @@ package main
 import (
 	"context"
 	"io"
-	"runtime/pprof"
 	"net/http"
 	"os"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
