@@ -11,10 +11,17 @@ CREATE TEMP TABLE lookup_records ON COMMIT DROP AS
 SELECT kind, account, key, convert_from(data, 'UTF8')::jsonb AS doc
 FROM records
 WHERE kind IN ('user', 'servicecred', 'signingcert')
-	-- jsonb cannot hold the NUL character: a delegation request (or
-	-- notice) whose free text has one gets its index records when it is
-	-- next saved.
-	OR (kind IN ('delegationrequest', 'delegationnotice') AND strpos(convert_from(data, 'UTF8'), '\u0000') = 0);
+	-- jsonb cannot hold the NUL character: a delegation request whose free
+	-- text has one gets its index records when it is next saved.
+	OR (kind = 'delegationrequest' AND strpos(convert_from(data, 'UTF8'), '\u0000') = 0)
+UNION ALL
+-- A notice is never saved again, so one whose message holds a NUL is read
+-- with every six-character run \u0000 of its JSON made \ufffd (that escape,
+-- or the tail of an escaped backslash): the JSON keeps its fields, only free
+-- text changes, and its topic, an ARN, holds no NUL.
+SELECT kind, account, key, replace(convert_from(data, 'UTF8'), '\u0000', '\ufffd')::jsonb AS doc
+FROM records
+WHERE kind = 'delegationnotice';
 
 INSERT INTO records (kind, account, key, data)
 SELECT 'userid', account, (doc ->> 'id') || ' ' || key, convert_to('{}', 'UTF8')
