@@ -406,7 +406,11 @@ const chunkPage = 16
 // when it is a version 7 UUID, among the chunks of its millisecond.
 func LookupChunks(ctx context.Context, q EventQuery, read ChunkReader) ([]Event, error) {
 	if q.Attribute != EventAttrEventID {
-		return lookupChunks(ctx, q, "", read)
+		term := ""
+		if q.Attribute != "" {
+			term = EventTerm(q.Attribute, q.Value)
+		}
+		return lookupChunks(ctx, q, term, read)
 	}
 	found, err := lookupChunks(ctx, q, EventTerm(EventAttrEventID, q.Value), read)
 	if err != nil {

@@ -1,6 +1,7 @@
 package warden
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"testing"
@@ -142,5 +143,32 @@ func TestEventChunkCompressed(t *testing.T) {
 		if _, err := DecodeChunk("1", bad); err == nil {
 			t.Errorf("a damaged chunk of %d bytes decoded", len(bad))
 		}
+	}
+}
+
+// TestLookupChunksAsksForPostings: a lookup by an attribute reads that
+// value's postings, not every chunk; a lookup by a version 7 event ID reads
+// its postings and the chunks of its millisecond only.
+func TestLookupChunksAsksForPostings(t *testing.T) {
+	var asked []ChunkQuery
+	read := func(ctx context.Context, q ChunkQuery) ([]StoredChunk, error) {
+		asked = append(asked, q)
+		return nil, nil
+	}
+	if _, err := LookupChunks(context.Background(), EventQuery{Account: "1", Attribute: EventAttrUsername, Value: "bob", Limit: 50}, read); err != nil {
+		t.Fatal(err)
+	}
+	if len(asked) != 1 || asked[0].Term != "Username=bob" || asked[0].Account != "1" {
+		t.Fatalf("asked %+v, want the postings of Username=bob", asked)
+	}
+	asked = nil
+	id := "019aeb27-1a72-7abc-8def-0123456789ab"
+	if _, err := LookupChunks(context.Background(), EventQuery{Account: "1", Attribute: EventAttrEventID, Value: id, Limit: 50}, read); err != nil {
+		t.Fatal(err)
+	}
+	at, _ := EventIDTime(id)
+	if len(asked) != 2 || asked[0].Term != "EventId="+id || asked[1].Term != "" || !asked[1].MinLast.Equal(at) ||
+		!asked[1].MaxFirst.Equal(at.Add(time.Millisecond)) || asked[1].MaxLast.IsZero() {
+		t.Fatalf("asked %+v, want the ID's postings, then the chunks of its millisecond", asked)
 	}
 }

@@ -30,7 +30,11 @@ func BenchmarkGetUserRoot(b *testing.B) {
 // BenchmarkGetUserAuthorized is the same round trip by an IAM user whose
 // permission comes from a group's managed policy: the authorization decision
 // is made from the in-memory snapshot on every request.
-func BenchmarkGetUserAuthorized(b *testing.B) { benchGetUserAuthorized(b, nil) }
+func BenchmarkGetUserAuthorized(b *testing.B) {
+	// An explicit flag: every variant goes through `warden serve` (startServer
+	// without arguments takes the wardentest path), so they differ in tracking alone.
+	benchGetUserAuthorized(b, []string{"--event-history=true"})
+}
 
 // BenchmarkGetUserAuthorizedNoEvents is BenchmarkGetUserAuthorized with the
 // event history off: the difference is what recording costs a request.
