@@ -3,7 +3,6 @@ package iam
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/base64"
 	"fmt"
 	"strconv"
 	"strings"
@@ -180,18 +179,14 @@ func (s *Service) listDelegationRequests(ctx context.Context, p *warden.Principa
 	if in.OwnerId == warden.DelegationOwnerAny {
 		return out, nil // no ARN: the field of the records of every owner
 	}
-	start := ""
-	if in.Marker != "" {
-		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
-		if err != nil {
-			return nil, invalidMarker()
-		}
-		start = string(k)
+	start, err := markerKey(in.Marker, "ListDelegationRequests", p.Account, "")
+	if err != nil {
+		return nil, err
 	}
 	size := pageSize(in.MaxItems)
 	now := s.now()
 	var mine []*warden.DelegationRequest
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
+	err = s.view(ctx, func(tx warden.Tx) (err error) {
 		mine, err = ownedDelegations(ctx, tx, p.Account, in.OwnerId, start, size+1)
 		return err
 	})
@@ -199,7 +194,7 @@ func (s *Service) listDelegationRequests(ctx context.Context, p *warden.Principa
 		return nil, err
 	}
 	if len(mine) > size {
-		out.IsTruncated, out.Marker = true, base64.RawURLEncoding.EncodeToString([]byte(mine[size].ID))
+		out.IsTruncated, out.Marker = true, sealMarker(mine[size].ID, "ListDelegationRequests", p.Account, "")
 		mine = mine[:size]
 	}
 	for _, d := range mine {

@@ -308,6 +308,40 @@ func openMarker(marker, action, account, pathPrefix string) (string, bool) {
 	return key, true
 }
 
+// markerKey opens the marker of a listing that pages by the key of the
+// entity opening the next page (ListVirtualMFADevices, ListServiceSpecific
+// Credentials with AllUsers, ListDelegationRequests): "" without a marker,
+// InvalidMarker for one not sealed (sealMarker) for this listing and account
+// (a forged or another listing's marker is an error, not a page that starts
+// somewhere else). filter is "" for these: their filters page in one order,
+// so a marker keeps its place whatever the filter.
+func markerKey(marker, action, account, filter string) (string, error) {
+	if marker == "" {
+		return "", nil
+	}
+	key, ok := openMarker(marker, action, account, filter)
+	if !ok {
+		return "", invalidMarker()
+	}
+	return key, nil
+}
+
+// markerEntity returns the entity stored under the key a marker names, to
+// open its page, when it is still there and keep takes it.
+func markerEntity[T any, P interface {
+	*T
+	warden.Entity
+}](ctx context.Context, tx warden.Tx, account, key string, keep func(P) bool) ([]P, error) {
+	e, err := warden.Load[T, P](ctx, tx, account, key)
+	switch {
+	case err == nil && keep(P(e)):
+		return []P{P(e)}, nil
+	case err != nil && !warden.IsNotFound(err):
+		return nil, err
+	}
+	return nil, nil
+}
+
 func markerTag(key, action, account, pathPrefix string) []byte {
 	h := sha256.New()
 	for _, s := range []string{"warden marker v1", action, account, pathPrefix, key} {

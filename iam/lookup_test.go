@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -506,8 +507,14 @@ func TestVirtualMFADevicesByStatus(t *testing.T) {
 	// The device the marker names is deactivated (or deleted): the next
 	// page of its old status starts after its place.
 	_, marker := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"3"}})
-	if want := base64.RawURLEncoding.EncodeToString([]byte(warden.MFADeviceKey("/", "dev-00004"))); marker != want {
-		t.Fatalf("marker %q, want %q (the fourth assigned device's key)", marker, want)
+	if got, _ := page(url.Values{"AssignmentStatus": {"Assigned"}, "MaxItems": {"1"}, "Marker": {marker}}); !slices.Equal(got, assigned[3:4]) {
+		t.Fatalf("the page after the marker starts with %v, want the fourth assigned device %v", got, assigned[3:4])
+	}
+	for _, forged := range []string{base64.RawURLEncoding.EncodeToString([]byte(warden.MFADeviceKey("/", "dev-00004"))), "not-a-marker", marker[:len(marker)-2]} {
+		if _, err := svc.Invoke(ctx, root, "ListVirtualMFADevices", url.Values{"Marker": {forged}}); err == nil ||
+			!strings.Contains(err.Error(), "Invalid Marker.") {
+			t.Errorf("forged marker %q: %v, want ValidationError Invalid Marker.", forged, err)
+		}
 	}
 	err := store.Update(ctx, func(tx warden.Tx) error {
 		d, err := warden.Load[warden.MFADevice](ctx, tx, listAccount, warden.MFADeviceKey("/", "dev-00004"))

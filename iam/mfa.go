@@ -407,13 +407,9 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 	if err := s.authorize(ctx, p, "ListVirtualMFADevices", arn(p.Account, "mfa", "/", ""), nil); err != nil {
 		return nil, err
 	}
-	start := ""
-	if in.Marker != "" {
-		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
-		if err != nil {
-			return nil, invalidMarker()
-		}
-		start = string(k)
+	start, err := markerKey(in.Marker, "ListVirtualMFADevices", p.Account, "")
+	if err != nil {
+		return nil, err
 	}
 	size := pageSize(in.MaxItems)
 	keep := func(d *warden.MFADevice) bool {
@@ -431,26 +427,22 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 		owners  map[string]*warden.User // serial number -> user it is enabled for
 	)
 	// One page of devices in key order from the one the marker names (the
-	// base64 of the first key of the page, as paginate makes them), and the
+	// first key of the page, sealed), and the
 	// users of those assigned: MaxItems+1 devices and one GetMany of users,
 	// however many the account holds. An AssignmentStatus of Assigned or
 	// Unassigned reads that status's mfaassignment records (MaxItems+2) and
 	// one GetMany of the devices instead, in the same order, so a status
 	// few devices have reads no device of the other.
-	err := s.view(ctx, func(tx warden.Tx) (err error) {
+	err = s.view(ctx, func(tx warden.Tx) (err error) {
 		if acct, err = s.loadAccount(ctx, tx, p.Account); err != nil {
 			return err
 		}
 		devices = devices[:0]
-		after := ""
+		after := start
 		if start != "" {
-			switch d, err := warden.Load[warden.MFADevice](ctx, tx, p.Account, start); {
-			case err == nil && keep(d):
-				devices = append(devices, d)
-			case err != nil && !warden.IsNotFound(err):
+			if devices, err = markerEntity(ctx, tx, p.Account, start, keep); err != nil {
 				return err
 			}
-			after = start
 		}
 		var more []*warden.MFADevice
 		switch in.AssignmentStatus {
@@ -475,7 +467,7 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 	}
 	var pg page
 	if len(devices) > size {
-		pg = page{IsTruncated: true, Marker: base64.RawURLEncoding.EncodeToString([]byte(deviceKey(devices[size])))}
+		pg = page{IsTruncated: true, Marker: sealMarker(deviceKey(devices[size]), "ListVirtualMFADevices", p.Account, "")}
 		devices = devices[:size]
 	}
 	window := devices

@@ -249,13 +249,9 @@ func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Princ
 	if err := s.authorize(ctx, p, "ListServiceSpecificCredentials", arn(p.Account, "user", "/", "*"), nil); err != nil {
 		return nil, err
 	}
-	start := ""
-	if in.Marker != "" {
-		k, err := base64.RawURLEncoding.DecodeString(in.Marker)
-		if err != nil {
-			return nil, invalidMarker()
-		}
-		start = string(k)
+	start, err := markerKey(in.Marker, "ListServiceSpecificCredentials", p.Account, "")
+	if err != nil {
+		return nil, err
 	}
 	size := pageSize(in.MaxItems)
 	keep := func(c *warden.ServiceCredential) bool { return in.ServiceName == "" || c.ServiceName == in.ServiceName }
@@ -263,18 +259,15 @@ func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Princ
 		creds []*warden.ServiceCredential
 		names map[string]string
 	)
-	err := s.view(ctx, func(tx warden.Tx) error {
+	err = s.view(ctx, func(tx warden.Tx) error {
 		creds = creds[:0]
-		after := ""
+		after := start
 		if start != "" {
 			// The marker's own credential opens the page when it is still there.
-			switch c, err := warden.Load[warden.ServiceCredential](ctx, tx, p.Account, start); {
-			case err == nil && keep(c):
-				creds = append(creds, c)
-			case err != nil && !warden.IsNotFound(err):
+			var err error
+			if creds, err = markerEntity(ctx, tx, p.Account, start, keep); err != nil {
 				return err
 			}
-			after = start
 		}
 		// size+1 in all: the one after the page makes the marker.
 		var more []*warden.ServiceCredential
@@ -297,7 +290,7 @@ func (s *Service) listAllServiceCredentials(ctx context.Context, p *warden.Princ
 	out := &listServiceSpecificCredentialsOutput{ServiceSpecificCredentials: list[wServiceCredential]{}}
 	if len(creds) > size {
 		next := creds[size]
-		out.page = page{IsTruncated: true, Marker: base64.RawURLEncoding.EncodeToString([]byte(warden.OwnedKey(next.Owner, next.ID)))}
+		out.page = page{IsTruncated: true, Marker: sealMarker(warden.OwnedKey(next.Owner, next.ID), "ListServiceSpecificCredentials", p.Account, "")}
 		creds = creds[:size]
 	}
 	for _, c := range creds {
