@@ -532,3 +532,33 @@ func lookupChunks(ctx context.Context, q EventQuery, term string, read ChunkRead
 	}
 	return found, nil
 }
+
+// PrunedChunk is what pruning does with a stored chunk: delete its postings
+// (Terms) and its row, count Pruned events older than the cutoff, and store
+// Keep, the newer rest, again as chunks of their own.
+type PrunedChunk struct {
+	Account   string
+	Seq, Last int64 // the chunk's seq and last time (Unix microseconds), as stored
+	Terms     []string
+	Pruned    int64
+	Keep      []Event
+}
+
+// PruneChunk decodes a stored chunk and says what pruning at before does
+// with it.
+func PruneChunk(account string, seq, last int64, data []byte, before time.Time) (PrunedChunk, error) {
+	events, err := DecodeChunk(account, data)
+	if err != nil {
+		return PrunedChunk{}, err
+	}
+	c := EventChunk{Events: events}
+	p := PrunedChunk{Account: account, Seq: seq, Last: last, Terms: c.PruneTerms()}
+	for _, e := range events {
+		if e.Time.Before(before) {
+			p.Pruned++
+		} else {
+			p.Keep = append(p.Keep, e)
+		}
+	}
+	return p, nil
+}

@@ -189,20 +189,19 @@ func (s *Store) pruneSome(ctx context.Context, tx pgx.Tx, before time.Time) (pru
 	if err != nil {
 		return 0, false, err
 	}
-	type old struct {
-		seq, last int64
-		account   string
-		events    []warden.Event
-	}
-	var olds []old
+	var olds []warden.PrunedChunk
 	for rows.Next() {
-		var o old
-		var data []byte
-		if err := rows.Scan(&o.seq, &o.account, &o.last, &data); err != nil {
+		var (
+			seq, last int64
+			account   string
+			data      []byte
+		)
+		if err := rows.Scan(&seq, &account, &last, &data); err != nil {
 			rows.Close()
 			return 0, false, err
 		}
-		if o.events, err = warden.DecodeChunk(o.account, data); err != nil {
+		o, err := warden.PruneChunk(account, seq, last, data, before)
+		if err != nil {
 			rows.Close()
 			return 0, false, err
 		}
@@ -213,21 +212,14 @@ func (s *Store) pruneSome(ctx context.Context, tx pgx.Tx, before time.Time) (pru
 	}
 	var keep []warden.Event
 	for _, o := range olds {
-		c := warden.EventChunk{Events: o.events}
 		if _, err := tx.Exec(ctx, `DELETE FROM event_terms WHERE account = $1 AND term = ANY($2) AND last_time = $3 AND seq = $4`,
-			o.account, c.PruneTerms(), o.last, o.seq); err != nil {
+			o.Account, o.Terms, o.Last, o.Seq); err != nil {
 			return 0, false, err
 		}
-		if _, err := tx.Exec(ctx, `DELETE FROM event_chunks WHERE seq = $1`, o.seq); err != nil {
+		if _, err := tx.Exec(ctx, `DELETE FROM event_chunks WHERE seq = $1`, o.Seq); err != nil {
 			return 0, false, err
 		}
-		for _, e := range o.events {
-			if e.Time.Before(before) {
-				pruned++
-			} else {
-				keep = append(keep, e)
-			}
-		}
+		pruned, keep = pruned+o.Pruned, append(keep, o.Keep...)
 	}
 	if len(keep) > 0 {
 		// The newer part of a straddling chunk: a chunk of its own again.

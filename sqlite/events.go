@@ -207,20 +207,19 @@ func (s *Store) pruneSome(ctx context.Context, before time.Time) (pruned int64, 
 	if err != nil {
 		return 0, false, err
 	}
-	type old struct {
-		seq, last int64
-		account   string
-		events    []warden.Event
-	}
-	var olds []old
+	var olds []warden.PrunedChunk
 	for rows.Next() {
-		var o old
-		var data []byte
-		if err := rows.Scan(&o.seq, &o.account, &o.last, &data); err != nil {
+		var (
+			seq, last int64
+			account   string
+			data      []byte
+		)
+		if err := rows.Scan(&seq, &account, &last, &data); err != nil {
 			rows.Close()
 			return 0, false, err
 		}
-		if o.events, err = warden.DecodeChunk(o.account, data); err != nil {
+		o, err := warden.PruneChunk(account, seq, last, data, before)
+		if err != nil {
 			rows.Close()
 			return 0, false, err
 		}
@@ -231,23 +230,16 @@ func (s *Store) pruneSome(ctx context.Context, before time.Time) (pruned int64, 
 	}
 	var keep []warden.Event
 	for _, o := range olds {
-		c := warden.EventChunk{Events: o.events}
-		for _, term := range c.PruneTerms() {
+		for _, term := range o.Terms {
 			if _, err := tx.ExecContext(ctx, `DELETE FROM event_terms WHERE account = ? AND term = ? AND last_time = ? AND seq = ?`,
-				o.account, term, o.last, o.seq); err != nil {
+				o.Account, term, o.Last, o.Seq); err != nil {
 				return 0, false, conflict(err)
 			}
 		}
-		if _, err := tx.ExecContext(ctx, `DELETE FROM event_chunks WHERE seq = ?`, o.seq); err != nil {
+		if _, err := tx.ExecContext(ctx, `DELETE FROM event_chunks WHERE seq = ?`, o.Seq); err != nil {
 			return 0, false, conflict(err)
 		}
-		for _, e := range o.events {
-			if e.Time.Before(before) {
-				pruned++
-			} else {
-				keep = append(keep, e)
-			}
-		}
+		pruned, keep = pruned+o.Pruned, append(keep, o.Keep...)
 	}
 	// The newer part of a straddling chunk is a chunk of its own again,
 	// under its own first event's ID.
