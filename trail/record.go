@@ -144,6 +144,12 @@ func (r *Recorder) renderCall(c *Call) (warden.Event, error) { return r.renderCa
 // set (Flush renders a whole batch into one buffer it reuses, instead of a
 // buffer per event for the collector to sweep).
 func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) {
+	e, _, err := r.renderCallSlots(c, arena)
+	return e, err
+}
+
+// renderCallSlots is renderCallInto, saying where the record's slots are.
+func (r *Recorder) renderCallSlots(c *Call, arena *[]byte) (warden.Event, recordSlots, error) {
 	if len(c.Action) > maxEventName {
 		cp := *c
 		cp.Action = cp.Action[:maxEventName]
@@ -168,7 +174,7 @@ func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) 
 	if !readOnly && c.Result != nil && c.ErrorCode == "" {
 		resp, err := xmlTree(c.Result)
 		if err != nil {
-			return warden.Event{}, err
+			return warden.Event{}, recordSlots{}, err
 		}
 		rec.ResponseElements = resp
 	}
@@ -179,9 +185,9 @@ func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) 
 		buf = make([]byte, 0, 1024)
 	}
 	start := len(buf)
-	buf, err := rec.appendJSON(buf)
+	buf, slots, err := rec.appendJSONSlots(buf)
 	if err != nil {
-		return warden.Event{}, err
+		return warden.Event{}, slots, err
 	}
 	data := buf[start:len(buf):len(buf)]
 	if arena != nil {
@@ -190,7 +196,7 @@ func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) 
 	e := warden.Event{ID: rec.EventID, Account: c.Principal.Account, Time: c.Time.UTC(), Source: rec.EventSource,
 		Name: c.Action, Username: username, AccessKeyID: c.AccessKeyID, ReadOnly: readOnly, Record: data}
 	e.ResourceType, e.ResourceName = resourceOf(params)
-	return e, nil
+	return e, slots, nil
 }
 
 func orRegion(region, def string) string {

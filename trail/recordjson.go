@@ -12,11 +12,43 @@ import (
 // reflection: every API call is rendered, and reflection was most of what
 // rendering cost.
 func (r *record) appendJSON(b []byte) ([]byte, error) {
+	b, _, err := r.appendJSONSlots(b)
+	return b, err
+}
+
+// recordSlots are where a record's eventTime, requestID and eventID values
+// begin, as offsets from the record's first byte (-1: not there, or not
+// written as themselves), so that a record of a call that differs from
+// another only in those can be made by copying it and writing them over.
+type recordSlots struct{ time, request, id int }
+
+// asIs reports whether s is written in a JSON string as itself.
+func asIs(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf || !plainASCII[s[i]] {
+			return false
+		}
+	}
+	return true
+}
+
+// appendJSONSlots is appendJSON, saying where the slots are.
+func (r *record) appendJSONSlots(b []byte) ([]byte, recordSlots, error) {
+	start := len(b)
+	sl := recordSlots{-1, -1, -1}
+	slot := func(v string) int {
+		if !asIs(v) {
+			return -1
+		}
+		return len(b) - start + 1 // after the opening quote
+	}
 	b = append(b, `{"eventVersion":`...)
 	b = appendString(b, r.EventVersion)
 	b = append(b, `,"userIdentity":`...)
 	b = r.UserIdentity.appendJSON(b)
-	b = appendField(b, "eventTime", r.EventTime)
+	b = append(b, `,"eventTime":`...)
+	sl.time = slot(r.EventTime)
+	b = appendString(b, r.EventTime)
 	b = appendField(b, "eventSource", r.EventSource)
 	b = appendField(b, "eventName", r.EventName)
 	b = appendField(b, "awsRegion", r.AWSRegion)
@@ -27,20 +59,26 @@ func (r *record) appendJSON(b []byte) ([]byte, error) {
 	var err error
 	b = append(b, `,"requestParameters":`...)
 	if b, err = appendValue(b, r.RequestParameters); err != nil {
-		return nil, err
+		return nil, sl, err
 	}
 	b = append(b, `,"responseElements":`...)
 	if b, err = appendValue(b, r.ResponseElements); err != nil {
-		return nil, err
+		return nil, sl, err
 	}
 	if len(r.AdditionalEventData) > 0 {
 		b = append(b, `,"additionalEventData":`...)
 		if b, err = appendValue(b, r.AdditionalEventData); err != nil {
-			return nil, err
+			return nil, sl, err
 		}
 	}
-	b = appendOmitEmpty(b, "requestID", r.RequestID)
-	b = appendField(b, "eventID", r.EventID)
+	if r.RequestID != "" {
+		b = append(b, `,"requestID":`...)
+		sl.request = slot(r.RequestID)
+		b = appendString(b, r.RequestID)
+	}
+	b = append(b, `,"eventID":`...)
+	sl.id = slot(r.EventID)
+	b = appendString(b, r.EventID)
 	b = append(b, `,"readOnly":`...)
 	b = strconv.AppendBool(b, r.ReadOnly)
 	b = appendField(b, "eventType", r.EventType)
@@ -48,7 +86,7 @@ func (r *record) appendJSON(b []byte) ([]byte, error) {
 	b = strconv.AppendBool(b, r.ManagementEvent)
 	b = appendField(b, "recipientAccountId", r.RecipientAccountID)
 	b = appendField(b, "eventCategory", r.EventCategory)
-	return append(b, '}'), nil
+	return append(b, '}'), sl, nil
 }
 
 func (id *identity) appendJSON(b []byte) []byte {

@@ -331,8 +331,9 @@ func (r *Recorder) Flush(ctx context.Context) error {
 		}
 	}
 	arena := r.arena[:0]
+	repeats := map[repeatKey]*repeat{}
 	for i := range calls {
-		add(r.renderCallInto(&calls[i], &arena))
+		add(r.renderRepeating(&calls[i], &arena, repeats))
 	}
 	for i := range signIns {
 		add(r.renderSignIn(&signIns[i]))
