@@ -273,6 +273,7 @@ func (c *EventChunk) AppendText(dst []byte) ([]byte, error) {
 			len(e.ResourceType) + len(e.ResourceName) + 40
 	}
 	b := slices.Grow(dst, size)
+	var prev []byte
 	field := func(f string) {
 		if strings.ContainsAny(f, "\\\t\n") {
 			f = fieldEscaper.Replace(f)
@@ -300,10 +301,64 @@ func (c *EventChunk) AppendText(dst []byte) ([]byte, error) {
 		field(e.ResourceType)
 		field(e.ResourceName)
 		b[len(b)-1] = '\n'
-		b = append(b, e.Record...)
+		b = appendRecord(b, prev, e.Record)
 		b = append(b, '\n')
+		prev = e.Record
 	}
 	return b, nil
+}
+
+// A record that shares a long beginning and end with the one before it in
+// its chunk (the calls of one user, a second apart, differ in their time
+// and IDs) is stored as "~P,S," and the part between: the first P bytes of
+// the record before, that part, then its last S bytes. Records are JSON
+// objects (they start with "{"), so the two forms cannot be mistaken.
+const minShared = 64
+
+func appendRecord(b, prev, rec []byte) []byte {
+	p := 0
+	for p < len(prev) && p < len(rec) && prev[p] == rec[p] {
+		p++
+	}
+	q := 0
+	for q < len(prev)-p && q < len(rec)-p && prev[len(prev)-1-q] == rec[len(rec)-1-q] {
+		q++
+	}
+	if p+q < minShared {
+		return append(b, rec...)
+	}
+	b = append(b, '~')
+	b = strconv.AppendInt(b, int64(p), 10)
+	b = append(b, ',')
+	b = strconv.AppendInt(b, int64(q), 10)
+	b = append(b, ',')
+	return append(b, rec[p:len(rec)-q]...)
+}
+
+// readRecord undoes appendRecord.
+func readRecord(line, prev []byte) ([]byte, error) {
+	if len(line) == 0 || line[0] != '~' {
+		return line, nil
+	}
+	rest := line[1:]
+	num := func() (int, bool) {
+		i := bytes.IndexByte(rest, ',')
+		if i < 0 {
+			return 0, false
+		}
+		n, err := strconv.Atoi(string(rest[:i]))
+		rest = rest[i+1:]
+		return n, err == nil && n >= 0
+	}
+	p, ok1 := num()
+	q, ok2 := num()
+	if !ok1 || !ok2 || p+q > len(prev) {
+		return nil, errBadChunk
+	}
+	rec := make([]byte, 0, p+len(rest)+q)
+	rec = append(rec, prev[:p]...)
+	rec = append(rec, rest...)
+	return append(rec, prev[len(prev)-q:]...), nil
 }
 
 var errBadChunk = errors.New("warden: malformed event chunk")
@@ -337,6 +392,7 @@ func DecodeChunk(account string, data []byte) ([]Event, error) {
 	}
 	var out []Event
 	var fields [9]string
+	var prev []byte
 	for len(data) > 0 {
 		nl := bytes.IndexByte(data, '\n')
 		if nl < 0 {
@@ -347,7 +403,11 @@ func DecodeChunk(account string, data []byte) ([]Event, error) {
 		if nl = bytes.IndexByte(data, '\n'); nl < 0 {
 			return nil, errBadChunk
 		}
-		record := data[:nl:nl]
+		record, err := readRecord(data[:nl:nl], prev)
+		if err != nil {
+			return nil, err
+		}
+		prev = record
 		data = data[nl+1:]
 		for n := range fields {
 			f := header

@@ -172,3 +172,52 @@ func TestLookupChunksAsksForPostings(t *testing.T) {
 		t.Fatalf("asked %+v, want the ID's postings, then the chunks of its millisecond", asked)
 	}
 }
+
+// TestEventChunkSharedRecords: records that share their beginning and end
+// with the one before are stored as the part between and read back whole,
+// whatever the edit; a damaged one is an error.
+func TestEventChunkSharedRecords(t *testing.T) {
+	base := `{"eventVersion":"1.08","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u"},"eventTime":"2026-01-02T03:04:05Z","requestID":"00000000-0000-0000-0000-000000000000","eventID":"e","readOnly":true}`
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	var events []Event
+	for i := range 100 {
+		r := []byte(base)
+		switch i % 5 {
+		case 1: // one byte in the middle
+			r[len(r)/2] = byte('a' + i%26)
+		case 2: // longer
+			r = append(r[:40:40], append([]byte(fmt.Sprintf(`"x%d":1,`, i)), r[40:]...)...)
+		case 3: // shorter
+			r = append(r[:30:30], r[50:]...)
+		case 4: // the same
+		}
+		events = append(events, Event{ID: fmt.Sprintf("id-%03d", i), Account: "1", Username: "u", Time: at.Add(time.Duration(i) * time.Millisecond), Record: r})
+	}
+	c := ChunkEvents(events)[0]
+	text, err := c.Encode()
+	if err != nil {
+		t.Fatal(err)
+	}
+	total := 0
+	for _, e := range events {
+		total += len(e.Record)
+	}
+	if len(text) >= total/2 {
+		t.Errorf("%d bytes stored for %d bytes of records: the shared parts were not left out", len(text), total)
+	}
+	got, err := DecodeChunk("1", text)
+	if err != nil || len(got) != len(events) {
+		t.Fatalf("%d events, %v", len(got), err)
+	}
+	for i := range got {
+		if string(got[i].Record) != string(c.Events[i].Record) {
+			t.Fatalf("record %d = %s, want %s", i, got[i].Record, c.Events[i].Record)
+		}
+	}
+	for _, bad := range []string{"a\t1\t\t\t\t\t0\t\t\n~5,5,x\n", "a\t1\t\t\t\t\t0\t\t\n{}\nb\t1\t\t\t\t\t0\t\t\n~1,9,x\n",
+		"a\t1\t\t\t\t\t0\t\t\n{}\nb\t1\t\t\t\t\t0\t\t\n~x,1,\n", "a\t1\t\t\t\t\t0\t\t\n{}\nb\t1\t\t\t\t\t0\t\t\n~1\n"} {
+		if _, err := DecodeChunk("1", []byte(bad)); err == nil {
+			t.Errorf("DecodeChunk(%q) succeeded", bad)
+		}
+	}
+}
