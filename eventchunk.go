@@ -21,8 +21,9 @@ import (
 // more CPU than the request it recorded left over (eleven b-tree inserts per
 // event, most of them in the middle of an index); a chunk is one row, and
 // each of its distinct attribute values one posting, so a busy principal's
-// hundred GetUser calls cost one row and a handful of postings, plus one
-// posting per event for its event ID.
+// hundred GetUser calls cost one row and a handful of postings. An event ID
+// the recorder made (a version 7 UUID of the event's millisecond) needs no
+// posting of its own: the chunks of that millisecond are found by time.
 //
 // A posting says "chunk seq of account holds events with this term, between
 // first and last". LookupChunks walks postings (or, without an attribute,
@@ -173,6 +174,14 @@ func (c *EventChunk) Terms() []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
+}
+
+// eventOrder orders events newest first, or oldest first.
+func eventOrder(oldest bool) func(a, b Event) int {
+	if oldest {
+		return func(a, b Event) int { return eventLess(&a, &b) }
+	}
+	return func(a, b Event) int { return eventLess(&b, &a) }
 }
 
 func eventLess(a, b *Event) int {
@@ -495,12 +504,7 @@ func LookupChunks(ctx context.Context, q EventQuery, read ChunkReader) ([]Event,
 				found = append(found, e)
 			}
 		}
-		slices.SortFunc(found, func(a, b Event) int {
-			if q.Oldest {
-				return eventLess(&a, &b)
-			}
-			return eventLess(&b, &a)
-		})
+		slices.SortFunc(found, eventOrder(q.Oldest))
 		if q.Limit > 0 && len(found) > q.Limit {
 			found = found[:q.Limit]
 		}
@@ -529,6 +533,10 @@ func lookupChunks(ctx context.Context, q EventQuery, term string, read ChunkRead
 		cq.MaxFirst = hi
 		cq.MaxLast = hi.Add(MaxChunkSpan)
 	}
+	want := q.Value // the attribute's value as eventTerms gives it
+	if q.Attribute == EventAttrReadOnly {
+		want = strconv.FormatBool(strings.EqualFold(q.Value, "true"))
+	}
 	selected := func(e *Event) bool {
 		switch {
 		case q.Account != "" && e.Account != q.Account,
@@ -542,17 +550,11 @@ func lookupChunks(ctx context.Context, q EventQuery, term string, read ChunkRead
 		if q.Attribute == "" {
 			return true
 		}
-		want := EventTerm(q.Attribute, q.Value)
 		match := false
-		eventTerms(e, func(attr EventAttribute, v string) { match = match || EventTerm(attr, v) == want })
+		eventTerms(e, func(attr EventAttribute, v string) { match = match || (attr == q.Attribute && v == want) })
 		return match
 	}
-	order := func(a, b Event) int {
-		if q.Oldest {
-			return eventLess(&a, &b)
-		}
-		return eventLess(&b, &a)
-	}
+	order := eventOrder(q.Oldest)
 	var found []Event
 	for {
 		chunks, err := read(ctx, cq)

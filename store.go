@@ -141,6 +141,22 @@ func LoadMany[T any, P interface {
 	*T
 	Entity
 }](ctx context.Context, tx Tx, account string, keys []string) ([]*T, error) {
+	return loadMany[T, P](ctx, tx, account, keys, false)
+}
+
+// LoadPresent is LoadMany leaving out the keys under which nothing is
+// stored (a user deleted since another record named it).
+func LoadPresent[T any, P interface {
+	*T
+	Entity
+}](ctx context.Context, tx Tx, account string, keys []string) ([]*T, error) {
+	return loadMany[T, P](ctx, tx, account, keys, true)
+}
+
+func loadMany[T any, P interface {
+	*T
+	Entity
+}](ctx context.Context, tx Tx, account string, keys []string, missingOK bool) ([]*T, error) {
 	if len(keys) == 0 {
 		return nil, nil
 	}
@@ -150,14 +166,18 @@ func LoadMany[T any, P interface {
 	if err != nil {
 		return nil, err
 	}
-	out := make([]*T, 0, len(keys))
-	for i, key := range keys {
-		if i >= len(rs) || rs[i].Key != key {
-			return nil, fmt.Errorf("load %s %q: %w", kind, key, ErrNotFound)
+	if !missingOK {
+		for i, key := range keys {
+			if i >= len(rs) || rs[i].Key != key {
+				return nil, fmt.Errorf("load %s %q: %w", kind, key, ErrNotFound)
+			}
 		}
+	}
+	out := make([]*T, 0, len(rs))
+	for _, r := range rs {
 		v := new(T)
-		if err := json.Unmarshal(rs[i].Data, v); err != nil {
-			return nil, fmt.Errorf("decode %s %q: %w", kind, key, err)
+		if err := json.Unmarshal(r.Data, v); err != nil {
+			return nil, fmt.Errorf("decode %s %q: %w", kind, r.Key, err)
 		}
 		out = append(out, v)
 	}

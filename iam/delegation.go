@@ -7,7 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -342,13 +341,9 @@ func (s *Service) ReceiveDelegationNotices(ctx context.Context, p *warden.Princi
 		if err != nil {
 			return err
 		}
-		keys := make([]string, len(rs))
-		for i, r := range rs {
-			keys[i] = warden.IndexTarget(r.Key)
-		}
-		notices, err := warden.LoadMany[warden.DelegationNotice](ctx, tx, p.Account, keys)
+		notices, err := loadIndexed[warden.DelegationNotice](ctx, tx, p.Account, rs)
 		if err != nil {
-			return fmt.Errorf("notice topic index: %w", err)
+			return err
 		}
 		for _, n := range notices {
 			if n.Topic != topic {

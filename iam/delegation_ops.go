@@ -222,13 +222,9 @@ func sweepDelegations(ctx context.Context, tx warden.Tx, now time.Time) error {
 	if err != nil {
 		return err
 	}
-	ids := make([]string, len(rs))
-	for i, r := range rs {
-		ids[i] = warden.IndexTarget(r.Key)
-	}
-	old, err := warden.LoadMany[warden.DelegationRequest](ctx, tx, "", ids)
+	old, err := loadIndexed[warden.DelegationRequest](ctx, tx, "", rs)
 	if err != nil {
-		return fmt.Errorf("delegation expiry index: %w", err)
+		return err
 	}
 	for _, o := range old {
 		if now.Sub(o.Expires) <= keepExpiredDelegation {
@@ -243,8 +239,8 @@ func sweepDelegations(ctx context.Context, tx warden.Tx, now time.Time) error {
 
 // ownedDelegations reads up to limit of the claimed requests owned in
 // account (by ownerARN, when not ""), in ID order from the ID start on
-// (start itself included, as a marker of paginate names the first item of
-// the next page): one page of the delegationowner index and one GetMany,
+// (start itself included: a marker names the first item of the next page):
+// one page of the delegationowner index and one GetMany,
 // however many requests there are.
 func ownedDelegations(ctx context.Context, tx warden.Tx, account, ownerARN, start string, limit int) ([]*warden.DelegationRequest, error) {
 	owner := ownerARN

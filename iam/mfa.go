@@ -4,7 +4,6 @@ import (
 	"cmp"
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -427,9 +426,9 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 		owners  map[string]*warden.User // serial number -> user it is enabled for
 	)
 	// One page of devices in key order from the one the marker names (the
-	// first key of the page, sealed), and the
-	// users of those assigned: MaxItems+1 devices and one GetMany of users,
-	// however many the account holds. An AssignmentStatus of Assigned or
+	// first key of the page, sealed), and the users of those assigned:
+	// MaxItems+1 devices and one GetMany of users, however many the account
+	// holds. An AssignmentStatus of Assigned or
 	// Unassigned reads that status's mfaassignment records (MaxItems+2) and
 	// one GetMany of the devices instead, in the same order, so a status
 	// few devices have reads no device of the other.
@@ -470,9 +469,8 @@ func (s *Service) listVirtualMFADevices(ctx context.Context, p *warden.Principal
 		pg = page{IsTruncated: true, Marker: sealMarker(deviceKey(devices[size]), "ListVirtualMFADevices", p.Account, "")}
 		devices = devices[:size]
 	}
-	window := devices
 	out := &listVirtualMFADevicesOutput{VirtualMFADevices: list[wVirtualMFADevice]{}, page: pg}
-	for _, d := range window {
+	for _, d := range devices {
 		w := wVirtualMFADevice{SerialNumber: d.SerialNumber}
 		if d.Assigned() {
 			enabled := d.EnableDate
@@ -501,18 +499,11 @@ func deviceOwners(ctx context.Context, tx warden.Tx, account string, devices []*
 			keys = append(keys, warden.NameKey(d.UserName))
 		}
 	}
-	if len(keys) == 0 {
-		return owners, nil
-	}
-	rs, err := tx.GetMany(ctx, warden.KindUser, account, keys)
+	users, err := warden.LoadPresent[warden.User](ctx, tx, account, keys)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rs {
-		u := new(warden.User)
-		if err := json.Unmarshal(r.Data, u); err != nil {
-			return nil, fmt.Errorf("decode %s %q: %w", r.Kind, r.Key, err)
-		}
+	for _, u := range users {
 		for _, sn := range u.MFADevices {
 			owners[sn] = u
 		}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/subtle"
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -237,8 +236,8 @@ func (s *Service) listServiceSpecificCredentials(ctx context.Context, p *warden.
 
 // listAllServiceCredentials is ListServiceSpecificCredentials with
 // AllUsers: one page of the account's credentials in key order (owner ID,
-// credential ID) from the one the marker names (the base64 of the first
-// key of the page, as paginate makes them), with their owners' names. A
+// credential ID) from the one the marker names (the first key of the page,
+// sealed), with their owners' names. A
 // page reads MaxItems+1 credentials at a time, plus one userid record per
 // owner on it and one GetMany of the owners, however many users the account
 // holds. With a ServiceName the page comes from that service's
@@ -329,19 +328,12 @@ func userNames(ctx context.Context, tx warden.Tx, account string, creds []*warde
 			keys = append(keys, warden.IndexTarget(rs[0].Key))
 		}
 	}
-	names := map[string]string{}
-	if len(keys) == 0 {
-		return names, nil
-	}
-	rs, err := tx.GetMany(ctx, warden.KindUser, account, keys)
+	users, err := warden.LoadPresent[warden.User](ctx, tx, account, keys)
 	if err != nil {
 		return nil, err
 	}
-	for _, r := range rs {
-		var u warden.User
-		if err := json.Unmarshal(r.Data, &u); err != nil {
-			return nil, fmt.Errorf("decode %s %q: %w", r.Kind, r.Key, err)
-		}
+	names := make(map[string]string, len(users))
+	for _, u := range users {
 		names[u.ID] = u.Name
 	}
 	return names, nil

@@ -144,12 +144,13 @@ func (r *Recorder) renderCall(c *Call) (warden.Event, error) { return r.renderCa
 // set (Flush renders a whole batch into one buffer it reuses, instead of a
 // buffer per event for the collector to sweep).
 func (r *Recorder) renderCallInto(c *Call, arena *[]byte) (warden.Event, error) {
-	e, _, err := r.renderCallSlots(c, arena)
+	e, _, err := r.renderCallSlots(c, r.NewID(c.Time), arena)
 	return e, err
 }
 
-// renderCallSlots is renderCallInto, saying where the record's slots are.
-func (r *Recorder) renderCallSlots(c *Call, arena *[]byte) (warden.Event, recordSlots, error) {
+// renderCallSlots is renderCallInto with the event ID given, saying where
+// the record's slots are.
+func (r *Recorder) renderCallSlots(c *Call, eventID string, arena *[]byte) (warden.Event, recordSlots, error) {
 	if len(c.Action) > maxEventName {
 		cp := *c
 		cp.Action = cp.Action[:maxEventName]
@@ -160,7 +161,7 @@ func (r *Recorder) renderCallSlots(c *Call, arena *[]byte) (warden.Event, record
 	rec := record{EventVersion: "1.08", UserIdentity: ident, EventTime: c.Time.UTC().Format(timeFormat),
 		EventSource: c.Service + ".amazonaws.com", EventName: c.Action, AWSRegion: orRegion(c.Region, r.opts.Region),
 		SourceIPAddress: c.Principal.SourceIP, UserAgent: c.Principal.UserAgent, ErrorCode: c.ErrorCode,
-		ErrorMessage: c.ErrorMessage, RequestID: c.RequestID, EventID: r.NewID(c.Time), ReadOnly: readOnly,
+		ErrorMessage: c.ErrorMessage, RequestID: c.RequestID, EventID: eventID, ReadOnly: readOnly,
 		EventType: "AwsApiCall", ManagementEvent: true, RecipientAccountID: c.Principal.Account, EventCategory: "Management"}
 	var params map[string]any
 	if c.JSON != nil {

@@ -64,12 +64,13 @@ func (r *Recorder) renderRepeating(c *Call, arena *[]byte, repeats map[repeatKey
 	if !ok {
 		return r.renderCallInto(c, arena)
 	}
+	id := r.NewID(c.Time) // once, whichever way the record is made
 	if rp := repeats[key]; rp != nil && sameParams(rp.params, c.Params) {
-		if e, ok := r.copyRepeat(rp, c, arena); ok {
+		if e, ok := copyRepeat(rp, c, id, arena); ok {
 			return e, nil
 		}
 	}
-	e, slots, err := r.renderCallSlots(c, arena)
+	e, slots, err := r.renderCallSlots(c, id, arena)
 	if err != nil {
 		return e, err
 	}
@@ -77,9 +78,10 @@ func (r *Recorder) renderRepeating(c *Call, arena *[]byte, repeats map[repeatKey
 	return e, nil
 }
 
-// copyRepeat makes c's record from rp's, when c's time, request ID and new
-// event ID fit rp's slots exactly (same lengths, nothing to escape).
-func (r *Recorder) copyRepeat(rp *repeat, c *Call, arena *[]byte) (warden.Event, bool) {
+// copyRepeat makes c's record, with event ID id, from rp's, when c's time,
+// request ID and id fit rp's slots exactly (same lengths, nothing to
+// escape).
+func copyRepeat(rp *repeat, c *Call, id string, arena *[]byte) (warden.Event, bool) {
 	sl := rp.slots
 	if sl.time < 0 || sl.id < 0 || len(c.RequestID) != rp.requestLen || (c.RequestID != "" && (sl.request < 0 || !asIs(c.RequestID))) {
 		return warden.Event{}, false
@@ -87,7 +89,6 @@ func (r *Recorder) copyRepeat(rp *repeat, c *Call, arena *[]byte) (warden.Event,
 	var tbuf [len(timeFormat)]byte
 	at := c.Time.UTC()
 	stamp := at.AppendFormat(tbuf[:0], timeFormat)
-	id := r.NewID(c.Time)
 	if len(stamp) != len(timeFormat) || len(id) != len(rp.event.ID) || !asIs(id) {
 		return warden.Event{}, false
 	}
